@@ -1,0 +1,50 @@
+//! What every command and hook handler is given: the environment, the resolved paths, the
+//! settings, the log and the printer, built once per process.
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::env::Env;
+use crate::log::Logger;
+use crate::paths::Paths;
+use crate::printer::Printer;
+
+/// How sfp was started: by Claude Code as a hook (no terminal, no child process unless a
+/// capability needs one, strict time budget) or by a person in a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Hook,
+    Terminal,
+}
+
+/// The shared context of one sfp process.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub env: Env,
+    pub paths: Paths,
+    pub config: Config,
+    pub log: Logger,
+    pub printer: Printer,
+    pub mode: Mode,
+}
+
+impl Ctx {
+    /// `project` is the hook's `cwd` or a `--project` flag; `scope` names the run in the log.
+    pub fn new(env: Env, project: Option<&Path>, mode: Mode, scope: &str) -> Self {
+        let paths = Paths::resolve(&env, project);
+        let config = Config::load(&paths);
+        let log = Logger::new(&paths.logs_dir(), &env, scope);
+        let printer = match mode {
+            Mode::Hook => Printer::plain(),
+            Mode::Terminal => Printer::new(&env),
+        };
+        Self {
+            env,
+            paths,
+            config,
+            log,
+            printer,
+            mode,
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The command line, as clap derive structs only. Each capability owns the arguments of its own
+//! subcommand; resolving them into settings happens in the capability's `command` module.
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (health: healthy or degraded)
+  1  a check or gate failed, or the input was invalid
+  2  sfp itself could not do its job
+  130  interrupted
+
+`sfp hook` always exits 0: Claude Code reads exit 2 as a block, so sfp only ever blocks through a
+JSON decision.";
+
+/// sfp: health checks, quality gates, TAG context, handoffs and backups for Claude Code.
+#[derive(Debug, Parser)]
+#[command(name = "sfp", version, after_long_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the plugin, context files, memory, disk, project and Claude Code setup.
+    Health(crate::health::HealthArgs),
+    /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
+    /// object, always exits 0.
+    Hook(HookArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The event, as hooks.json names it: session-start, user-prompt-submit, post-tool-use, stop,
+    /// pre-compact, session-end. The input's `hook_event_name` takes precedence.
+    pub event: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,13 @@
+//! The default config files, shipped in `config/` and compiled into the binary so that sfp works
+//! even when the plugin directory is gone.
+
+/// `(file name, contents)` of every default config file.
+pub const EMBEDDED_FILES: &[(&str, &str)] = &[("sfp.yaml", include_str!("../../config/sfp.yaml"))];
+
+/// The embedded default of `name`, if sfp ships one.
+pub fn embedded(name: &str) -> Option<&'static str> {
+    EMBEDDED_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}

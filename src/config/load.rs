@@ -1,0 +1,363 @@
+//! Parsing and merging config layers.
+//!
+//! Each layer is checked on its own text, so a type error or an unknown key is reported with the
+//! file, line and column where it was written. Valid layers are then deep-merged (mappings merge
+//! key by key, anything else is replaced) and the result is deserialized once.
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_yaml::Value;
+
+use super::{Diagnostic, Layer, layers};
+use crate::paths::Paths;
+
+/// Parses a whole document into `T`, reporting unknown keys as warnings with their dotted path.
+/// An empty document (or one holding only comments) is `T::default()`.
+pub fn parse_document<T: DeserializeOwned + Default>(
+    layer: &Layer,
+) -> Result<(T, Vec<Diagnostic>), Diagnostic> {
+    if is_blank(&layer.text) {
+        return Ok((T::default(), Vec::new()));
+    }
+    let mut unknown = Vec::new();
+    let de = serde_yaml::Deserializer::from_str(&layer.text);
+    let value: T = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
+        .map_err(|e| Diagnostic::from_yaml(&layer.display, &e))?;
+    let warnings = unknown
+        .into_iter()
+        .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{p}` (ignored)")))
+        .collect();
+    Ok((value, warnings))
+}
+
+/// Parses a layer into an untyped YAML value (syntax errors only).
+pub fn parse_value(layer: &Layer) -> Result<Value, Diagnostic> {
+    if is_blank(&layer.text) {
+        return Ok(Value::Null);
+    }
+    serde_yaml::from_str(&layer.text).map_err(|e| Diagnostic::from_yaml(&layer.display, &e))
+}
+
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---"
+    })
+}
+
+/// Merges `over` into `base`: mappings key by key, anything else replaced.
+pub fn deep_merge(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Mapping(b), Value::Mapping(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => deep_merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (_, Value::Null) => {}
+        (slot, v) => *slot = v,
+    }
+}
+
+/// sfp's main settings file, `sfp.yaml`, with every layer loaded. Each capability reads its own
+/// section with [`Config::section`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    layers: Vec<Layer>,
+    problems: Vec<Diagnostic>,
+}
+
+impl Config {
+    pub const FILE: &'static str = "sfp.yaml";
+
+    pub fn load(paths: &Paths) -> Self {
+        let (layers, problems) = layers(paths, Self::FILE);
+        Self { layers, problems }
+    }
+
+    /// A config made of the given layers (tests).
+    pub fn from_layers(layers: Vec<Layer>) -> Self {
+        Self {
+            layers,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Reads section `key` of `sfp.yaml`, merged over every layer. A layer whose section does not
+    /// parse is left out and reported; the others still apply.
+    pub fn section<T: DeserializeOwned + Default>(&self, key: &str) -> (T, Vec<Diagnostic>) {
+        let mut diags = self.problems.clone();
+        let mut merged = Value::Null;
+        for layer in &self.layers {
+            match check_section::<T>(layer, key) {
+                Ok((raw, warnings)) => {
+                    diags.extend(warnings);
+                    if let Some(raw) = raw {
+                        deep_merge(&mut merged, raw);
+                    }
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        if merged.is_null() {
+            return (T::default(), diags);
+        }
+        match serde_yaml::from_value(merged) {
+            Ok(v) => (v, diags),
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    Self::FILE,
+                    format!("section `{key}`: {e}"),
+                ));
+                (T::default(), diags)
+            }
+        }
+    }
+
+    /// Every problem in every layer, for every section named in `sections` (for `health` and
+    /// `check` commands). Unknown top-level keys are warnings.
+    pub fn check_all(&self, sections: &[(&str, SectionCheck)]) -> Vec<Diagnostic> {
+        let mut diags = self.problems.clone();
+        for layer in &self.layers {
+            match parse_value(layer) {
+                Err(d) => diags.push(d),
+                Ok(Value::Mapping(map)) => {
+                    for k in map.keys() {
+                        let name = k.as_str().unwrap_or("?");
+                        if !sections.iter().any(|(s, _)| *s == name) {
+                            diags.push(Diagnostic::warning(
+                                &layer.display,
+                                format!("unknown key `{name}` (ignored)"),
+                            ));
+                        }
+                    }
+                    for (name, check) in sections {
+                        diags.extend(check(layer, name));
+                    }
+                }
+                Ok(Value::Null) => {}
+                Ok(_) => diags.push(Diagnostic::error(
+                    &layer.display,
+                    "expected a mapping of sections",
+                )),
+            }
+        }
+        diags
+    }
+}
+
+/// Checks one section of one layer; built with [`section_check`].
+pub type SectionCheck = fn(&Layer, &str) -> Vec<Diagnostic>;
+
+/// A [`SectionCheck`] for a section of type `T`.
+pub fn section_check<T: DeserializeOwned>(layer: &Layer, key: &str) -> Vec<Diagnostic> {
+    match check_section::<T>(layer, key) {
+        Ok((_, warnings)) => warnings,
+        Err(d) => vec![d],
+    }
+}
+
+/// Deserializes section `key` of one layer as `T` straight from its text (so errors keep their
+/// position) and returns the raw value for merging.
+fn check_section<T: DeserializeOwned>(
+    layer: &Layer,
+    key: &str,
+) -> Result<(Option<Value>, Vec<Diagnostic>), Diagnostic> {
+    if is_blank(&layer.text) {
+        return Ok((None, Vec::new()));
+    }
+    let mut unknown = Vec::new();
+    let de = serde_yaml::Deserializer::from_str(&layer.text);
+    let seed = SectionSeed::<T> {
+        key,
+        unknown: &mut unknown,
+        _t: std::marker::PhantomData,
+    };
+    let found = seed
+        .deserialize(de)
+        .map_err(|e| Diagnostic::from_yaml(&layer.display, &e))?;
+    let warnings = unknown
+        .into_iter()
+        .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{key}.{p}` (ignored)")))
+        .collect();
+    if !found {
+        return Ok((None, warnings));
+    }
+    let all = parse_value(layer)?;
+    Ok((all.get(key).cloned(), warnings))
+}
+
+/// Walks the top-level mapping, deserializing only `key` as `T` (recording unknown keys) and
+/// skipping the rest.
+struct SectionSeed<'a, T> {
+    key: &'a str,
+    unknown: &'a mut Vec<String>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for SectionSeed<'_, T> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for SectionSeed<'_, T> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a mapping of sections")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(k) = map.next_key::<String>()? {
+            if k == self.key {
+                map.next_value_seed(Typed::<T> {
+                    unknown: &mut *self.unknown,
+                    _t: std::marker::PhantomData,
+                })?;
+                found = true;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+struct Typed<'a, T> {
+    unknown: &'a mut Vec<String>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Typed<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let _: T = serde_ignored::deserialize(d, |path| self.unknown.push(path.to_string()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LayerKind;
+    use serde::Deserialize;
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(default)]
+    struct Limits {
+        min_mb: u64,
+        max_pct: u8,
+        nested: Inner,
+    }
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(default)]
+    struct Inner {
+        flag: bool,
+        name: String,
+    }
+
+    fn layer(display: &str, text: &str) -> Layer {
+        Layer {
+            kind: LayerKind::User,
+            path: None,
+            display: display.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn later_layers_override_key_by_key() {
+        let cfg = Config::from_layers(vec![
+            layer(
+                "a",
+                "limits:\n  min_mb: 10\n  max_pct: 5\n  nested: {flag: true, name: x}\n",
+            ),
+            layer("b", "limits:\n  max_pct: 9\n  nested: {name: y}\n"),
+        ]);
+        let (v, diags) = cfg.section::<Limits>("limits");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            v,
+            Limits {
+                min_mb: 10,
+                max_pct: 9,
+                nested: Inner {
+                    flag: true,
+                    name: "y".into()
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn type_errors_carry_line_and_column_and_skip_the_layer() {
+        let cfg = Config::from_layers(vec![
+            layer("a", "limits:\n  min_mb: 10\n"),
+            layer("b", "other: 1\nlimits:\n  min_mb: lots\n"),
+        ]);
+        let (v, diags) = cfg.section::<Limits>("limits");
+        assert_eq!(v.min_mb, 10);
+        assert_eq!(diags.len(), 1);
+        let d = &diags[0];
+        assert_eq!(
+            (d.file.as_str(), d.line, d.column),
+            ("b", Some(3), Some(11))
+        );
+        assert!(
+            d.to_string()
+                .starts_with("b:3:11: error: limits.min_mb: invalid type"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_with_dotted_paths() {
+        let cfg = Config::from_layers(vec![layer(
+            "a",
+            "limits:\n  min_mbb: 1\n  nested: {flg: true}\n",
+        )]);
+        let (_, diags) = cfg.section::<Limits>("limits");
+        let texts: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "a: warning: unknown key `limits.min_mbb` (ignored)",
+                "a: warning: unknown key `limits.nested.flg` (ignored)"
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let l = layer("g.yaml", "gates:\n  - name: x\n   command: y\n");
+        let d = parse_value(&l).unwrap_err();
+        assert_eq!(d.file, "g.yaml");
+        assert!(d.line.is_some() && d.column.is_some(), "{d:?}");
+    }
+
+    #[test]
+    fn blank_documents_are_defaults() {
+        let (v, w) = parse_document::<Limits>(&layer("a", "# nothing yet\n\n")).unwrap();
+        assert_eq!(v, Limits::default());
+        assert!(w.is_empty());
+        let cfg = Config::from_layers(vec![layer("a", "")]);
+        assert_eq!(cfg.section::<Limits>("limits").0, Limits::default());
+    }
+}

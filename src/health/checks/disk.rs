@@ -1,0 +1,105 @@
+//! Disk space: free space on the filesystem that holds `$SFP_HOME` (where backups go).
+
+use std::path::{Path, PathBuf};
+
+use sysinfo::{DiskRefreshKind, Disks};
+
+use super::{Probe, tilde};
+use crate::health::Check;
+use crate::health::settings::DiskThresholds;
+
+const NAME: &str = "disk";
+
+pub fn check(probe: &Probe) -> Check {
+    let home = &probe.ctx.paths.sfp_home;
+    let target = existing_ancestor(home);
+    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage());
+    let best = disks
+        .list()
+        .iter()
+        .filter(|d| target.starts_with(d.mount_point()))
+        .max_by_key(|d| d.mount_point().as_os_str().len());
+    let Some(disk) = best else {
+        return Check::degraded(
+            NAME,
+            format!("cannot find the filesystem of {}", tilde(probe.ctx, home)),
+        );
+    };
+    evaluate(
+        disk.available_space(),
+        disk.total_space(),
+        &probe.settings.disk,
+    )
+    .detail("path", tilde(probe.ctx, home))
+    .detail("mount_point", disk.mount_point().display().to_string())
+}
+
+fn existing_ancestor(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    loop {
+        if let Ok(c) = p.canonicalize() {
+            return c;
+        }
+        if !p.pop() {
+            return PathBuf::from("/");
+        }
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a percentage needs no precision past a decimal"
+)]
+fn evaluate(free: u64, total: u64, t: &DiskThresholds) -> Check {
+    let mb = free / 1024 / 1024;
+    let pct = if total == 0 {
+        0.0
+    } else {
+        free as f64 * 100.0 / total as f64
+    };
+    let summary = format!("{mb} MiB free ({pct:.1}%)");
+    let check = if mb < t.critical_free_mb || pct < t.critical_free_percent {
+        Check::unhealthy(
+            NAME,
+            format!("{summary}: backups and handoffs will fail; free some space"),
+        )
+    } else if mb < t.warn_free_mb || pct < t.warn_free_percent {
+        Check::degraded(
+            NAME,
+            format!("{summary}: low; prune old backups with `sfp backup prune`"),
+        )
+    } else {
+        Check::healthy(NAME, summary)
+    };
+    check
+        .detail("free_mb", mb)
+        .detail("total_mb", total / 1024 / 1024)
+        .detail("free_percent", (pct * 10.0).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::Status;
+
+    #[test]
+    fn thresholds_in_mb_and_percent() {
+        let t = DiskThresholds::default();
+        let gib: u64 = 1024 * 1024 * 1024;
+        assert_eq!(evaluate(50 * gib, 100 * gib, &t).status, Status::Healthy);
+        assert_eq!(
+            evaluate(gib / 2, 8 * gib, &t).status,
+            Status::Degraded,
+            "512 MiB is under 1024 MiB"
+        );
+        assert_eq!(
+            evaluate(3 * gib, 100 * gib, &t).status,
+            Status::Degraded,
+            "3% is under 5%"
+        );
+        assert_eq!(
+            evaluate(50 * 1024 * 1024, 100 * gib, &t).status,
+            Status::Unhealthy
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Plugin integrity: plugin.json and hooks.json present and valid, every hook command resolvable,
+//! and this binary's version equal to the plugin's.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{Probe, tilde};
+use crate::health::Check;
+
+const NAME: &str = "plugin";
+
+pub fn check(probe: &Probe) -> Check {
+    let ctx = probe.ctx;
+    let Some(root) = &ctx.paths.plugin_root else {
+        return Check::degraded(
+            NAME,
+            "plugin directory not found: run sfp from the plugin's bin/ (setup.sh links it) or set CLAUDE_PLUGIN_ROOT",
+        );
+    };
+    let shown = tilde(ctx, root);
+    let manifest = match read_json(&root.join(".claude-plugin/plugin.json")) {
+        Ok(v) => v,
+        Err(e) => {
+            return Check::unhealthy(NAME, format!("{shown}/.claude-plugin/plugin.json: {e}"))
+                .detail("root", shown);
+        }
+    };
+    let hooks = match read_json(&root.join("hooks/hooks.json")) {
+        Ok(v) => v,
+        Err(e) => {
+            return Check::unhealthy(NAME, format!("{shown}/hooks/hooks.json: {e}"))
+                .detail("root", shown);
+        }
+    };
+    let Some(events) = hooks.get("hooks").and_then(Value::as_object) else {
+        return Check::unhealthy(
+            NAME,
+            format!("{shown}/hooks/hooks.json has no `hooks` object"),
+        );
+    };
+    let mut missing = Vec::new();
+    for command in events.values().flat_map(commands) {
+        for target in plugin_paths(&command, root) {
+            if !is_executable(&target) {
+                missing.push(tilde(ctx, &target));
+            }
+        }
+    }
+    let plugin_version = manifest
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let binary_version = env!("CARGO_PKG_VERSION");
+    let base = Check::healthy(NAME, "")
+        .detail("root", shown.clone())
+        .detail("plugin_version", plugin_version.clone())
+        .detail("binary_version", binary_version)
+        .detail("events", events.keys().cloned().collect::<Vec<_>>());
+    if !missing.is_empty() {
+        missing.dedup();
+        return Check {
+            status: crate::health::Status::Unhealthy,
+            ..base
+        }
+        .with_message(format!(
+            "hook command not found or not executable: {}",
+            missing.join(", ")
+        ));
+    }
+    if plugin_version != binary_version {
+        return Check { status: crate::health::Status::Degraded, ..base }.with_message(format!(
+            "binary is sfp {binary_version} but the plugin is {plugin_version}: re-run setup.sh in {shown}"
+        ));
+    }
+    if !root.join("bin/sfp").is_file() {
+        return Check {
+            status: crate::health::Status::Degraded,
+            ..base
+        }
+        .with_message(format!(
+            "{shown}/bin/sfp is missing: run setup.sh in {shown}"
+        ));
+    }
+    base.with_message(format!(
+        "sfp {binary_version}, hooks wired for {} events",
+        events.len()
+    ))
+}
+
+impl Check {
+    fn with_message(mut self, message: String) -> Self {
+        self.message = message;
+        self
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+/// The `command` strings of every handler under one event.
+fn commands(entries: &Value) -> Vec<String> {
+    entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.get("hooks")?.as_array())
+        .flatten()
+        .filter_map(|h| h.get("command")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Paths under `${CLAUDE_PLUGIN_ROOT}` named in a command, resolved against `root`.
+fn plugin_paths(command: &str, root: &Path) -> Vec<std::path::PathBuf> {
+    command
+        .split_whitespace()
+        .filter_map(|word| {
+            let word = word.replace(['"', '\''], "");
+            let rest = word
+                .strip_prefix("${CLAUDE_PLUGIN_ROOT}")
+                .or_else(|| word.strip_prefix("$CLAUDE_PLUGIN_ROOT"))?;
+            Some(root.join(rest.trim_start_matches('/')))
+        })
+        .collect()
+}
+
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_plugin_paths_in_quoted_commands() {
+        let root = Path::new("/r");
+        assert_eq!(
+            plugin_paths("\"${CLAUDE_PLUGIN_ROOT}\"/hooks/sfp-hook stop", root),
+            vec![Path::new("/r/hooks/sfp-hook")]
+        );
+        assert!(plugin_paths("sfp hook stop", root).is_empty());
+    }
+}

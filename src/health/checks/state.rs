@@ -1,0 +1,67 @@
+//! sfp's own state: `$SFP_HOME` writable, and every config file parses.
+
+use super::{Probe, tilde};
+use crate::config::Diagnostic;
+use crate::health::Check;
+
+const NAME: &str = "state";
+
+pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
+    let ctx = probe.ctx;
+    let home = &ctx.paths.sfp_home;
+    let shown = tilde(ctx, home);
+    if let Err(e) = probe_write(home) {
+        return Check::unhealthy(
+            NAME,
+            format!("{shown} is not writable ({e}): sfp cannot keep state, handoffs or backups"),
+        )
+        .detail("sfp_home", shown);
+    }
+    let mut diags: Vec<Diagnostic> = crate::config::registry::validate_all(&ctx.paths);
+    diags.extend(
+        section_diags
+            .iter()
+            .filter(|d| !diags.contains(d))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    let warnings: Vec<String> = diags
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    let check = if let Some(first) = errors.first() {
+        Check::unhealthy(NAME, format!("config error: {first}{}", more(errors.len())))
+    } else if let Some(first) = warnings.first() {
+        Check::degraded(
+            NAME,
+            format!("config warning: {first}{}", more(warnings.len())),
+        )
+    } else {
+        Check::healthy(NAME, format!("{shown} writable, config valid"))
+    };
+    check
+        .detail("sfp_home", shown)
+        .detail("errors", errors)
+        .detail("warnings", warnings)
+}
+
+fn more(n: usize) -> String {
+    if n > 1 {
+        format!(" (and {} more: `sfp health --json`)", n - 1)
+    } else {
+        String::new()
+    }
+}
+
+fn probe_write(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok")?;
+    std::fs::remove_file(&probe)
+}

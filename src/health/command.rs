@@ -1,0 +1,84 @@
+//! `sfp health` in a terminal, and the SessionStart hook's part.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Status, report, run_checks};
+use crate::ExitStatus;
+use crate::app::Ctx;
+use crate::hook::{HookInput, Response};
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Print `{"status": …, "checks": [{"name", "status", "message", "details"}]}`.
+    #[arg(long)]
+    pub json: bool,
+    /// The project to check (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+/// Exit 0 when healthy or degraded, 1 when unhealthy.
+pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let report = run_checks(ctx);
+    if args.json {
+        ctx.printer.json(&report)?;
+    } else {
+        ctx.printer.raw(&report::table(&report, ctx.printer));
+    }
+    Ok(if report.status == Status::Unhealthy {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// SessionStart: silent when healthy; otherwise one line for the user and a short factual note
+/// for Claude. Never blocks.
+pub fn on_session_start(ctx: &Ctx, _input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+    let report = run_checks(ctx);
+    let problems: Vec<_> = report.problems().collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    for p in &problems {
+        ctx.log.warn(&format!(
+            "health {}: {} ({})",
+            p.name,
+            p.status.as_str(),
+            p.message
+        ));
+    }
+    let summary: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.name, short(&p.message)))
+        .collect();
+    out.add_system_message(format!(
+        "sfp health: {} (run `sfp health` for details)",
+        summary.join("; ")
+    ));
+    let mut context =
+        String::from("sfp health check at session start found problems in the user's setup:");
+    for p in &problems {
+        let _ = write!(
+            context,
+            "\n- {} is {}: {}",
+            p.name,
+            p.status.as_str(),
+            p.message
+        );
+    }
+    out.add_context(context);
+    Ok(())
+}
+
+fn short(message: &str) -> &str {
+    let cut = message.find(": ").map_or(message.len(), |i| i);
+    let text = &message[..cut];
+    match text.char_indices().nth(100) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}

@@ -1,0 +1,83 @@
+//! The result of a health check, in the shape the original plugin's `--json` used:
+//! `{"status": …, "checks": [{"name", "status", "message", "details"}]}`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::Degraded => "degraded",
+            Self::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+/// One check's verdict. `message` says what is wrong and what to do about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub message: String,
+    pub details: Map<String, Value>,
+}
+
+impl Check {
+    pub fn new(name: &str, status: Status, message: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            status,
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+
+    pub fn healthy(name: &str, message: impl Into<String>) -> Self {
+        Self::new(name, Status::Healthy, message)
+    }
+
+    pub fn degraded(name: &str, message: impl Into<String>) -> Self {
+        Self::new(name, Status::Degraded, message)
+    }
+
+    pub fn unhealthy(name: &str, message: impl Into<String>) -> Self {
+        Self::new(name, Status::Unhealthy, message)
+    }
+
+    #[must_use]
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+}
+
+/// Every check, and the worst status among them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub status: Status,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn new(checks: Vec<Check>) -> Self {
+        let status = checks
+            .iter()
+            .map(|c| c.status)
+            .max()
+            .unwrap_or(Status::Healthy);
+        Self { status, checks }
+    }
+
+    pub fn problems(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status != Status::Healthy)
+    }
+}

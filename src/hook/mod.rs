@@ -1,0 +1,13 @@
+//! The Claude Code hook protocol: one JSON object in on stdin, at most one JSON object out on
+//! stdout, exit 0 unless a block is deliberate (and even then, a JSON decision).
+
+mod dispatch;
+mod event;
+mod input;
+mod output;
+mod run;
+
+pub use event::Event;
+pub use input::HookInput;
+pub use output::{MAX_TEXT_CHARS, Response, cap_text};
+pub use run::execute;

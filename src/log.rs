@@ -1,0 +1,171 @@
+//! sfp's own log: `$SFP_HOME/logs/sfp.log`, one line per event, rotated by size.
+//!
+//! Hooks have no terminal, so this file is where a user (or `sfp health`) finds out what sfp did
+//! and what went wrong. Lines are appended with `O_APPEND`, so concurrent processes never
+//! interleave within a line. Logging never fails the caller: an unwritable log is ignored.
+//! Tuned with `SFP_LOG_LEVEL` (error|warn|info|debug), `SFP_LOG_MAX_BYTES` (default 1 MiB) and
+//! `SFP_LOG_BACKUPS` (default 3).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl Level {
+    fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "error" => Some(Self::Error),
+            "warn" | "warning" => Some(Self::Warn),
+            "info" => Some(Self::Info),
+            "debug" | "trace" => Some(Self::Debug),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Error => "ERROR",
+            Self::Warn => "WARN",
+            Self::Info => "INFO",
+            Self::Debug => "DEBUG",
+        }
+    }
+}
+
+/// Appends lines to the log file.
+#[derive(Debug, Clone)]
+pub struct Logger {
+    file: PathBuf,
+    level: Level,
+    max_bytes: u64,
+    backups: u32,
+    /// What is running: `hook stop`, `backup create`, …
+    scope: String,
+}
+
+impl Logger {
+    pub fn new(logs_dir: &Path, env: &Env, scope: &str) -> Self {
+        Self {
+            file: logs_dir.join("sfp.log"),
+            level: env
+                .log_level
+                .as_deref()
+                .and_then(Level::parse)
+                .unwrap_or(Level::Info),
+            max_bytes: env.log_max_bytes.unwrap_or(1024 * 1024).max(1024),
+            backups: env.log_backups.unwrap_or(3),
+            scope: scope.to_owned(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
+    pub fn error(&self, msg: &str) {
+        self.write(Level::Error, msg);
+    }
+
+    pub fn warn(&self, msg: &str) {
+        self.write(Level::Warn, msg);
+    }
+
+    pub fn info(&self, msg: &str) {
+        self.write(Level::Info, msg);
+    }
+
+    pub fn debug(&self, msg: &str) {
+        self.write(Level::Debug, msg);
+    }
+
+    fn write(&self, level: Level, msg: &str) {
+        if level > self.level {
+            return;
+        }
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        let one_line = msg.replace('\n', " | ");
+        let line = format!("{now} {:<5} [{}] {one_line}\n", level.label(), self.scope);
+        let _ = self.append(line.as_bytes());
+    }
+
+    fn append(&self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(dir) = self.file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        if std::fs::metadata(&self.file)
+            .is_ok_and(|m| m.len() + bytes.len() as u64 > self.max_bytes)
+        {
+            self.rotate();
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.file)?;
+        f.write_all(bytes)
+    }
+
+    /// `sfp.log` → `sfp.log.1` → … → `sfp.log.N`; the oldest is dropped.
+    fn rotate(&self) {
+        let name = |i: u32| PathBuf::from(format!("{}.{i}", self.file.display()));
+        if self.backups == 0 {
+            let _ = std::fs::remove_file(&self.file);
+            return;
+        }
+        let _ = std::fs::remove_file(name(self.backups));
+        for i in (1..self.backups).rev() {
+            let _ = std::fs::rename(name(i), name(i + 1));
+        }
+        let _ = std::fs::rename(&self.file, name(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotates_by_size_and_keeps_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env {
+            log_max_bytes: Some(1024),
+            log_backups: Some(2),
+            ..Env::default()
+        };
+        let log = Logger::new(dir.path(), &env, "test");
+        for i in 0..100 {
+            log.info(&format!("line {i} {}", "x".repeat(40)));
+        }
+        assert!(dir.path().join("sfp.log").exists());
+        assert!(dir.path().join("sfp.log.1").exists());
+        assert!(dir.path().join("sfp.log.2").exists());
+        assert!(!dir.path().join("sfp.log.3").exists());
+        assert!(std::fs::metadata(dir.path().join("sfp.log")).unwrap().len() <= 1024);
+        let last = std::fs::read_to_string(dir.path().join("sfp.log")).unwrap();
+        assert!(last.contains("line 99"));
+        assert!(last.contains("INFO  [test]"));
+    }
+
+    #[test]
+    fn level_filters_and_newlines_fold() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env {
+            log_level: Some("warn".into()),
+            ..Env::default()
+        };
+        let log = Logger::new(dir.path(), &env, "t");
+        log.info("hidden");
+        log.warn("two\nlines");
+        let text = std::fs::read_to_string(dir.path().join("sfp.log")).unwrap();
+        assert!(!text.contains("hidden"));
+        assert!(text.contains("two | lines"));
+        assert_eq!(text.lines().count(), 1);
+    }
+}

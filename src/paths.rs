@@ -1,0 +1,152 @@
+//! Where things live: every file and directory sfp reads or writes is derived here from [`Env`].
+//!
+//! - the Claude config dir: `$CLAUDE_CONFIG_DIR`, else `~/.claude`;
+//! - sfp's home: `$SFP_HOME`, else `<claude config dir>/sfp` (state, logs, backups, handoffs);
+//! - the user's context dir: `<claude config dir>/.context`;
+//! - the project root: the hook's `cwd` (or `--project`), then `$CLAUDE_PROJECT_DIR`, never the
+//!   process's own working directory in hook mode;
+//! - the plugin root: `$CLAUDE_PLUGIN_ROOT`, else the directory the binary was installed from.
+
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+
+/// Resolved locations for one run of sfp.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub claude_dir: PathBuf,
+    pub sfp_home: PathBuf,
+    pub context_dir: PathBuf,
+    pub plugin_root: Option<PathBuf>,
+    pub project: Option<PathBuf>,
+}
+
+impl Paths {
+    /// Resolves every location. `project` is the hook's `cwd` or the `--project` flag.
+    pub fn resolve(env: &Env, project: Option<&Path>) -> Self {
+        let home = env.home.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let claude_dir = env
+            .claude_config_dir
+            .clone()
+            .unwrap_or_else(|| home.join(".claude"));
+        let sfp_home = env
+            .sfp_home
+            .clone()
+            .unwrap_or_else(|| claude_dir.join("sfp"));
+        let context_dir = claude_dir.join(".context");
+        let plugin_root = env
+            .plugin_root
+            .clone()
+            .filter(|p| p.join(".claude-plugin").is_dir())
+            .or_else(plugin_root_from_exe);
+        let project = project
+            .filter(|p| p.is_dir())
+            .map(Path::to_path_buf)
+            .or_else(|| env.project_dir.clone().filter(|p| p.is_dir()));
+        Self {
+            claude_dir,
+            sfp_home,
+            context_dir,
+            plugin_root,
+            project,
+        }
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.sfp_home.join("logs")
+    }
+
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.sfp_home.join("sessions")
+    }
+
+    /// The state directory of one session (created on demand by [`crate::session`]).
+    pub fn session_dir(&self, session_id: &str) -> PathBuf {
+        self.sessions_dir().join(safe_component(session_id))
+    }
+
+    pub fn handoffs_dir(&self) -> PathBuf {
+        self.sfp_home.join("handoffs")
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.sfp_home.join("backups")
+    }
+
+    pub fn kpis_dir(&self) -> PathBuf {
+        self.sfp_home.join("kpis")
+    }
+
+    /// `<plugin root>/config`, where the plugin's shipped config files live.
+    pub fn plugin_config_dir(&self) -> Option<PathBuf> {
+        self.plugin_root.as_ref().map(|r| r.join("config"))
+    }
+
+    /// `<project>/.claude/sfp`, where a project's committed and local config lives.
+    pub fn project_config_dir(&self) -> Option<PathBuf> {
+        self.project.as_ref().map(|p| p.join(".claude").join("sfp"))
+    }
+}
+
+/// The plugin root when the binary runs from `<root>/bin/sfp` (directly or through a symlink).
+fn plugin_root_from_exe() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let root = exe.parent()?.parent()?;
+    root.join(".claude-plugin")
+        .join("plugin.json")
+        .is_file()
+        .then(|| root.to_path_buf())
+}
+
+/// Makes an untrusted string (a session id, a project name) safe as one path component.
+pub fn safe_component(raw: &str) -> String {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(96)
+        .collect();
+    match cleaned.trim_matches('.') {
+        "" => "unknown".to_owned(),
+        s => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_claude_config_dir() {
+        let env = Env {
+            home: Some("/h".into()),
+            claude_config_dir: Some("/cfg".into()),
+            ..Env::default()
+        };
+        let p = Paths::resolve(&env, None);
+        assert_eq!(p.claude_dir, PathBuf::from("/cfg"));
+        assert_eq!(p.sfp_home, PathBuf::from("/cfg/sfp"));
+        assert_eq!(p.context_dir, PathBuf::from("/cfg/.context"));
+        let env = Env {
+            home: Some("/h".into()),
+            sfp_home: Some("/s".into()),
+            ..Env::default()
+        };
+        let p = Paths::resolve(&env, None);
+        assert_eq!(p.claude_dir, PathBuf::from("/h/.claude"));
+        assert_eq!(p.sfp_home, PathBuf::from("/s"));
+    }
+
+    #[test]
+    fn session_ids_cannot_escape() {
+        assert_eq!(safe_component("../../etc"), "_.._etc");
+        assert_eq!(safe_component(".."), "unknown");
+        assert_eq!(safe_component("a1d3ea29-a3bb"), "a1d3ea29-a3bb");
+        assert_eq!(safe_component("a/b\\c d"), "a_b_c_d");
+    }
+}

@@ -1,0 +1,158 @@
+//! The one place that prints.
+//!
+//! Terminal commands write human text or JSON through a [`Printer`]; hook mode writes exactly one
+//! JSON object (or nothing) through [`Printer::hook_json`]. A closed pipe (`sfp … | head`) is not
+//! an error. Nothing else in the crate touches stdout or stderr.
+#![expect(clippy::print_stderr, reason = "this module is the printer")]
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::env::Env;
+
+/// Where and how output goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    color: bool,
+    err_color: bool,
+}
+
+/// A terminal colour or emphasis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Green,
+    Yellow,
+    Red,
+    Cyan,
+    Bold,
+    Dim,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Green => "32",
+            Style::Yellow => "33",
+            Style::Red => "31",
+            Style::Cyan => "36",
+            Style::Bold => "1",
+            Style::Dim => "2",
+        }
+    }
+}
+
+impl Printer {
+    /// Colour when the stream is a terminal and `NO_COLOR` is not set.
+    pub fn new(env: &Env) -> Self {
+        Self {
+            color: !env.no_color && std::io::stdout().is_terminal(),
+            err_color: !env.no_color && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A printer that never colours (tests, hook mode).
+    pub fn plain() -> Self {
+        Self {
+            color: false,
+            err_color: false,
+        }
+    }
+
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// Wraps `text` in `style` when stdout is coloured.
+    pub fn paint(&self, text: &str, style: Style) -> String {
+        if self.color {
+            format!("\x1b[{}m{text}\x1b[0m", style.code())
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Writes `text` and a newline to stdout.
+    pub fn line(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe is not worth an error: the reader has gone.
+        let _ = writeln!(out, "{text}");
+    }
+
+    /// Writes text to stdout as is (the caller supplies newlines).
+    pub fn raw(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// Pretty JSON to stdout, for `--json`.
+    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        self.line(&text);
+        Ok(())
+    }
+
+    /// The single JSON object a hook answers with, written in one call so that stdout is never
+    /// left half-written.
+    pub fn hook_json(&self, value: &serde_json::Value) {
+        let Ok(mut text) = serde_json::to_string(value) else {
+            return;
+        };
+        text.push('\n');
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// A progress or notice line on stderr.
+    pub fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    /// `warning: …` on stderr.
+    pub fn warn(&self, text: &str) {
+        let label = if self.err_color {
+            "\x1b[33mwarning\x1b[0m"
+        } else {
+            "warning"
+        };
+        eprintln!("{label}: {text}");
+    }
+
+    /// `error: …` then `  caused by: …` for each cause, on stderr.
+    pub fn error(&self, err: &anyhow::Error) {
+        let label = if self.err_color {
+            "\x1b[31merror\x1b[0m"
+        } else {
+            "error"
+        };
+        eprintln!("{label}: {err}");
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+    }
+}
+
+/// The text of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("internal error: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("internal error: {s}")
+    } else {
+        "internal error".to_owned()
+    }
+}
+
+/// Replaces the default panic report (several lines, a backtrace hint) with one line on stderr,
+/// so that a panic caught in hook mode cannot flood Claude Code's debug log.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("sfp: {}{location}", panic_message(info.payload()));
+    }));
+}
