@@ -12,6 +12,7 @@ pub mod hook;
 pub mod log;
 pub mod paths;
 pub mod printer;
+pub mod secrets;
 pub mod util;
 
 use std::process::ExitCode;
