@@ -1,0 +1,140 @@
+//! The command line itself: version, help, completions, and the hook protocol's promises on bad
+//! input (exit 0, stdout empty or one JSON object, a notice on stderr and in the log).
+
+mod common;
+
+use common::{Sandbox, hook_json};
+
+#[test]
+fn version_matches_the_plugin_manifest() {
+    let sb = Sandbox::new();
+    let out = sb.cmd(&["--version"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.trim(), format!("sfp {}", env!("CARGO_PKG_VERSION")));
+    let manifest: serde_json::Value =
+        serde_json::from_str(include_str!("../.claude-plugin/plugin.json")).unwrap();
+    assert_eq!(
+        manifest["version"],
+        env!("CARGO_PKG_VERSION"),
+        "bump plugin.json with Cargo.toml"
+    );
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let sb = Sandbox::new();
+    let out = sb.cmd(&["--help"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Exit codes:") && text.contains("health") && text.contains("hook"),
+        "{text}"
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let sb = Sandbox::new();
+    let out = sb.cmd(&["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("complete -F _sfp")
+    );
+}
+
+#[test]
+fn unknown_subcommand_is_an_error_but_a_bad_hook_call_is_not() {
+    let sb = Sandbox::new();
+    assert_eq!(
+        sb.cmd(&["frobnicate"]).output().unwrap().status.code(),
+        Some(1)
+    );
+    let out = sb.cmd(&["hook"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a hook never exits non-zero");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn malformed_input_is_refused_quietly() {
+    let sb = Sandbox::new();
+    for (input, expect) in [
+        (&b"{not json"[..], "not valid JSON"),
+        (b"[1,2,3]", "not a JSON object"),
+        (
+            b"{\"hook_event_name\": \"Stop\", \"session_id\": ",
+            "not valid JSON",
+        ),
+    ] {
+        let out = sb.hook("stop", input);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(out.stdout.is_empty(), "stdout must stay empty");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("sfp: hook input") && err.contains(expect) && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+    let log = std::fs::read_to_string(sb.sfp_home.join("logs/sfp.log")).unwrap();
+    assert_eq!(
+        log.lines().filter(|l| l.contains("WARN")).count(),
+        3,
+        "{log}"
+    );
+}
+
+#[test]
+fn unknown_events_exit_zero_silently() {
+    let sb = Sandbox::new();
+    let out = sb.hook("teammate-idle", br#"{"hook_event_name": "TeammateIdle"}"#);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown hook event `TeammateIdle`"));
+}
+
+#[test]
+fn oversized_input_is_refused() {
+    let sb = Sandbox::new();
+    let mut big = br#"{"hook_event_name":"UserPromptSubmit","prompt":""#.to_vec();
+    big.extend(std::iter::repeat_n(b'x', 9 * 1024 * 1024));
+    big.extend(br#""}"#);
+    let out = sb.hook("user-prompt-submit", &big);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 8 MiB"));
+}
+
+#[test]
+fn invalid_utf8_is_read_leniently() {
+    let sb = Sandbox::new();
+    let mut input = sb.input("SessionStart", &serde_json::json!({"source": "startup"}));
+    let pos = input.iter().position(|&b| b == b't').unwrap();
+    input.insert(pos, 0xff);
+    let out = sb.hook("session-start", &input);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(hook_json(&out).is_none() || hook_json(&out).unwrap().is_object());
+}
+
+#[test]
+fn every_real_fixture_gets_a_valid_answer() {
+    let sb = Sandbox::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hook-input");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["cwd"] = serde_json::json!(sb.project);
+        let event = v["hook_event_name"].as_str().unwrap().to_owned();
+        let out = sb.hook(&event, &serde_json::to_vec(&v).unwrap());
+        assert_eq!(out.status.code(), Some(0), "{}", path.display());
+        if let Some(json) = hook_json(&out)
+            && let Some(hso) = json.get("hookSpecificOutput")
+        {
+            assert_eq!(hso["hookEventName"], event.as_str(), "{}", path.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 16, "fixtures missing from {}", dir.display());
+}
