@@ -20,6 +20,8 @@ pub struct Env {
     pub project_dir: Option<PathBuf>,
     /// `CLAUDE_PLUGIN_ROOT`: the installed plugin directory, set by Claude Code for hooks.
     pub plugin_root: Option<PathBuf>,
+    /// `SFP_BIN`: the binary the hook launcher runs instead of the plugin's `bin/sfp`.
+    pub sfp_bin: Option<PathBuf>,
     /// `CLAUDE_CODE_SESSION_ID`: the session id, set by Claude Code for hooks.
     pub session_id: Option<String>,
     /// `SFP_LOG_LEVEL`: `error`, `warn`, `info` (default) or `debug`.
@@ -80,6 +82,7 @@ impl Env {
             sfp_home: path("SFP_HOME"),
             project_dir: path("CLAUDE_PROJECT_DIR"),
             plugin_root: path("CLAUDE_PLUGIN_ROOT"),
+            sfp_bin: path("SFP_BIN"),
             session_id: text("CLAUDE_CODE_SESSION_ID"),
             log_level: text("SFP_LOG_LEVEL"),
             log_max_bytes: text("SFP_LOG_MAX_BYTES").and_then(|v| v.parse().ok()),

@@ -165,3 +165,26 @@ fn unhealthy_session_start_tells_user_and_claude() {
     let log = std::fs::read_to_string(sb.sfp_home.join("logs/sfp.log")).unwrap();
     assert!(log.contains("health context: degraded"), "{log}");
 }
+
+#[test]
+fn hooks_without_a_binary_are_unhealthy() {
+    let sb = Sandbox::new();
+    std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
+    let (code, v) = health_json(&sb);
+    assert_eq!(code, 1);
+    let c = check(&v, "plugin");
+    assert_eq!(c["status"], "unhealthy");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("find no sfp binary"),
+        "{c}"
+    );
+    // ~/.local/bin/sfp is where setup.sh links it; the launcher falls back to it.
+    let local = sb.home.join(".local/bin");
+    std::fs::create_dir_all(&local).unwrap();
+    std::os::unix::fs::symlink(common::sfp_bin(), local.join("sfp")).unwrap();
+    let (_, v) = health_json(&sb);
+    assert_eq!(check(&v, "plugin")["status"], "healthy", "{v:#}");
+}

@@ -75,19 +75,20 @@ pub fn check(probe: &Probe) -> Check {
             "binary is sfp {binary_version} but the plugin is {plugin_version}: re-run setup.sh in {shown}"
         ));
     }
-    if !root.join("bin/sfp").is_file() {
+    let Some(binary) = launcher_binary(ctx, root) else {
         return Check {
-            status: crate::health::Status::Degraded,
+            status: crate::health::Status::Unhealthy,
             ..base
         }
         .with_message(format!(
-            "{shown}/bin/sfp is missing: run setup.sh in {shown}"
+            "the hooks find no sfp binary: run setup.sh in {shown}"
         ));
-    }
-    base.with_message(format!(
-        "sfp {binary_version}, hooks wired for {} events",
-        events.len()
-    ))
+    };
+    base.detail("binary", tilde(ctx, &binary))
+        .with_message(format!(
+            "sfp {binary_version}, hooks wired for {} events",
+            events.len()
+        ))
 }
 
 impl Check {
@@ -95,6 +96,19 @@ impl Check {
         self.message = message;
         self
     }
+}
+
+/// The binary `hooks/sfp-hook` would run: `$SFP_BIN`, the plugin's `bin/sfp`, `~/.local/bin/sfp`.
+fn launcher_binary(ctx: &crate::app::Ctx, root: &Path) -> Option<std::path::PathBuf> {
+    let home_bin = ctx.env.home.as_ref().map(|h| h.join(".local/bin/sfp"));
+    [
+        ctx.env.sfp_bin.clone(),
+        Some(root.join("bin/sfp")),
+        home_bin,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| is_executable(p))
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
