@@ -42,7 +42,8 @@ impl Paths {
         let project = project
             .filter(|p| p.is_dir())
             .map(Path::to_path_buf)
-            .or_else(|| env.project_dir.clone().filter(|p| p.is_dir()));
+            .or_else(|| env.project_dir.clone().filter(|p| p.is_dir()))
+            .map(|start| project_root(&start));
         Self {
             claude_dir,
             sfp_home,
@@ -86,6 +87,16 @@ impl Paths {
     pub fn project_config_dir(&self) -> Option<PathBuf> {
         self.project.as_ref().map(|p| p.join(".claude").join("sfp"))
     }
+}
+
+/// The project that `start` (a hook's `cwd`, which follows `cd`) lies in: the nearest directory
+/// at or above it holding `.git` or `.claude/sfp`, else `start` itself.
+pub fn project_root(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists() || dir.join(".claude/sfp").is_dir())
+        .unwrap_or(start)
+        .to_path_buf()
 }
 
 /// The plugin root when the binary runs from `<root>/bin/sfp` (directly or through a symlink).
@@ -140,6 +151,23 @@ mod tests {
         let p = Paths::resolve(&env, None);
         assert_eq!(p.claude_dir, PathBuf::from("/h/.claude"));
         assert_eq!(p.sfp_home, PathBuf::from("/s"));
+    }
+
+    #[test]
+    fn project_root_is_the_enclosing_work_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("src/deep")).unwrap();
+        assert_eq!(project_root(&repo.join("src/deep")), repo);
+        let loose = dir.path().join("loose");
+        std::fs::create_dir_all(&loose).unwrap();
+        assert_eq!(project_root(&loose), loose);
+        let env = Env::default();
+        assert_eq!(
+            Paths::resolve(&env, Some(&repo.join("src"))).project,
+            Some(repo)
+        );
     }
 
     #[test]
