@@ -1,0 +1,92 @@
+//! What one session has been given: `$SFP_HOME/sessions/<session>/tags.json`.
+//!
+//! Holds the sources' fingerprint (metadata) and content hash at the last injection, the tag
+//! lines known then (to compute a delta), and whether the project evidence was checked. Written
+//! atomically; a missing, unreadable or foreign file reads as "nothing given yet".
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::paths::Paths;
+
+/// The state file's format version; another version reads as absent.
+const VERSION: u32 = 1;
+/// A state file larger than this is not ours to trust.
+const MAX_STATE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TagState {
+    pub version: u32,
+    /// [`super::sources::Listing::fingerprint`] at the last look.
+    pub fingerprint: String,
+    /// [`super::sources::content_hash`] at the last injection.
+    pub content_hash: String,
+    /// Every tag line known at the last injection (before the budget).
+    pub tags: Vec<String>,
+    /// The project evidence was looked at in this session.
+    pub evidence_checked: bool,
+    /// When tags were last injected (RFC 3339).
+    pub injected_at: Option<String>,
+}
+
+/// The state file of a session.
+pub fn path(paths: &Paths, session_id: &str) -> PathBuf {
+    paths.session_dir(session_id).join("tags.json")
+}
+
+/// Reads the state; `Ok(None)` when there is none yet, `Err` with a reason when it is unusable
+/// (the caller logs it and starts afresh).
+pub fn load(path: &Path) -> Result<Option<TagState>, String> {
+    let bytes = match crate::util::fs::read_bounded(path, MAX_STATE_BYTES) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(format!("{} is too large; ignored", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    match serde_json::from_slice::<TagState>(&bytes) {
+        Ok(state) if state.version == VERSION => Ok(Some(state)),
+        Ok(state) => Err(format!(
+            "{} has version {}, expected {VERSION}; ignored",
+            path.display(),
+            state.version
+        )),
+        Err(e) => Err(format!("{} is not valid: {e}; ignored", path.display())),
+    }
+}
+
+/// Writes the state atomically (private to the user).
+pub fn save(path: &Path, state: &TagState) -> anyhow::Result<()> {
+    let mut state = state.clone();
+    state.version = VERSION;
+    let bytes = serde_json::to_vec(&state)?;
+    crate::util::fs::atomic_write(path, &bytes, Some(0o600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s/tags.json");
+        assert_eq!(load(&file), Ok(None));
+        let state = TagState {
+            fingerprint: "f".into(),
+            content_hash: "h".into(),
+            tags: vec!["[U:rules] a".into()],
+            evidence_checked: true,
+            ..TagState::default()
+        };
+        save(&file, &state).unwrap();
+        let back = load(&file).unwrap().unwrap();
+        assert_eq!(back.tags, state.tags);
+        assert_eq!(back.version, VERSION);
+        std::fs::write(&file, "{not json").unwrap();
+        assert!(load(&file).unwrap_err().contains("not valid"));
+        std::fs::write(&file, r#"{"version": 99}"#).unwrap();
+        assert!(load(&file).unwrap_err().contains("version 99"));
+    }
+}
