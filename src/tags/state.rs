@@ -2,10 +2,13 @@
 //!
 //! Holds the sources' fingerprint (metadata) and content hash at the last injection, the tag
 //! lines known then (to compute a delta), and whether the project evidence was checked. Written
-//! atomically; a missing, unreadable or foreign file reads as "nothing given yet".
+//! atomically (a temporary file renamed over it) but not synced to disk: it sits on the prompt
+//! path, and losing it in a crash costs only a repeated injection. A missing, unreadable or
+//! foreign file reads as "nothing given yet".
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::paths::Paths;
@@ -56,12 +59,25 @@ pub fn load(path: &Path) -> Result<Option<TagState>, String> {
     }
 }
 
-/// Writes the state atomically (private to the user).
+/// Writes the state atomically, private to the user, without waiting for the disk.
 pub fn save(path: &Path, state: &TagState) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt;
     let mut state = state.clone();
     state.version = VERSION;
     let bytes = serde_json::to_vec(&state)?;
-    crate::util::fs::atomic_write(path, &bytes, Some(0o600))
+    let dir = path.parent().context("state path has no parent")?;
+    fs_err::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tags-")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(&bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -81,6 +97,14 @@ mod tests {
             ..TagState::default()
         };
         save(&file, &state).unwrap();
+        save(&file, &state).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let entries = std::fs::read_dir(file.parent().unwrap()).unwrap().count();
+            assert_eq!(entries, 1, "no temporary file left behind");
+        }
         let back = load(&file).unwrap().unwrap();
         assert_eq!(back.tags, state.tags);
         assert_eq!(back.version, VERSION);
