@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# bench/tags.sh - wall time and peak memory of the TAG context hooks on a realistic ~/.claude.
+# bench/tags.sh - wall time, CPU time and peak memory of the TAG context hooks on a realistic
+# ~/.claude, with floors measured in the same run.
 #
 # Usage: bench/tags.sh [SFP_BIN]        (default: target/release/sfp; build it with
 #                                         `cargo build --release` first)
-#   env: RUNS (default 200), MAKE_HOME (default /work/shared/bench/make-claude-home.sh)
+#   env: RUNS (default 300), MAKE_HOME (default /work/shared/bench/make-claude-home.sh)
 #
 # Builds a home with make-claude-home.sh (5 context files, ~19 KB, ~170 tags), starts a session
-# (SessionStart), takes the first prompt (which also looks at the project evidence), then measures:
-#   1. `sfp hook user-prompt-submit`, sources unchanged (the common case: stat and compare);
-#   2. the same right after a context file changed (read, hash, extract, delta);
-#   3. `sfp hook session-start` as a whole (health checks + the whole tag block).
-# Prints median and p90 wall ms (hyperfine when installed, which subtracts its shell's start-up;
-# else a date +%s%N loop) and peak RSS from /usr/bin/time.
+# (SessionStart), takes the first prompt (which also looks at the project evidence), then runs
+# each case RUNS times (after 20 warm-up runs) and prints median and p90 wall ms, median CPU ms
+# (user + sys) and peak RSS of the process:
+#   - `/bin/true` and `sfp hook notification` (process start + hook plumbing, no handler): floors;
+#   - `sfp hook user-prompt-submit`, sources unchanged (the common case: stat and compare);
+#   - the same right after a context file changed (read, hash, extract, delta);
+#   - `sfp hook session-start` as a whole (health checks + the whole tag block).
+# Each run is a fork/exec with stdin from a file, timed around the child, CPU time from wait4
+# (python3 stdlib), so no shell start-up is counted. Peak RSS comes from 30 more runs under
+# /usr/bin/time (a small parent: a child forked from python would report python's RSS). On a
+# loaded machine compare against the floors of the same run rather than across runs.
 set -euo pipefail
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 bin=$(realpath "${1:-$here/target/release/sfp}")
-runs=${RUNS:-200}
 make_home=${MAKE_HOME:-/work/shared/bench/make-claude-home.sh}
 [ -x "$bin" ] || { echo "no binary at $bin: run cargo build --release" >&2; exit 2; }
 
@@ -24,70 +29,78 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$make_home" 5 "$work/home" "$work/proj" >/dev/null
 
-# A clean environment: only what a hook would see.
-run_env=(env -i "PATH=$PATH" "HOME=$work/home")
-ctx="$work/home/.claude/.context"
-printf '{"session_id":"bench","cwd":"%s","hook_event_name":"SessionStart","source":"startup"}' \
-  "$work/proj" >"$work/start.json"
-printf '{"session_id":"bench","cwd":"%s","hook_event_name":"UserPromptSubmit","prompt":"hi"}' \
-  "$work/proj" >"$work/prompt.json"
+RUNS=${RUNS:-300} python3 - "$bin" "$work" <<'PYEOF'
+import json, os, subprocess, sys, time
 
-"${run_env[@]}" "$bin" hook session-start <"$work/start.json" >"$work/start.out"
-"${run_env[@]}" "$bin" hook user-prompt-submit <"$work/prompt.json" >"$work/first.out"
-"${run_env[@]}" "$bin" hook user-prompt-submit <"$work/prompt.json" >"$work/second.out"
-[ -s "$work/second.out" ] && { echo "unexpected output on an unchanged prompt:" >&2; cat "$work/second.out" >&2; exit 1; }
-echo "home: $(ls "$ctx" | wc -l) context files, $(cat "$ctx"/*.md | wc -c) bytes;" \
-  "SessionStart context $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["hookSpecificOutput"]["additionalContext"]))' "$work/start.out") chars"
+binary, work = sys.argv[1], sys.argv[2]
+runs = int(os.environ["RUNS"])
+ctx = os.path.join(work, "home/.claude/.context")
+env = {"PATH": os.environ["PATH"], "HOME": os.path.join(work, "home")}
 
-# Median and p90 (ms) of a list of seconds, one per line.
-stats() { sort -g | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.9+0.5)]; printf "median %6.2f ms   p90 %6.2f ms", m*1000, p*1000}'; }
+def write_input(name, event, extra):
+    path = os.path.join(work, name)
+    with open(path, "w") as f:
+        json.dump({"session_id": "bench", "cwd": os.path.join(work, "proj"),
+                   "hook_event_name": event, **extra}, f)
+    return path
 
-wall() { # name, input, [prepare command]
-  local input=$1 prepare=${2:-}
-  if command -v hyperfine >/dev/null; then
-    local args=(--warmup 10 --runs "$runs" --style none --export-json "$work/h.json")
-    [ -n "$prepare" ] && args+=(--prepare "$prepare")
-    hyperfine "${args[@]}" "${run_env[*]} $bin hook user-prompt-submit <$input >/dev/null" >/dev/null 2>&1 \
-      || hyperfine "${args[@]}" "${run_env[*]} $bin hook user-prompt-submit <$input >/dev/null"
-    python3 -c 'import json,sys; [print(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]]' "$work/h.json" | stats
-  else
-    for _ in $(seq "$runs"); do
-      [ -n "$prepare" ] && sh -c "$prepare"
-      local t0 t1; t0=$(date +%s%N)
-      "${run_env[@]}" "$bin" hook user-prompt-submit <"$input" >/dev/null
-      t1=$(date +%s%N)
-      echo "($t1 - $t0) / 1000000000" | bc -l
-    done | stats
-  fi
-}
+start = write_input("start.json", "SessionStart", {"source": "startup"})
+prompt = write_input("prompt.json", "UserPromptSubmit", {"prompt": "hi"})
+note = write_input("note.json", "Notification", {"message": "m"})
 
-rss() { # event, input, [prepare command]: median and max peak RSS over 30 runs
-  local event=$1 input=$2 prepare=${3:-}
-  for _ in $(seq 30); do
-    [ -n "$prepare" ] && sh -c "$prepare"
-    /usr/bin/time -f %M "${run_env[@]}" "$bin" hook "$event" <"$input" 2>&1 >/dev/null | tail -1
-  done | sort -n | awk '{a[NR]=$1} END {printf "peak RSS median %.2f MiB, max %.2f MiB", a[int((NR+1)/2)]/1024, a[NR]/1024}'
-}
+def once(argv, stdin_path):
+    """Wall seconds, CPU seconds and ru_maxrss of one child, and its stdout."""
+    with open(stdin_path, "rb") as stdin:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        out = p.stdout.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    assert p.returncode == 0, (argv, p.returncode)
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out
 
-# Rewrites one rule so that every run sees a real change (content and tags).
-change="sed -i 's/^- \\(.*\\)\$/- changed \\1/; 1!b' $ctx/rules.md; echo '- a rule added at '\$(date +%s%N) >> $ctx/rules.md"
+rule_no = [0]
+def change_rules():
+    rule_no[0] += 1
+    with open(os.path.join(ctx, "rules.md"), "a") as f:
+        f.write(f"- a rule added in run {rule_no[0]}\n")
 
-wall_start() {
-  if command -v hyperfine >/dev/null; then
-    hyperfine --warmup 10 --runs "$runs" --style none --export-json "$work/s.json" \
-      "${run_env[*]} $bin hook session-start <$work/start.json >/dev/null" >/dev/null 2>&1
-    python3 -c 'import json,sys; [print(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]]' "$work/s.json" | stats
-  else
-    for _ in $(seq "$runs"); do
-      local t0 t1; t0=$(date +%s%N)
-      "${run_env[@]}" "$bin" hook session-start <"$work/start.json" >/dev/null
-      t1=$(date +%s%N)
-      echo "($t1 - $t0) / 1000000000" | bc -l
-    done | stats
-  fi
-}
+def bench(label, argv, stdin_path, prepare=None, expect_silent=False):
+    walls, cpus, rss = [], [], []
+    for i in range(20 + runs):
+        if prepare:
+            prepare()
+        wall, cpu, _, out = once(argv, stdin_path)
+        if expect_silent:
+            assert out.strip() == b"", out[:300]
+        if i >= 20:
+            walls.append(wall); cpus.append(cpu)
+    rss_file = os.path.join(work, "rss")
+    for _ in range(30):
+        if prepare:
+            prepare()
+        once(["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv, stdin_path)
+        with open(rss_file) as f:
+            rss.append(int(f.read().split()[-1]))
+    walls.sort(); cpus.sort(); rss.sort()
+    med = lambda xs: xs[len(xs) // 2]
+    p90 = lambda xs: xs[min(len(xs) - 1, int(len(xs) * 0.9))]
+    print(f"{label:<46} median {med(walls)*1000:6.2f} ms  p90 {p90(walls)*1000:6.2f} ms  "
+          f"cpu {med(cpus)*1000:5.2f} ms  peak RSS {med(rss)/1024:5.2f} MiB (max {rss[-1]/1024:.2f})")
 
-printf '%-44s %s   %s\n' "user-prompt-submit, sources unchanged" "$(wall "$work/prompt.json")" "$(rss user-prompt-submit "$work/prompt.json")"
-printf '%-44s %s   %s\n' "user-prompt-submit, a context file changed" "$(wall "$work/prompt.json" "$change")" "$(rss user-prompt-submit "$work/prompt.json" "$change")"
-printf '%-44s %s   %s\n' "session-start (health + whole tag block)" "$(wall_start)" "$(rss session-start "$work/start.json")"
-echo "peer (the original plugin): prompt hook 69 ms / 14 MiB; SessionStart health check 84 ms / 16 MiB"
+# A session: SessionStart, then the first prompt (evidence), then the steady state.
+_, _, _, out = once([binary, "hook", "session-start"], start)
+chars = len(json.loads(out)["hookSpecificOutput"]["additionalContext"])
+once([binary, "hook", "user-prompt-submit"], prompt)
+files = sorted(os.listdir(ctx))
+size = sum(os.path.getsize(os.path.join(ctx, f)) for f in files)
+print(f"home: {len(files)} context files, {size} bytes; SessionStart context {chars} chars; {runs} runs each")
+
+bench("/bin/true (floor)", ["/bin/true"], prompt)
+bench("sfp hook notification (no handler: floor)", [binary, "hook", "notification"], note, expect_silent=True)
+bench("user-prompt-submit, sources unchanged", [binary, "hook", "user-prompt-submit"], prompt, expect_silent=True)
+bench("user-prompt-submit, a context file changed", [binary, "hook", "user-prompt-submit"], prompt, prepare=change_rules)
+bench("session-start (health + whole tag block)", [binary, "hook", "session-start"], start)
+print("peer (the original plugin): prompt hook 69 ms / 14 MiB; SessionStart health check 84 ms / 16 MiB")
+PYEOF

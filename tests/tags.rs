@@ -210,10 +210,15 @@ fn a_prompt_without_session_start_gets_the_whole_block() {
 #[test]
 fn every_prompt_restores_the_original_behaviour() {
     let h = with_context();
-    h.settings("tags:\n  every_prompt: true\n");
     assert!(h.start().contains("Never push"));
+    assert_eq!(h.prompt(), "");
+    // Settings changed mid-session apply from the next prompt on.
+    h.settings("tags:\n  every_prompt: true\n");
     assert!(h.prompt().contains("Never push"));
     assert!(h.prompt().contains("Never push"));
+    h.settings("tags:\n  enabled: false\n");
+    assert_eq!(h.prompt(), "");
+    assert_eq!(h.start(), "");
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::hook::{HookInput, Response};
 
 /// SessionStart (startup, resume, clear, compact): the whole block.
 pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+    let config_hash = config_hash(ctx);
     let settings = settings(ctx);
     if !settings.enabled {
         return Ok(());
@@ -37,6 +38,8 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
             tags: gathered.lines(),
             evidence_checked: previous.evidence_checked,
             injected_at: Some(now()),
+            config_hash,
+            settings: Some(settings),
             ..TagState::default()
         };
         save(ctx, &path, &next);
@@ -50,10 +53,6 @@ pub fn on_user_prompt_submit(
     input: &HookInput,
     out: &mut Response,
 ) -> anyhow::Result<()> {
-    let settings = settings(ctx);
-    if !settings.enabled {
-        return Ok(());
-    }
     let Some(id) = session_id(ctx, input) else {
         ctx.log
             .debug("tags: no session id, so no per-session state; nothing injected");
@@ -61,10 +60,21 @@ pub fn on_user_prompt_submit(
     };
     let path = state::path(&ctx.paths, &id);
     let previous = load(ctx, &path);
+    let config_hash = config_hash(ctx);
+    let cached = previous
+        .as_ref()
+        .filter(|p| p.config_hash == config_hash)
+        .and_then(|p| p.settings.clone());
+    let settings = cached.unwrap_or_else(|| settings(ctx));
+    if !settings.enabled {
+        return Ok(());
+    }
     let listing = gather::list(ctx, &settings);
     let fingerprint = listing.fingerprint(&gather::salt(&settings));
     let mut next = previous.clone().unwrap_or_default();
-    let mut dirty = false;
+    let mut dirty = next.config_hash != config_hash;
+    next.config_hash = config_hash;
+    next.settings = Some(settings.clone());
     let unchanged = previous
         .as_ref()
         .is_some_and(|p| p.fingerprint == fingerprint);
@@ -109,6 +119,24 @@ fn settings(ctx: &Ctx) -> TagsSettings {
         ctx.log.warn(&format!("tags: {d}"));
     }
     settings
+}
+
+/// A hash of every `sfp.yaml` layer's text: the settings are a function of it.
+fn config_hash(ctx: &Ctx) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for layer in ctx.config.layers() {
+        hasher.update(format!("\n{}\0{}\0", layer.display, layer.text.len()).as_bytes());
+        hasher.update(layer.text.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn session_id(ctx: &Ctx, input: &HookInput) -> Option<String> {

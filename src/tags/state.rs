@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
+use super::settings::TagsSettings;
 use crate::paths::Paths;
 
 /// The state file's format version; another version reads as absent.
@@ -18,7 +19,7 @@ const VERSION: u32 = 1;
 /// A state file larger than this is not ours to trust.
 const MAX_STATE_BYTES: u64 = 2 * 1024 * 1024;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TagState {
     pub version: u32,
@@ -32,6 +33,11 @@ pub struct TagState {
     pub evidence_checked: bool,
     /// When tags were last injected (RFC 3339).
     pub injected_at: Option<String>,
+    /// A hash of the `sfp.yaml` layers the settings below were parsed from.
+    pub config_hash: String,
+    /// The `tags:` settings as parsed then, reused while `config_hash` holds, so that an
+    /// unchanged prompt parses no YAML.
+    pub settings: Option<TagsSettings>,
 }
 
 /// The state file of a session.
@@ -88,7 +94,7 @@ mod tests {
     fn round_trip_and_bad_files() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("s/tags.json");
-        assert_eq!(load(&file), Ok(None));
+        assert!(load(&file).unwrap().is_none());
         let state = TagState {
             fingerprint: "f".into(),
             content_hash: "h".into(),
