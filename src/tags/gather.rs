@@ -74,10 +74,10 @@ pub fn gather(ctx: &Ctx, settings: &TagsSettings) -> Gathered {
 pub fn from_listing(ctx: &Ctx, listing: &Listing, settings: &TagsSettings) -> Gathered {
     let salt = salt(settings);
     let (mapping, mapping_problems) = settings.mapping();
-    let (loaded, skipped) = listing.read();
     let mut tags = Vec::new();
     let mut sections = Vec::new();
-    for file in &loaded {
+    let mut files = Vec::new();
+    let (content_hash, skipped) = listing.read_each(&salt, |file: Loaded| {
         let found = extract(
             &file.text,
             &file.display,
@@ -92,12 +92,13 @@ pub fn from_listing(ctx: &Ctx, listing: &Listing, settings: &TagsSettings) -> Ga
                 .into_iter()
                 .map(|s| (file.display.clone(), s)),
         );
-    }
+        files.push(file.display);
+    });
     let show = shower(ctx);
     Gathered {
         fingerprint: listing.fingerprint(&salt),
-        content_hash: sources::content_hash(&loaded, &salt),
-        files: loaded.iter().map(|f: &Loaded| f.display.clone()).collect(),
+        content_hash,
+        files,
         skipped,
         tags: arrange(tags),
         sections,

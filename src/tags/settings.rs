@@ -155,6 +155,47 @@ mod tests {
         assert!(problems[0].contains("tags.sections.oops"));
     }
 
+    fn embedded_layer(name: &str) -> crate::config::Layer {
+        crate::config::Layer {
+            kind: crate::config::LayerKind::Embedded,
+            path: None,
+            display: format!("<embedded>/{name}"),
+            text: crate::config::embedded(name).unwrap().to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_shipped_defaults_parse_cleanly_and_match_the_code() {
+        let cfg = crate::config::Config::from_layers(vec![embedded_layer("sfp.yaml")]);
+        let (s, diags) = cfg.section::<TagsSettings>("tags");
+        assert!(diags.is_empty(), "{diags:?}");
+        let d = TagsSettings::default();
+        assert_eq!(s.sections, d.sections);
+        assert_eq!(
+            (
+                s.enabled,
+                s.budget_chars,
+                s.max_item_chars,
+                s.every_prompt,
+                s.project_context
+            ),
+            (
+                d.enabled,
+                d.budget_chars,
+                d.max_item_chars,
+                d.every_prompt,
+                d.project_context
+            )
+        );
+        let (evidence, warnings) = crate::config::parse_document::<crate::tags::EvidenceConfig>(
+            &embedded_layer("evidence.yaml"),
+        )
+        .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(evidence.enabled && evidence.dependencies);
+        assert!(evidence.kinds["node"].required[0].contains("package-lock.json"));
+    }
+
     #[test]
     fn budget_is_clamped() {
         let s = TagsSettings {

@@ -4,7 +4,8 @@
 //! directory level each (no recursion, so a directory symlink loop is never walked). A file is
 //! read only when it is a regular file (after following a file symlink) of at most 1 MiB that
 //! holds no NUL byte and is valid UTF-8; anything else is skipped with a reason, never read
-//! whole and never waited on (a FIFO named `x.md` is not opened).
+//! whole and never waited on (a FIFO named `x.md` is not opened). Files are read one at a time,
+//! at most 4 MiB in all.
 //!
 //! The fingerprint hashes each file's name, size, mtime, ctime and inode: the prompt hook
 //! compares it with the session's last one and reads no file at all when nothing moved.
@@ -17,6 +18,8 @@ use sha2::{Digest, Sha256};
 
 /// Largest context file read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Most bytes read from all context files in one run.
+pub const MAX_TOTAL_BYTES: u64 = 4 * 1024 * 1024;
 /// Most `.md` files taken from one directory.
 const MAX_FILES_PER_DIR: usize = 64;
 
@@ -176,37 +179,45 @@ impl Listing {
         hex(&hasher.finalize())
     }
 
-    /// Reads every candidate; files that turn out binary, not UTF-8, grown past the limit or
-    /// unreadable are skipped.
-    pub fn read(&self) -> (Vec<Loaded>, Vec<Skipped>) {
-        let mut loaded = Vec::new();
+    /// Reads the candidates one at a time, handing each text to `each` and dropping it before
+    /// the next, so memory holds one file at most. Files that turn out binary, not UTF-8, grown
+    /// past the limit or unreadable are skipped, and so is everything past [`MAX_TOTAL_BYTES`].
+    /// Returns a hash of the names and texts read (with `salt`) and every file skipped.
+    pub fn read_each(&self, salt: &str, mut each: impl FnMut(Loaded)) -> (String, Vec<Skipped>) {
+        let mut hasher = Sha256::new();
+        hasher.update(salt.as_bytes());
         let mut skipped = self.skipped.clone();
+        let mut total = 0;
         for file in &self.files {
-            match read_text(&file.path) {
-                Ok(text) => loaded.push(Loaded {
+            if total >= MAX_TOTAL_BYTES {
+                skipped.push(Skipped {
                     display: file.display.clone(),
-                    stem: file.stem.clone(),
-                    text,
-                }),
+                    reason: format!(
+                        "the context files before it already hold {} KiB",
+                        MAX_TOTAL_BYTES / 1024
+                    ),
+                });
+                continue;
+            }
+            match read_text(&file.path) {
+                Ok(text) => {
+                    total += text.len() as u64;
+                    hasher.update(format!("\n{}\0{}\0", file.display, text.len()).as_bytes());
+                    hasher.update(text.as_bytes());
+                    each(Loaded {
+                        display: file.display.clone(),
+                        stem: file.stem.clone(),
+                        text,
+                    });
+                }
                 Err(reason) => skipped.push(Skipped {
                     display: file.display.clone(),
                     reason,
                 }),
             }
         }
-        (loaded, skipped)
+        (hex(&hasher.finalize()), skipped)
     }
-}
-
-/// A hash of the texts read, with their names.
-pub fn content_hash(loaded: &[Loaded], salt: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(salt.as_bytes());
-    for file in loaded {
-        hasher.update(format!("\n{}\0{}\0", file.display, file.text.len()).as_bytes());
-        hasher.update(file.text.as_bytes());
-    }
-    hex(&hasher.finalize())
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
@@ -268,8 +279,8 @@ mod tests {
             ["CLAUDE.md", "binary.md", "latin1.md", "rules.md"],
             "CLAUDE.md first, then by name"
         );
-        let (loaded, skipped) = listing.read();
-        let read: Vec<&str> = loaded.iter().map(|f| f.display.as_str()).collect();
+        let mut read = Vec::new();
+        let (_, skipped) = listing.read_each("", |f| read.push(f.display));
         assert_eq!(read, ["CLAUDE.md", "rules.md"]);
         let mut reasons: Vec<String> = skipped
             .iter()
@@ -283,6 +294,23 @@ mod tests {
         assert!(reasons[3].starts_with("latin1.md: not valid UTF-8"));
         assert!(reasons[4].starts_with("loop-a.md: cannot stat"));
         assert!(reasons[5].starts_with("loop-b.md: cannot stat"));
+    }
+
+    #[test]
+    fn the_total_read_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let text = "- item\n".repeat(1000 * 1024 / 7);
+        for i in 0..6 {
+            std::fs::write(d.join(format!("f{i}.md")), &text).unwrap();
+        }
+        let listing = list(&[(Origin::User, d.to_path_buf())], &show);
+        let mut read = 0;
+        let (_, skipped) = listing.read_each("", |_| read += 1);
+        assert_eq!(read, 5);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].display, "f5.md");
+        assert!(skipped[0].reason.contains("already hold 4096 KiB"));
     }
 
     #[test]
