@@ -35,14 +35,13 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         let next = TagState {
             fingerprint: gathered.fingerprint.clone(),
             content_hash: gathered.content_hash.clone(),
-            tags: gathered.lines(),
             evidence_checked: previous.evidence_checked,
             injected_at: Some(now()),
             config_hash,
             settings: Some(settings),
             ..TagState::default()
         };
-        save(ctx, &path, &next);
+        save(ctx, &path, &next, Some(&gathered.lines()));
     }
     Ok(())
 }
@@ -60,35 +59,33 @@ pub fn on_user_prompt_submit(
     };
     let path = state::path(&ctx.paths, &id);
     let previous = load(ctx, &path);
+    let fresh = previous.is_none();
+    let mut next = previous.unwrap_or_default();
     let config_hash = config_hash(ctx);
-    let cached = previous
-        .as_ref()
-        .filter(|p| p.config_hash == config_hash)
-        .and_then(|p| p.settings.clone());
-    let settings = cached.unwrap_or_else(|| settings(ctx));
+    let settings = match next.settings.take() {
+        Some(cached) if next.config_hash == config_hash => cached,
+        _ => settings(ctx),
+    };
     if !settings.enabled {
         return Ok(());
     }
     let listing = gather::list(ctx, &settings);
     let fingerprint = listing.fingerprint(&gather::salt(&settings));
-    let mut next = previous.clone().unwrap_or_default();
     let mut dirty = next.config_hash != config_hash;
     next.config_hash = config_hash;
-    next.settings = Some(settings.clone());
-    let unchanged = previous
-        .as_ref()
-        .is_some_and(|p| p.fingerprint == fingerprint);
-    if settings.every_prompt || !unchanged {
+    let mut known = None;
+    if settings.every_prompt || fresh || next.fingerprint != fingerprint {
         let gathered = gather::from_listing(ctx, &listing, &settings);
         log_problems(ctx, &gathered);
-        if settings.every_prompt || previous.is_none() {
+        if settings.every_prompt || fresh {
             // The original's behaviour, or a session whose SessionStart left no state.
             if let Some(text) = gathered.injection(settings.budget()) {
                 out.add_context(text);
                 next.injected_at = Some(now());
             }
         } else if gathered.content_hash != next.content_hash {
-            if let Some(text) = delta_text(&next.tags, &gathered, settings.budget()) {
+            let before = state::load_known(&path);
+            if let Some(text) = delta_text(&before, &gathered, settings.budget()) {
                 out.add_context(text);
                 next.injected_at = Some(now());
             }
@@ -96,7 +93,7 @@ pub fn on_user_prompt_submit(
                 .info("tags: context files changed since the last injection");
         }
         next.content_hash.clone_from(&gathered.content_hash);
-        next.tags = gathered.lines();
+        known = Some(gathered.lines());
         next.fingerprint = fingerprint;
         dirty = true;
     }
@@ -108,7 +105,8 @@ pub fn on_user_prompt_submit(
         dirty = true;
     }
     if dirty {
-        save(ctx, &path, &next);
+        next.settings = Some(settings);
+        save(ctx, &path, &next, known.as_deref());
     }
     Ok(())
 }
@@ -121,22 +119,17 @@ fn settings(ctx: &Ctx) -> TagsSettings {
     settings
 }
 
-/// A hash of every `sfp.yaml` layer's text: the settings are a function of it.
+/// A hash of every `sfp.yaml` layer's text: the settings are a function of it. (std's hasher:
+/// fast, and if a new Rust release changes it the settings are merely parsed once more.)
 fn config_hash(ctx: &Ctx) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
     for layer in ctx.config.layers() {
-        hasher.update(format!("\n{}\0{}\0", layer.display, layer.text.len()).as_bytes());
-        hasher.update(layer.text.as_bytes());
+        layer.display.hash(&mut hasher);
+        layer.text.hash(&mut hasher);
     }
-    hasher
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    format!("{:016x}", hasher.finish())
 }
 
 fn session_id(ctx: &Ctx, input: &HookInput) -> Option<String> {
@@ -156,8 +149,8 @@ fn load(ctx: &Ctx, path: &std::path::Path) -> Option<TagState> {
     }
 }
 
-fn save(ctx: &Ctx, path: &std::path::Path, next: &TagState) {
-    if let Err(e) = state::save(path, next) {
+fn save(ctx: &Ctx, path: &std::path::Path, next: &TagState, known: Option<&[String]>) {
+    if let Err(e) = state::save(path, next, known) {
         ctx.log
             .warn(&format!("tags: cannot save {}: {e:#}", path.display()));
     }

@@ -24,7 +24,7 @@ pub const MAX_TOTAL_BYTES: u64 = 4 * 1024 * 1024;
 const MAX_FILES_PER_DIR: usize = 64;
 
 /// Where a directory of sources comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
     User,
     Project,
@@ -165,18 +165,16 @@ fn is_context_name(name: &str) -> bool {
 }
 
 impl Listing {
-    /// A hash of every file's metadata and of `salt` (the settings that shape the tags).
+    /// A hash of every file's metadata and of `salt` (the settings that shape the tags). std's
+    /// hasher: it is compared only with an earlier fingerprint, and should a Rust release change
+    /// it, the files are merely read once more.
     pub fn fingerprint(&self, salt: &str) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(salt.as_bytes());
-        for (origin, dir) in &self.dirs {
-            hasher.update(format!("\n{origin:?}\0{}", dir.display()).as_bytes());
-        }
-        for stamp in &self.stamps {
-            hasher.update(b"\n");
-            hasher.update(stamp.as_bytes());
-        }
-        hex(&hasher.finalize())
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        salt.hash(&mut hasher);
+        self.dirs.hash(&mut hasher);
+        self.stamps.hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
     }
 
     /// Reads the candidates one at a time, handing each text to `each` and dropping it before

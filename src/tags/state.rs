@@ -1,7 +1,9 @@
 //! What one session has been given: `$SFP_HOME/sessions/<session>/tags.json`.
 //!
-//! Holds the sources' fingerprint (metadata) and content hash at the last injection, the tag
-//! lines known then (to compute a delta), and whether the project evidence was checked. Written
+//! Holds the sources' fingerprint (metadata) and content hash at the last injection, and whether
+//! the project evidence was checked. The tag lines known then (to compute a delta) sit beside it
+//! in `tags-known.txt`, one per line, read only when the sources changed — so an unchanged prompt
+//! reads a few hundred bytes of state. Both are written
 //! atomically (a temporary file renamed over it) but not synced to disk: it sits on the prompt
 //! path, and losing it in a crash costs only a repeated injection. A missing, unreadable or
 //! foreign file reads as "nothing given yet".
@@ -27,8 +29,6 @@ pub struct TagState {
     pub fingerprint: String,
     /// [`super::sources::content_hash`] at the last injection.
     pub content_hash: String,
-    /// Every tag line known at the last injection (before the budget).
-    pub tags: Vec<String>,
     /// The project evidence was looked at in this session.
     pub evidence_checked: bool,
     /// When tags were last injected (RFC 3339).
@@ -65,13 +65,39 @@ pub fn load(path: &Path) -> Result<Option<TagState>, String> {
     }
 }
 
-/// Writes the state atomically, private to the user, without waiting for the disk.
-pub fn save(path: &Path, state: &TagState) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::PermissionsExt;
+/// `tags-known.txt` beside the state file.
+fn known_path(path: &Path) -> PathBuf {
+    path.with_file_name("tags-known.txt")
+}
+
+/// Every tag line known at the last injection (before the budget); empty when there is none.
+pub fn load_known(path: &Path) -> Vec<String> {
+    match crate::util::fs::read_bounded(&known_path(path), MAX_STATE_BYTES) {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Writes the state, and the known tag lines when given.
+pub fn save(path: &Path, state: &TagState, known: Option<&[String]>) -> anyhow::Result<()> {
+    if let Some(lines) = known {
+        let mut text = lines.join("\n");
+        text.push('\n');
+        write_private(&known_path(path), text.as_bytes())?;
+    }
     let mut state = state.clone();
     state.version = VERSION;
-    let bytes = serde_json::to_vec(&state)?;
+    write_private(path, &serde_json::to_vec(&state)?)
+}
+
+/// Writes atomically, private to the user, without waiting for the disk.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt;
     let dir = path.parent().context("state path has no parent")?;
     fs_err::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
@@ -79,7 +105,7 @@ pub fn save(path: &Path, state: &TagState) -> anyhow::Result<()> {
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(&bytes)
+    tmp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
@@ -98,21 +124,24 @@ mod tests {
         let state = TagState {
             fingerprint: "f".into(),
             content_hash: "h".into(),
-            tags: vec!["[U:rules] a".into()],
             evidence_checked: true,
             ..TagState::default()
         };
-        save(&file, &state).unwrap();
-        save(&file, &state).unwrap();
+        assert!(load_known(&file).is_empty());
+        let known = vec!["[U:rules] a".to_owned(), "[K:x] b".to_owned()];
+        save(&file, &state, Some(&known)).unwrap();
+        save(&file, &state, None).unwrap();
+        assert_eq!(load_known(&file), known);
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&file).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
             let entries = std::fs::read_dir(file.parent().unwrap()).unwrap().count();
-            assert_eq!(entries, 1, "no temporary file left behind");
+            assert_eq!(entries, 2, "no temporary file left behind");
         }
         let back = load(&file).unwrap().unwrap();
-        assert_eq!(back.tags, state.tags);
+        assert_eq!(back.fingerprint, "f");
+        assert!(back.evidence_checked);
         assert_eq!(back.version, VERSION);
         std::fs::write(&file, "{not json").unwrap();
         assert!(load(&file).unwrap_err().contains("not valid"));
