@@ -8,13 +8,13 @@
 //! at most 4 MiB in all.
 //!
 //! The fingerprint hashes each file's name, size, mtime, ctime and inode: the prompt hook
-//! compares it with the session's last one and reads no file at all when nothing moved.
+//! compares it with the session's last one and reads no file at all when nothing moved. Both it
+//! and the content hash use std's 64-bit hasher: each is only ever compared with an earlier
+//! value of itself, and should a Rust release change the hasher, the files are read once more.
 
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 /// Largest context file read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -182,8 +182,9 @@ impl Listing {
     /// past the limit or unreadable are skipped, and so is everything past [`MAX_TOTAL_BYTES`].
     /// Returns a hash of the names and texts read (with `salt`) and every file skipped.
     pub fn read_each(&self, salt: &str, mut each: impl FnMut(Loaded)) -> (String, Vec<Skipped>) {
-        let mut hasher = Sha256::new();
-        hasher.update(salt.as_bytes());
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        salt.hash(&mut hasher);
         let mut skipped = self.skipped.clone();
         let mut total = 0;
         for file in &self.files {
@@ -200,8 +201,8 @@ impl Listing {
             match read_text(&file.path) {
                 Ok(text) => {
                     total += text.len() as u64;
-                    hasher.update(format!("\n{}\0{}\0", file.display, text.len()).as_bytes());
-                    hasher.update(text.as_bytes());
+                    file.display.hash(&mut hasher);
+                    text.hash(&mut hasher);
                     each(Loaded {
                         display: file.display.clone(),
                         stem: file.stem.clone(),
@@ -214,7 +215,7 @@ impl Listing {
                 }),
             }
         }
-        (hex(&hasher.finalize()), skipped)
+        (format!("{:016x}", hasher.finish()), skipped)
     }
 }
 
@@ -235,14 +236,6 @@ fn read_text(path: &Path) -> Result<String, String> {
             "not valid UTF-8 (first bad byte at offset {})",
             e.utf8_error().valid_up_to()
         )
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
     })
 }
 
