@@ -304,7 +304,7 @@ fn project_evidence_is_reported_once_when_something_is_missing() {
     assert!(first.starts_with("Project evidence for "), "{first}");
     assert!(first.contains("(node)"), "{first}");
     assert!(
-        first.contains("package.json declares 1 dependencies and there is no node_modules/"),
+        first.contains("package.json declares 1 dependency and there is no node_modules/"),
         "{first}"
     );
     assert!(

@@ -259,7 +259,7 @@ fn problems(
     }
     let block = gathered.block(settings.budget());
     for t in gathered.tags.iter().skip(block.lines.len()) {
-        let (value, _) = super::extract::cut_at_word(&t.value, 60);
+        let (value, _) = super::markdown::cut_at_word(&t.value, 60);
         problems.push(problem(
             "warning",
             Some(&t.source),

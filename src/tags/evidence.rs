@@ -185,7 +185,7 @@ fn dependencies(root: &Path, kind: &str) -> Option<String> {
             );
             let installed = root.join("node_modules").is_dir() || root.join(".pnp.cjs").is_file();
             (count > 0 && !installed).then(|| {
-                format!("package.json declares {count} dependencies and there is no node_modules/: they are not installed")
+                format!("package.json declares {} and there is no node_modules/: they are not installed", deps(count))
             })
         }
         "php" => {
@@ -195,7 +195,10 @@ fn dependencies(root: &Path, kind: &str) -> Option<String> {
                 &["php"],
             );
             (count > 0 && !root.join("vendor").is_dir()).then(|| {
-                format!("composer.json declares {count} dependencies and there is no vendor/: they are not installed")
+                format!(
+                    "composer.json declares {} and there is no vendor/: they are not installed",
+                    deps(count)
+                )
             })
         }
         "python" => {
@@ -214,6 +217,14 @@ fn dependencies(root: &Path, kind: &str) -> Option<String> {
             "there is a Gemfile but no Gemfile.lock: `bundle install` has not run".to_owned()
         }),
         _ => None,
+    }
+}
+
+fn deps(count: usize) -> String {
+    if count == 1 {
+        "1 dependency".to_owned()
+    } else {
+        format!("{count} dependencies")
     }
 }
 

@@ -4,7 +4,7 @@
 //! note on the project's evidence (kind, dependencies, required files) on the first prompt when
 //! something is missing.
 //!
-//! `extract` reads Markdown, `model` orders and budgets, `sources` finds and reads files safely,
+//! `extract` reads Markdown (with `markdown` recognising lines), `model` orders and budgets, `sources` finds and reads files safely,
 //! `gather` puts them together, `state` remembers what a session was given, `evidence` looks at
 //! the project, `hook` and `command` are the two ways in.
 
@@ -15,6 +15,7 @@ mod extract;
 mod extract_tests;
 mod gather;
 mod hook;
+mod markdown;
 mod model;
 mod settings;
 mod sources;
