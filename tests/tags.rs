@@ -407,3 +407,31 @@ fn no_context_files_means_no_output() {
     );
     assert!(Path::new(&h.sfp_home()).exists());
 }
+
+#[test]
+fn a_damaged_state_file_starts_afresh() {
+    let h = with_context();
+    assert!(h.start().contains("Never push"));
+    let state = h.sfp_home().join("sessions/sess-1/tags.json");
+    std::fs::write(&state, "{ half written").unwrap();
+    let again = h.prompt();
+    assert!(again.contains("[U:rules] Never push to main"), "{again}");
+    assert!(h.log().contains("is not valid"), "{}", h.log());
+    assert_eq!(h.prompt(), "");
+}
+
+#[test]
+fn a_hostile_session_id_stays_inside_sfp_home() {
+    let h = with_context();
+    let out = h.hook(
+        "SessionStart",
+        &json!({"session_id": "../../../escape", "source": "startup"}),
+    );
+    assert!(out.contains("Never push"));
+    assert!(
+        h.sfp_home()
+            .join("sessions/_.._.._escape/tags.json")
+            .is_file()
+    );
+    assert!(!h.root.join("escape").exists());
+}
