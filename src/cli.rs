@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the plugin, context files, memory, disk, project and Claude Code setup.
     Health(crate::health::HealthArgs),
+    /// Show the TAG context SessionStart injects (`sfp tags check` to find problems in it).
+    Tags(crate::tags::TagsArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

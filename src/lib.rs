@@ -13,6 +13,7 @@ pub mod log;
 pub mod paths;
 pub mod printer;
 pub mod secrets;
+pub mod tags;
 pub mod util;
 
 use std::process::ExitCode;
@@ -85,6 +86,14 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Health(args) => {
             let ctx = Ctx::new(env, args.project.as_deref(), Mode::Terminal, "health");
             health::execute(&args, &ctx)
+        }
+        Command::Tags(args) => {
+            let project = args
+                .project
+                .clone()
+                .or_else(|| std::env::current_dir().ok());
+            let ctx = Ctx::new(env, project.as_deref(), Mode::Terminal, "tags");
+            tags::execute(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

@@ -124,13 +124,29 @@ fn human_table_lists_every_check() {
 }
 
 #[test]
-fn healthy_session_start_adds_nothing() {
+fn healthy_session_start_adds_no_health_notice() {
     let sb = Sandbox::new();
     let out = sb.hook(
         "session-start",
         &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
     );
     assert_eq!(out.status.code(), Some(0));
+    let v = hook_json(&out).unwrap_or_default();
+    assert!(v.get("systemMessage").is_none(), "{v}");
+    let ctx = v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or("");
+    assert!(!ctx.contains("sfp health"), "{ctx}");
+    // With no context file there are no tags either, and a healthy start prints nothing at all.
+    std::fs::write(
+        sb.claude.join(".context/CLAUDE.md"),
+        "# Notes\n\nNothing under a known heading.\n",
+    )
+    .unwrap();
+    let out = sb.hook(
+        "session-start",
+        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
+    );
     assert_eq!(
         hook_json(&out),
         None,

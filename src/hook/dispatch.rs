@@ -12,9 +12,12 @@ pub type Handler = fn(&Ctx, &HookInput, &mut Response) -> anyhow::Result<()>;
 /// The handlers for `event`, in the order they run.
 fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
     match event {
-        Event::SessionStart => vec![("health", crate::health::on_session_start)],
-        Event::UserPromptSubmit
-        | Event::PreToolUse
+        Event::SessionStart => vec![
+            ("health", crate::health::on_session_start),
+            ("tags", crate::tags::on_session_start),
+        ],
+        Event::UserPromptSubmit => vec![("tags", crate::tags::on_user_prompt_submit)],
+        Event::PreToolUse
         | Event::PostToolUse
         | Event::PostToolUseFailure
         | Event::Stop
