@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the plugin, context files, memory, disk, project and Claude Code setup.
     Health(crate::health::HealthArgs),
+    /// Run quality gates (lint, format, types, secrets) on what changed: `sfp gates [run|list|check]`.
+    Gates(crate::gates::GatesArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

@@ -7,14 +7,17 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod env;
+pub mod gates;
 pub mod health;
 pub mod hook;
 pub mod log;
 pub mod paths;
 pub mod printer;
+pub mod process;
 pub mod secrets;
 pub mod util;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -84,6 +87,12 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Health(args) => {
             let ctx = Ctx::new(env, args.project.as_deref(), Mode::Terminal, "health");
             health::execute(&args, &ctx)
+        }
+        Command::Gates(args) => {
+            let cwd = std::env::current_dir().ok();
+            let project = args.project().map(Path::to_path_buf).or(cwd);
+            let ctx = Ctx::new(env, project.as_deref(), Mode::Terminal, "gates");
+            gates::execute(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

@@ -2,7 +2,11 @@
 //! even when the plugin directory is gone.
 
 /// `(file name, contents)` of every default config file.
-pub const EMBEDDED_FILES: &[(&str, &str)] = &[("sfp.yaml", include_str!("../../config/sfp.yaml"))];
+pub const EMBEDDED_FILES: &[(&str, &str)] = &[
+    ("sfp.yaml", include_str!("../../config/sfp.yaml")),
+    ("gates.yaml", include_str!("../../config/gates.yaml")),
+    ("alerts.yaml", include_str!("../../config/alerts.yaml")),
+];
 
 /// The embedded default of `name`, if sfp ships one.
 pub fn embedded(name: &str) -> Option<&'static str> {

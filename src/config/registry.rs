@@ -7,10 +7,16 @@ use crate::paths::Paths;
 
 /// The sections of `sfp.yaml` and their types.
 pub fn sections() -> Vec<(&'static str, SectionCheck)> {
-    vec![("health", section_check::<crate::health::HealthSettings>)]
+    vec![
+        ("health", section_check::<crate::health::HealthSettings>),
+        ("gates", section_check::<crate::gates::GateSettings>),
+        ("format", section_check::<crate::gates::FormatSettings>),
+    ]
 }
 
 /// Validates every layer of every config file.
 pub fn validate_all(paths: &Paths) -> Vec<Diagnostic> {
-    Config::load(paths).check_all(&sections())
+    let mut diags = Config::load(paths).check_all(&sections());
+    diags.extend(crate::gates::validate(paths));
+    diags
 }

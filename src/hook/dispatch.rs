@@ -13,11 +13,14 @@ pub type Handler = fn(&Ctx, &HookInput, &mut Response) -> anyhow::Result<()>;
 fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
     match event {
         Event::SessionStart => vec![("health", crate::health::on_session_start)],
+        Event::PostToolUse => vec![
+            ("ledger", crate::gates::record_edit),
+            ("format", crate::gates::format_edit),
+        ],
+        Event::Stop => vec![("gates", crate::gates::on_stop)],
         Event::UserPromptSubmit
         | Event::PreToolUse
-        | Event::PostToolUse
         | Event::PostToolUseFailure
-        | Event::Stop
         | Event::SubagentStop
         | Event::PreCompact
         | Event::PostCompact
