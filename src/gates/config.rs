@@ -93,7 +93,7 @@ pub fn from_layers(layers: &[Layer]) -> (GatesConfig, Vec<Diagnostic>) {
     for layer in layers {
         let file = match parse_document::<GatesFile>(layer) {
             Ok((file, warnings)) => {
-                diags.extend(warnings);
+                diags.extend(warnings.into_iter().map(|w| locate_key(layer, w)));
                 file
             }
             Err(d) => {
@@ -312,6 +312,21 @@ fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// Adds the position of the unknown key a warning names (its last path segment, as a key).
+fn locate_key(layer: &Layer, mut d: Diagnostic) -> Diagnostic {
+    let key = d
+        .message
+        .split('`')
+        .nth(1)
+        .and_then(|path| path.rsplit('.').next())
+        .map(|k| format!("{k}:"));
+    if let Some((line, column)) = key.and_then(|k| locate(&layer.text, &k, 1)) {
+        d.line = Some(line);
+        d.column = Some(column);
+    }
+    d
 }
 
 /// Line and column of the value of the `nth` `name: <name>` in `text`.
