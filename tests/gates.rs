@@ -251,7 +251,7 @@ fn config_errors_carry_file_line_and_column() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("gates.yaml:2:29: warning: unknown key `gates.0.timout`"),
+        text.contains("gates.yaml:2:27: warning: unknown key `gates.0.timout`"),
         "{text}"
     );
 }
