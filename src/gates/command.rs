@@ -304,7 +304,7 @@ fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 
 /// Every problem in every layer of gates.yaml and alerts.yaml (also used by `sfp health`).
 pub fn validate(paths: &crate::paths::Paths) -> Vec<Diagnostic> {
-    let (_, mut diags) = config::load(paths);
+    let (_, mut diags) = config::load_checked(paths, true);
     diags.extend(alerts::load(paths).1);
     diags
 }

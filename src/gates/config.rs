@@ -72,10 +72,17 @@ impl GatesConfig {
     }
 }
 
-/// Loads and merges every layer; problems come back beside whatever could be loaded.
+/// Loads and merges every layer; problems come back beside whatever could be loaded. Globs are
+/// compiled when first used (a glob that does not compile skips its gate with the reason).
 pub fn load(paths: &Paths) -> (GatesConfig, Vec<Diagnostic>) {
+    load_checked(paths, false)
+}
+
+/// Like [`load`]; `strict` also compiles every glob of every layer now, reporting the ones that
+/// do not compile at their line and column (`sfp gates check`, `sfp health`).
+pub fn load_checked(paths: &Paths, strict: bool) -> (GatesConfig, Vec<Diagnostic>) {
     let (layers, mut diags) = layers(paths, FILE);
-    let (config, more) = from_layers(&layers);
+    let (config, more) = from_layers(&layers, strict);
     diags.extend(more);
     (config, diags)
 }
@@ -87,7 +94,7 @@ struct Merged {
 }
 
 /// Merges the given layers (lowest priority first).
-pub fn from_layers(layers: &[Layer]) -> (GatesConfig, Vec<Diagnostic>) {
+pub fn from_layers(layers: &[Layer], strict: bool) -> (GatesConfig, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut tiers: BTreeMap<String, Merged> = BTreeMap::new();
     for layer in layers {
@@ -101,7 +108,7 @@ pub fn from_layers(layers: &[Layer]) -> (GatesConfig, Vec<Diagnostic>) {
                 continue;
             }
         };
-        let problems = validate_layer(layer, &file);
+        let problems = validate_layer(layer, &file, strict);
         let failed = problems.iter().any(Diagnostic::is_error);
         diags.extend(problems);
         if failed {
@@ -173,7 +180,7 @@ pub fn from_layers(layers: &[Layer]) -> (GatesConfig, Vec<Diagnostic>) {
     (GatesConfig { tiers: out }, diags)
 }
 
-/// Turns a merged spec into a runnable gate. Globs were compiled once per layer already.
+/// Turns a merged spec into a runnable gate.
 fn resolve(spec: GateSpec, source: &str) -> Result<Gate, Diagnostic> {
     let action = match (spec.command, spec.builtin.as_deref()) {
         (Some(cmd), None) if !cmd.trim().is_empty() => Action::Command(cmd),
@@ -190,9 +197,7 @@ fn resolve(spec: GateSpec, source: &str) -> Result<Gate, Diagnostic> {
     };
     let patterns = spec.file_patterns.unwrap_or_default().0;
     let exclude = spec.exclude.unwrap_or_default().0;
-    let matcher = Matcher::new(&patterns, &exclude).map_err(|(p, e)| {
-        Diagnostic::error(source, format!("gate `{}`: pattern `{p}`: {e}", spec.name))
-    })?;
+    let matcher = Matcher::new(&patterns, &exclude);
     let when = spec.when.unwrap_or_default();
     Ok(Gate {
         description: spec.description.unwrap_or_default(),
@@ -214,7 +219,7 @@ fn resolve(spec: GateSpec, source: &str) -> Result<Gate, Diagnostic> {
 
 /// Checks one layer on its own: names, duplicates, builtins, globs, roots. Errors are located
 /// by finding the offending text in the file.
-fn validate_layer(layer: &Layer, file: &GatesFile) -> Vec<Diagnostic> {
+fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut lists: Vec<(&str, &[GateSpec])> = file
         .tiers
@@ -281,8 +286,8 @@ fn validate_layer(layer: &Layer, file: &GatesFile) -> Vec<Diagnostic> {
                 );
             }
             let pats = gate.file_patterns.iter().chain(gate.exclude.iter());
-            for pattern in pats.flat_map(|s| s.0.iter()) {
-                if let Err(e) = Matcher::new(std::slice::from_ref(pattern), &[]) {
+            for pattern in pats.flat_map(|s| s.0.iter()).filter(|_| strict) {
+                if let Err(e) = Matcher::new(std::slice::from_ref(pattern), &[]).compile() {
                     located(
                         locate(&layer.text, pattern, 1),
                         format!(
@@ -360,10 +365,14 @@ mod tests {
         }
     }
 
+    fn from_layers_strict(layers: &[Layer]) -> (GatesConfig, Vec<Diagnostic>) {
+        from_layers(layers, true)
+    }
+
     #[test]
     fn the_shipped_defaults_load_without_a_warning() {
         let text = crate::config::embedded(FILE).expect("gates.yaml is embedded");
-        let (cfg, diags) = from_layers(&[layer("<embedded>/gates.yaml", text)]);
+        let (cfg, diags) = from_layers_strict(&[layer("<embedded>/gates.yaml", text)]);
         assert!(diags.is_empty(), "{diags:?}");
         let fast = cfg.tier("fast").expect("a fast tier");
         assert!(fast.gates.iter().any(|g| g.action == Action::Secrets));
@@ -388,7 +397,7 @@ mod tests {
             "project",
             "tiers:\n  fast:\n    gates:\n      - {name: lint, timeout: 5s}\n      - {name: fmt, disabled: true}\n      - {name: todo, command: '! grep -rn TODO .', exclude: [vendor/]}\n",
         );
-        let (cfg, diags) = from_layers(&[base, project]);
+        let (cfg, diags) = from_layers_strict(&[base, project]);
         assert!(diags.is_empty(), "{diags:?}");
         let fast = cfg.tier("fast").unwrap();
         assert_eq!(fast.description, "quick");
@@ -402,7 +411,7 @@ mod tests {
 
     #[test]
     fn legacy_flat_gates_belong_to_fast() {
-        let (cfg, diags) = from_layers(&[layer(
+        let (cfg, diags) = from_layers_strict(&[layer(
             "legacy",
             "gates:\n  - name: tests\n    command: pytest -q\n    required: true\n    timeout: 120000\n    file_patterns: ['*.py']\n",
         )]);
@@ -418,7 +427,7 @@ mod tests {
             "g.yaml",
             "tiers:\n  fast:\n    gates:\n      - name: x\n        command: y\n        timeout: soon\n",
         );
-        let (_, diags) = from_layers(&[bad_type]);
+        let (_, diags) = from_layers_strict(&[bad_type]);
         let d = diags.iter().find(|d| d.is_error()).expect("an error");
         assert_eq!((d.line, d.column), (Some(6), Some(18)), "{d}");
         assert!(d.to_string().starts_with("g.yaml:6:18: error:"), "{d}");
@@ -427,7 +436,7 @@ mod tests {
             "d.yaml",
             "tiers:\n  fast:\n    gates:\n      - {name: a, command: x}\n      - {name: a, command: y}\n",
         );
-        let (cfg, diags) = from_layers(&[dup]);
+        let (cfg, diags) = from_layers_strict(&[dup]);
         assert_eq!(diags.len(), 1);
         assert_eq!(
             (diags[0].line, diags[0].column),
@@ -442,7 +451,7 @@ mod tests {
             "p.yaml",
             "gates:\n  - name: a\n    command: x\n    file_patterns: ['src/[a']\n",
         );
-        let (_, diags) = from_layers(&[glob]);
+        let (_, diags) = from_layers_strict(&[glob]);
         assert_eq!(
             (diags[0].line, diags[0].column),
             (Some(4), Some(22)),
@@ -454,7 +463,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_warn_with_their_path() {
-        let (cfg, diags) = from_layers(&[layer(
+        let (cfg, diags) = from_layers_strict(&[layer(
             "w.yaml",
             "tiers:\n  fast:\n    gates:\n      - {name: a, command: x, timout: 5}\n",
         )]);
@@ -470,7 +479,8 @@ mod tests {
 
     #[test]
     fn a_gate_needs_something_to_run() {
-        let (_, diags) = from_layers(&[layer("n.yaml", "gates:\n  - name: a\n    fix: nothing\n")]);
+        let (_, diags) =
+            from_layers_strict(&[layer("n.yaml", "gates:\n  - name: a\n    fix: nothing\n")]);
         assert!(
             diags[0].message.contains("needs a `command`"),
             "{}",

@@ -254,7 +254,7 @@ mod tests {
             display: "t".into(),
             text: yaml.into(),
         };
-        let (cfg, diags) = from_layers(&[layer]);
+        let (cfg, diags) = from_layers(&[layer], true);
         assert!(diags.is_empty(), "{diags:?}");
         cfg.tiers.into_iter().next().unwrap()
     }

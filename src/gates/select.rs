@@ -5,6 +5,7 @@
 //! (`src/**/*.rs`); a trailing `/` means everything under that directory (`vendor/`).
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -12,32 +13,56 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use super::config::{Gate, Tier};
 use crate::env::Env;
 
-/// Include and exclude globs of one gate.
+/// Include and exclude globs of one gate, compiled on first use (a run compiles only the globs
+/// of gates that get as far as matching files).
 #[derive(Debug, Clone)]
 pub struct Matcher {
+    pub patterns: Vec<String>,
+    exclude: Vec<String>,
+    compiled: OnceLock<Result<Compiled, (String, String)>>,
+}
+
+#[derive(Debug, Clone)]
+struct Compiled {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
-    pub patterns: Vec<String>,
 }
 
 impl Matcher {
-    /// Compiles the patterns; the error names the pattern that does not compile.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, (String, String)> {
-        Ok(Self {
-            include: build(include)?,
-            exclude: build(exclude)?,
+    pub fn new(include: &[String], exclude: &[String]) -> Self {
+        Self {
             patterns: include.to_vec(),
+            exclude: exclude.to_vec(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Compiles the globs; the error names the pattern that does not compile and why.
+    pub fn compile(&self) -> Result<(), (String, String)> {
+        self.compiled().as_ref().map(|_| ()).map_err(Clone::clone)
+    }
+
+    fn compiled(&self) -> &Result<Compiled, (String, String)> {
+        self.compiled.get_or_init(|| {
+            Ok(Compiled {
+                include: build(&self.patterns)?,
+                exclude: build(&self.exclude)?,
+            })
         })
     }
 
     /// Whether the gate has no `file_patterns` (it applies to any change).
     pub fn is_unfiltered(&self) -> bool {
-        self.include.is_none()
+        self.patterns.is_empty()
     }
 
+    /// Whether `rel` is included and not excluded; nothing matches globs that do not compile.
     pub fn matches(&self, rel: &str) -> bool {
-        let included = self.include.as_ref().is_none_or(|set| set.is_match(rel));
-        included && !self.exclude.as_ref().is_some_and(|set| set.is_match(rel))
+        let Ok(c) = self.compiled() else {
+            return false;
+        };
+        let included = c.include.as_ref().is_none_or(|set| set.is_match(rel));
+        included && !c.exclude.as_ref().is_some_and(|set| set.is_match(rel))
     }
 }
 
@@ -94,12 +119,9 @@ pub fn ignore_file(path: &Path) -> Option<Matcher> {
         .collect();
     let usable: Vec<String> = patterns
         .into_iter()
-        .filter(|p| Matcher::new(std::slice::from_ref(p), &[]).is_ok())
+        .filter(|p| Matcher::new(std::slice::from_ref(p), &[]).compile().is_ok())
         .collect();
-    if usable.is_empty() {
-        return None;
-    }
-    Matcher::new(&usable, &[]).ok()
+    (!usable.is_empty()).then(|| Matcher::new(&usable, &[]))
 }
 
 /// The files a run looks at.
@@ -150,6 +172,9 @@ fn decide(gate: &Gate, set: &FileSet, env: &Env, project: &Path) -> Decision {
     if let Some(missing) = gate.when_command.iter().find(|c| env.which(c).is_none()) {
         return Decision::Skip(format!("`{missing}` is not installed (not on PATH)"));
     }
+    if let Err((pattern, why)) = gate.matcher.compile() {
+        return Decision::Skip(format!("pattern `{pattern}` does not compile: {why}"));
+    }
     let files: Vec<String> = set
         .files
         .iter()
@@ -181,7 +206,7 @@ pub fn git_changed(project: &Path) -> Option<Vec<String>> {
     let top = git_toplevel(project)?;
     let prefix = project.strip_prefix(&top).ok()?.to_path_buf();
     let dir = project.to_string_lossy();
-    let out = crate::util::cmd::output(
+    let out = crate::process::stdout_of(
         "git",
         &[
             "--no-optional-locks",
@@ -225,7 +250,7 @@ const SKIP: &[&str] = &[
 pub fn all_files(project: &Path) -> Vec<String> {
     if git_toplevel(project).is_some() {
         let dir = project.to_string_lossy();
-        if let Ok(out) = crate::util::cmd::output(
+        if let Ok(out) = crate::process::stdout_of(
             "git",
             &[
                 "-C",
@@ -274,7 +299,9 @@ mod tests {
 
     fn m(include: &[&str], exclude: &[&str]) -> Matcher {
         let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        Matcher::new(&s(include), &s(exclude)).unwrap()
+        let m = Matcher::new(&s(include), &s(exclude));
+        m.compile().unwrap();
+        m
     }
 
     #[test]
@@ -300,7 +327,9 @@ mod tests {
 
     #[test]
     fn bad_globs_name_the_pattern() {
-        let err = Matcher::new(&["ok/*.rs".into(), "src/[a".into()], &[]).unwrap_err();
+        let m = Matcher::new(&["ok/*.rs".into(), "src/[a".into()], &[]);
+        let err = m.compile().unwrap_err();
+        assert!(!m.matches("ok/a.rs"));
         assert_eq!(err.0, "src/[a");
     }
 

@@ -3,8 +3,10 @@
 
 mod capture;
 mod child;
+mod oneshot;
 mod sys;
 
 pub use capture::{Capture, Captured};
 pub use child::{Exit, Outcome, Spec, run};
+pub use oneshot::stdout_of;
 pub use sys::{catch_interrupt, interrupted, process_alive};

@@ -44,6 +44,16 @@ pub fn signal_group(pgid: u32, signal: Signal) {
     }
 }
 
+/// Sends SIGKILL to one process (a plain child that is not a group leader).
+pub fn kill_process(pid: u32) {
+    if let Some(id) = group_id(pid) {
+        // SAFETY: kill(2) with a positive pid addresses that one process, a child sfp started.
+        unsafe {
+            libc::kill(id, libc::SIGKILL);
+        }
+    }
+}
+
 /// Whether group `pgid` still has a member (a zombie not yet reaped by its new parent counts).
 pub fn group_alive(pgid: u32) -> bool {
     let Some(id) = group_id(pgid) else {
