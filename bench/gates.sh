@@ -51,7 +51,7 @@ make_project() {  # make_project DIR COMMAND
   {
     echo "repos:"; echo "  - repo: local"; echo "    hooks:"
     for i in 1 2 3 4 5 6 7 8; do
-      echo "      - {id: g$i, name: g$i, entry: '$cmd', language: system, pass_filenames: false, always_run: true}"
+      echo "      - {id: g$i, name: g$i, entry: '$cmd', language: system, pass_filenames: false, always_run: true, priority: 0}"
     done
   } >"$dir/.pre-commit-config.yaml"
   git -C "$dir" add -A

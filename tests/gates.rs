@@ -385,3 +385,115 @@ fn stop_with_nothing_changed_runs_nothing() {
     assert!(!sb.project.join("../ran").exists());
     assert!(!sb.sfp_home().join("kpis/events.jsonl").exists());
 }
+
+#[test]
+fn ctrl_c_stops_every_gate_and_exits_130() {
+    let sb = Sandbox::new(&gate("long", "sleep 30 & echo $! > ../long.pid; wait", ""));
+    let mut child = sb
+        .cmd()
+        .args(["gates", "--all-files"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = sb.project.join("../long.pid");
+    let started = Instant::now();
+    while !pid_file.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !sfp::process::process_alive(pid),
+        "sleep {pid} outlived Ctrl-C"
+    );
+}
+
+#[test]
+fn auto_format_tells_claude_when_the_file_changed() {
+    let sb = Sandbox::new("gates: []\n");
+    let bin = sb.home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let tool = bin.join("upcase");
+    std::fs::write(
+        &tool,
+        "#!/bin/sh\ntr a-z A-Z < \"$1\" > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&tool)
+        .status()
+        .unwrap();
+    std::fs::write(
+        sb.project.join(".claude/sfp/sfp.yaml"),
+        "format:\n  exclude_dirs: [vendor]\n  formatters:\n    txt: upcase {file}\n    md: not-installed-sfp {file}\n",
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let post = |rel: &str, text: &str| {
+        let file = sb.project.join(rel);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text).unwrap();
+        let input = json!({
+            "session_id": "sess-1", "cwd": sb.project, "hook_event_name": "PostToolUse",
+            "tool_name": "Edit", "tool_input": {"file_path": file}
+        });
+        let out = sb.hook("post-tool-use", &input, &[("PATH", &path)]);
+        (out, std::fs::read_to_string(&file).unwrap())
+    };
+    let (out, text) = post("a.txt", "hello\n");
+    assert_eq!(text, "HELLO\n");
+    let ctx = out.expect("context for Claude")["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ctx.contains("a.txt was reformatted by `upcase`"), "{ctx}");
+    assert_eq!(
+        post("b.txt", "ALREADY\n"),
+        (None, "ALREADY\n".to_owned()),
+        "unchanged: silent"
+    );
+    assert_eq!(
+        post("vendor/c.txt", "x\n"),
+        (None, "x\n".to_owned()),
+        "excluded dir"
+    );
+    assert_eq!(
+        post("d.md", "x\n"),
+        (None, "x\n".to_owned()),
+        "formatter not installed"
+    );
+}
+
+#[test]
+fn alerts_escalating_to_critical_block_without_a_critical_gate() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - {name: a, command: 'exit 1', file_patterns: ['*.txt']}\n      - {name: b, command: 'exit 1', file_patterns: ['*.txt']}\n      - {name: c, command: 'exit 1', file_patterns: ['*.txt']}\n",
+    );
+    sb.write("x.txt", "x\n");
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block", "{out}");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Alert [CRITICAL] gate failure rate"),
+        "{reason}"
+    );
+    assert!(reason.contains("## a (exit code 1)") && reason.contains("## c (exit code 1)"));
+}

@@ -145,12 +145,7 @@ fn run_gate(
     let command = match &gate.action {
         Action::Secrets => {
             let started = Instant::now();
-            let scanned = if opts.set.all || !gate.matcher.is_unfiltered() {
-                files
-            } else {
-                &opts.set.files[..]
-            };
-            match super::builtin_secrets::scan(opts.project, scanned, cancel) {
+            match super::builtin_secrets::scan(opts.project, files, cancel) {
                 Ok(n) => result.output = format!("no secrets in {n} file(s)"),
                 Err(report) => {
                     result.status = GateStatus::Failed;
