@@ -272,7 +272,8 @@ fn list(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let diags = validate(&ctx.paths);
+    let (_, mut diags) = config::load_checked(&ctx.paths, true);
+    diags.extend(alerts::load(&ctx.paths).1);
     let (gates, _) = config::load(&ctx.paths);
     let (layers, _) = crate::config::layers(&ctx.paths, config::FILE);
     let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -302,9 +303,10 @@ fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     })
 }
 
-/// Every problem in every layer of gates.yaml and alerts.yaml (also used by `sfp health`).
+/// Problems in every layer of gates.yaml and alerts.yaml, for `sfp health` (also at SessionStart,
+/// so globs are not compiled here: `sfp gates check` does that too).
 pub fn validate(paths: &crate::paths::Paths) -> Vec<Diagnostic> {
-    let (_, mut diags) = config::load_checked(paths, true);
+    let (_, mut diags) = config::load(paths);
     diags.extend(alerts::load(paths).1);
     diags
 }

@@ -138,7 +138,8 @@ pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
             _ => g.status.as_str().to_owned(),
         };
         let _ = write!(out, "\n## {} ({how})\n", g.name);
-        let tail = tail_chars(g.output.trim_end(), REASON_TAIL_CHARS);
+        // The reason lands in the transcript: secrets a tool echoed are masked.
+        let tail = crate::secrets::mask(&tail_chars(g.output.trim_end(), REASON_TAIL_CHARS));
         if !tail.is_empty() {
             let _ = write!(out, "```\n{tail}\n```\n");
         }
@@ -213,5 +214,43 @@ mod tests {
         assert!(t.starts_with("[…]\n") && t.ends_with("line 100"), "{t}");
         assert_eq!(format_ms(950), "950ms");
         assert_eq!(format_ms(1500), "1.5s");
+    }
+
+    #[test]
+    fn the_block_reason_masks_secrets_a_tool_printed() {
+        let key = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+        let gate = GateResult {
+            name: "lint".into(),
+            status: GateStatus::Failed,
+            required: true,
+            critical: true,
+            duration_ms: 3,
+            exit_code: Some(1),
+            signal: None,
+            reason: None,
+            output: format!("config.py:3: token = '{key}' is too long"),
+            output_bytes: 0,
+            fix: Some("shorten it".into()),
+            leaked: false,
+            files: 1,
+        };
+        let report = RunReport {
+            tier: "fast".into(),
+            status: RunStatus::Failed,
+            duration_ms: 3,
+            files: "changed",
+            file_count: 1,
+            gates: vec![gate.clone()],
+            alerts: Vec::new(),
+            budget_note: None,
+        };
+        let reason = block_reason(&report, &[&gate]);
+        assert!(reason.contains("## lint (exit code 1)"), "{reason}");
+        assert!(
+            reason.contains("ghp_****") && !reason.contains(&key),
+            "{reason}"
+        );
+        assert!(reason.contains("Fix: shorten it"));
+        assert_eq!(one_line(&report), "sfp gates (fast): lint failed");
     }
 }

@@ -46,13 +46,18 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
 }
 
 /// Changed files of the session, relative to the project: the ledger's (inside the project)
-/// and what `git status` reports (edits made through Bash never reach PostToolUse).
+/// and what `git status` reports (edits made through Bash never reach PostToolUse). Git runs
+/// while the ledger is read.
 pub fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
-    let mut files: Vec<String> = ledger::touched(&ctx.paths, session)
-        .iter()
-        .filter_map(|p| relative(project, p))
-        .collect();
-    files.extend(git_changed(project).unwrap_or_default());
+    let mut files: Vec<String> = std::thread::scope(|s| {
+        let git = s.spawn(|| git_changed(project));
+        let mut files: Vec<String> = ledger::touched(&ctx.paths, session)
+            .iter()
+            .filter_map(|p| relative(project, p))
+            .collect();
+        files.extend(git.join().ok().flatten().unwrap_or_default());
+        files
+    });
     files.sort();
     files.dedup();
     files
