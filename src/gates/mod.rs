@@ -1,7 +1,7 @@
 //! Quality gates: the checks of a project (lint, format, types, secrets) run in parallel on what
 //! changed, at every Stop and from a terminal.
 //!
-//! - `schema`, `config`: gates.yaml, layered and validated;
+//! - `schema`, `config`, `validate`: gates.yaml, layered and validated;
 //! - `select`: changed files and which gates apply to them;
 //! - `run`, `engine`: the parallel scheduler and one run from plan to verdict;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
@@ -23,6 +23,7 @@ mod schema;
 mod select;
 mod settings;
 mod stop;
+mod validate;
 
 pub use command::{GatesArgs, execute, validate};
 pub use format::format_edit;
