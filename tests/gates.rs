@@ -497,3 +497,51 @@ fn alerts_escalating_to_critical_block_without_a_critical_gate() {
     );
     assert!(reason.contains("## a (exit code 1)") && reason.contains("## c (exit code 1)"));
 }
+
+#[test]
+fn a_stop_hook_terminated_by_claude_code_takes_its_gates_with_it() {
+    let sb = Sandbox::new(&gate(
+        "long",
+        "sleep 30 & echo $! > ../long.pid; wait",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    std::fs::write(sb.project.join("a.txt"), "x\n").unwrap();
+    let input = json!({"session_id": "s", "cwd": sb.project, "hook_event_name": "Stop"});
+    let mut child = sb
+        .cmd()
+        .args(["hook", "stop"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.to_string().as_bytes()).unwrap();
+    }
+    let pid_file = sb.project.join("../long.pid");
+    let started = Instant::now();
+    while !pid_file.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let term = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a hook always exits 0");
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(answer.get("decision").is_none(), "{answer}");
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !sfp::process::process_alive(pid),
+        "sleep {pid} outlived the hook"
+    );
+}

@@ -132,6 +132,8 @@ fn run_on(
         .filter(|f| project.join(f).is_file())
         .cloned()
         .collect();
+    // Claude Code terminates a hook that overruns its timeout: the gates' groups go with it.
+    crate::process::catch_interrupt();
     let req = Request {
         tier: &settings.stop_tier,
         set: FileSet { all: false, files },

@@ -81,17 +81,20 @@ extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
-/// Routes Ctrl-C to a flag instead of killing sfp at once, so that running gates are terminated
-/// (their groups do not receive the terminal's SIGINT) and sfp can exit 130 cleanly.
+/// Routes Ctrl-C (SIGINT), SIGTERM and SIGHUP to a flag instead of killing sfp at once, so that
+/// running gates are terminated (their groups receive neither the terminal's SIGINT nor a signal
+/// aimed at sfp) and sfp can report and exit cleanly.
 pub fn catch_interrupt() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe; the sigaction
-    // struct is zeroed then filled with a valid handler address and an empty mask.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&raw mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &raw const action, std::ptr::null_mut());
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe; the
+        // sigaction struct is zeroed then filled with a valid handler address and an empty mask.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&raw mut action.sa_mask);
+            libc::sigaction(signal, &raw const action, std::ptr::null_mut());
+        }
     }
 }
 
