@@ -85,6 +85,9 @@ printf '{"session_id":"bench","cwd":"%s","hook_event_name":"Stop","stop_hook_act
 out=$(cd "$stop" && "$SFP" hook stop <"$work/stop.json")
 [ -z "$out" ] || { echo "the Stop hook was not silent: $out" >&2; exit 1; }
 bench stop-sfp "$stop" "$SFP hook stop < $work/stop.json"
+# The floor under it: an sfp hook with nothing to do, and the git status it must ask.
+bench stop-floor "$stop" "$SFP hook session-end < $work/stop.json"
+bench stop-git "$stop" "git --no-optional-locks status --porcelain -z --no-renames --untracked-files=all"
 
 rss() {  # peak RSS in MiB of a command run in DIR
   local dir=$1; shift
@@ -111,7 +114,8 @@ for title, case, target in rows:
     print(f"{title:<34}{fmt(s)}{fmt(l):>12}{fmt(p)}   < {target}")
     ratios = [f"lefthook/sfp {l / s:.2f}×" if l else None, f"prek/sfp {p / s:.2f}×" if p else None]
     print(f"{'':<34}{'  '.join(r for r in ratios if r)}")
-s = median("stop-sfp")
+s, floor, git = median("stop-sfp"), median("stop-floor"), median("stop-git")
 print(f"{'Stop hook, nothing changed (ms)':<34}{s:10.1f}{'':>12}{'':>10}   < 5")
+print(f"{'':<34}floor: a hook with no handler {floor:.1f} ms, git status alone {git:.1f} ms")
 print(f"peak RSS: sfp 8 × true {rss_true} MiB; sfp with a gate printing 100 MB {rss_flood} MiB")
 PY
