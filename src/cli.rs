@@ -27,6 +27,8 @@ pub enum Command {
     Health(crate::health::HealthArgs),
     /// Show the TAG context SessionStart injects (`sfp tags check` to find problems in it).
     Tags(crate::tags::TagsArgs),
+    /// Run quality gates (lint, format, types, secrets) on what changed: `sfp gates [run|list|check]`.
+    Gates(crate::gates::GatesArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

@@ -7,15 +7,18 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod env;
+pub mod gates;
 pub mod health;
 pub mod hook;
 pub mod log;
 pub mod paths;
 pub mod printer;
+pub mod process;
 pub mod secrets;
 pub mod tags;
 pub mod util;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -81,19 +84,25 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The context of a terminal command: the project is `--project`, else the current directory.
+fn terminal_ctx(env: Env, project: Option<&Path>, scope: &str) -> Ctx {
+    let cwd = std::env::current_dir().ok();
+    Ctx::new(env, project.or(cwd.as_deref()), Mode::Terminal, scope)
+}
+
 fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Health(args) => {
-            let ctx = Ctx::new(env, args.project.as_deref(), Mode::Terminal, "health");
+            let ctx = terminal_ctx(env, args.project.as_deref(), "health");
             health::execute(&args, &ctx)
         }
         Command::Tags(args) => {
-            let project = args
-                .project
-                .clone()
-                .or_else(|| std::env::current_dir().ok());
-            let ctx = Ctx::new(env, project.as_deref(), Mode::Terminal, "tags");
+            let ctx = terminal_ctx(env, args.project.as_deref(), "tags");
             tags::execute(&args, &ctx)
+        }
+        Command::Gates(args) => {
+            let ctx = terminal_ctx(env, args.project(), "gates");
+            gates::execute(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

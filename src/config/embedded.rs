@@ -5,6 +5,8 @@
 pub const EMBEDDED_FILES: &[(&str, &str)] = &[
     ("sfp.yaml", include_str!("../../config/sfp.yaml")),
     ("evidence.yaml", include_str!("../../config/evidence.yaml")),
+    ("gates.yaml", include_str!("../../config/gates.yaml")),
+    ("alerts.yaml", include_str!("../../config/alerts.yaml")),
 ];
 
 /// The embedded default of `name`, if sfp ships one.

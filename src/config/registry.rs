@@ -10,6 +10,8 @@ pub fn sections() -> Vec<(&'static str, SectionCheck)> {
     vec![
         ("health", section_check::<crate::health::HealthSettings>),
         ("tags", section_check::<crate::tags::TagsSettings>),
+        ("gates", section_check::<crate::gates::GateSettings>),
+        ("format", section_check::<crate::gates::FormatSettings>),
     ]
 }
 
@@ -42,5 +44,6 @@ pub fn validate_all(paths: &Paths) -> Vec<Diagnostic> {
     for (name, check) in files() {
         diags.extend(check(paths, name));
     }
+    diags.extend(crate::gates::validate(paths));
     diags
 }

@@ -17,10 +17,13 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
             ("tags", crate::tags::on_session_start),
         ],
         Event::UserPromptSubmit => vec![("tags", crate::tags::on_user_prompt_submit)],
+        Event::PostToolUse => vec![
+            ("ledger", crate::gates::record_edit),
+            ("format", crate::gates::format_edit),
+        ],
+        Event::Stop => vec![("gates", crate::gates::on_stop)],
         Event::PreToolUse
-        | Event::PostToolUse
         | Event::PostToolUseFailure
-        | Event::Stop
         | Event::SubagentStop
         | Event::PreCompact
         | Event::PostCompact

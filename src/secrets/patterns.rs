@@ -41,7 +41,7 @@ const TOKENS: &[(&str, &str)] = &[
 ];
 
 /// `NAME = value` where NAME ends like a credential; the value is group 1.
-const ASSIGNMENT: &str = r#"(?i)\b[A-Z0-9_.\-]*(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIALS?)["']?\s*[:=]\s*["']?([^\s"'`,;]{8,})"#;
+const ASSIGNMENT: &str = r#"(?i)\b[A-Z0-9_.\-]*(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIALS?)["']?\s*[:=]\s*["']?([^\s"'`,;:<>(){}\[\]]{8,})"#;
 
 fn compiled() -> &'static (Vec<(&'static str, Regex)>, Regex) {
     static RES: OnceLock<(Vec<(&'static str, Regex)>, Regex)> = OnceLock::new();
@@ -162,5 +162,9 @@ mod tests {
         assert!(find("password = changeme123").is_empty(), "low entropy");
         assert!(find("SECRET_KEY = os.environ['SECRET_KEY']").is_empty());
         assert!(find("the token expired, renew it").is_empty());
+        assert!(
+            find("while let Some(k) = map.next_key::<String>()? {").is_empty(),
+            "code, not an assignment"
+        );
     }
 }

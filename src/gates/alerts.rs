@@ -1,0 +1,230 @@
+//! Alert escalation from `alerts.yaml`: the share of gates of one run that failed, and the share
+//! that timed out, each graded critical, high, medium or low against thresholds (the first level
+//! reached, from critical down, wins). A CRITICAL alert makes the Stop hook send Claude back even
+//! when no critical gate failed. Runs with fewer gates than `min_gates` are not graded, so one
+//! failing lint on a two-gate project does not read as a collapse.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{GateResult, GateStatus};
+use crate::config::{Diagnostic, deep_merge, layers, parse_document, parse_value};
+use crate::paths::Paths;
+
+pub const FILE: &str = "alerts.yaml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "LOW",
+            Self::Medium => "MEDIUM",
+            Self::High => "HIGH",
+            Self::Critical => "CRITICAL",
+        }
+    }
+}
+
+/// One threshold crossed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub severity: Severity,
+    /// `failure_rate` or `timeout_rate`.
+    pub metric: &'static str,
+    pub value: f64,
+    pub threshold: f64,
+}
+
+impl Alert {
+    pub fn message(&self) -> String {
+        let what = if self.metric == "timeout_rate" {
+            "timeout rate"
+        } else {
+            "failure rate"
+        };
+        format!(
+            "[{}] gate {what} {:.0}% ≥ {:.0}%",
+            self.severity.as_str(),
+            self.value * 100.0,
+            self.threshold * 100.0
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Rates {
+    pub failure_rate: Option<f64>,
+    pub timeout_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Thresholds {
+    pub critical: Rates,
+    pub high: Rates,
+    pub medium: Rates,
+    pub low: Rates,
+}
+
+/// `alerts.yaml`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AlertsConfig {
+    /// Fewer gates run than this: no alert.
+    pub min_gates: usize,
+    pub thresholds: Thresholds,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            min_gates: 3,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// Every layer of `alerts.yaml`, merged key by key; broken layers are reported and left out.
+pub fn load(paths: &Paths) -> (AlertsConfig, Vec<Diagnostic>) {
+    let (layers, mut diags) = layers(paths, FILE);
+    let mut merged = serde_yaml::Value::Null;
+    for layer in &layers {
+        match parse_document::<AlertsConfig>(layer) {
+            Ok((_, warnings)) => {
+                diags.extend(warnings);
+                if let Ok(value) = parse_value(layer) {
+                    deep_merge(&mut merged, value);
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if merged.is_null() {
+        return (AlertsConfig::default(), diags);
+    }
+    match serde_yaml::from_value(merged) {
+        Ok(cfg) => (cfg, diags),
+        Err(e) => {
+            diags.push(Diagnostic::error(FILE, e.to_string()));
+            (AlertsConfig::default(), diags)
+        }
+    }
+}
+
+/// The alerts a run raises, most severe first.
+pub fn evaluate(cfg: &AlertsConfig, results: &[GateResult]) -> Vec<Alert> {
+    let ran = results.iter().filter(|r| r.status.ran()).count();
+    if ran == 0 || ran < cfg.min_gates {
+        return Vec::new();
+    }
+    #[expect(clippy::cast_precision_loss, reason = "gate counts are small")]
+    let rate = |status: &[GateStatus]| {
+        results
+            .iter()
+            .filter(|r| status.contains(&r.status))
+            .count() as f64
+            / ran as f64
+    };
+    let failure = rate(&[GateStatus::Failed, GateStatus::Error]);
+    let timeout = rate(&[GateStatus::TimedOut]);
+    let mut out: Vec<Alert> = [("failure_rate", failure), ("timeout_rate", timeout)]
+        .into_iter()
+        .filter_map(|(metric, value)| grade(&cfg.thresholds, metric, value))
+        .collect();
+    out.sort_by_key(|a| std::cmp::Reverse(a.severity));
+    out
+}
+
+fn grade(t: &Thresholds, metric: &'static str, value: f64) -> Option<Alert> {
+    let levels = [
+        (Severity::Critical, &t.critical),
+        (Severity::High, &t.high),
+        (Severity::Medium, &t.medium),
+        (Severity::Low, &t.low),
+    ];
+    levels.into_iter().find_map(|(severity, rates)| {
+        let threshold = if metric == "timeout_rate" {
+            rates.timeout_rate
+        } else {
+            rates.failure_rate
+        }?;
+        (value > 0.0 && value >= threshold).then_some(Alert {
+            severity,
+            metric,
+            value,
+            threshold,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Layer, LayerKind};
+
+    fn result(status: GateStatus) -> GateResult {
+        GateResult {
+            name: "g".into(),
+            status,
+            required: true,
+            critical: false,
+            duration_ms: 1,
+            exit_code: None,
+            signal: None,
+            reason: None,
+            output: String::new(),
+            output_bytes: 0,
+            fix: None,
+            leaked: false,
+            files: 0,
+        }
+    }
+
+    fn shipped() -> AlertsConfig {
+        let layer = Layer {
+            kind: LayerKind::Embedded,
+            path: None,
+            display: "<embedded>/alerts.yaml".into(),
+            text: crate::config::embedded(FILE).expect("embedded").into(),
+        };
+        let (cfg, warnings) = parse_document::<AlertsConfig>(&layer).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        cfg
+    }
+
+    #[test]
+    fn grades_failure_and_timeout_rates() {
+        use GateStatus::{Failed, Passed, Skipped, TimedOut};
+        let cfg = shipped();
+        let all_fail: Vec<_> = [Failed, Failed, Failed, Passed].map(result).to_vec();
+        let alerts = evaluate(&cfg, &all_fail);
+        assert_eq!(alerts[0].severity, Severity::Critical, "{alerts:?}");
+        assert!(
+            alerts[0]
+                .message()
+                .starts_with("[CRITICAL] gate failure rate 75%")
+        );
+        let one: Vec<_> = [
+            Failed, Passed, Passed, Passed, Passed, Passed, Passed, Passed, Passed, Passed,
+        ]
+        .map(result)
+        .to_vec();
+        assert_eq!(evaluate(&cfg, &one)[0].severity, Severity::Low);
+        let timeouts: Vec<_> = [TimedOut, Passed, Passed, Skipped].map(result).to_vec();
+        let alerts = evaluate(&cfg, &timeouts);
+        assert_eq!(alerts[0].metric, "timeout_rate");
+        assert!(evaluate(&cfg, &[Passed, Passed, Passed].map(result)).is_empty());
+        assert!(
+            evaluate(&cfg, &[Failed, Failed].map(result)).is_empty(),
+            "below min_gates"
+        );
+    }
+}

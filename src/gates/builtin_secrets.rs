@@ -1,0 +1,118 @@
+//! The built-in `secrets` gate: scans the gate's files for private keys, cloud and VCS tokens,
+//! API keys and credential-like assignments, in process (no child). Files ignored by the
+//! project's `.gitignore` or listed in `.secretsignore` (same syntax) are left out; so are binary
+//! and very large files. Findings are reported as `path:line: kind: masked`.
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::select::ignore_file;
+
+/// Files larger than this are not scanned (generated data, not source).
+const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+/// Findings listed before the report is cut.
+const MAX_REPORTED: usize = 50;
+
+/// The scan's verdict: `Ok(())` when clean, `Err(report)` listing what was found.
+pub fn scan(project: &Path, files: &[String], cancel: &AtomicBool) -> Result<usize, String> {
+    let gitignore = ignore_file(&project.join(".gitignore"));
+    let secretsignore = ignore_file(&project.join(".secretsignore"));
+    let mut report = String::new();
+    let mut found = 0usize;
+    let mut scanned = 0usize;
+    for rel in files {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        if [&gitignore, &secretsignore]
+            .into_iter()
+            .flatten()
+            .any(|m| m.matches(rel))
+        {
+            continue;
+        }
+        let Some(text) = read_text(&project.join(rel)) else {
+            continue;
+        };
+        scanned += 1;
+        for (n, line) in text.lines().enumerate() {
+            for f in crate::secrets::find(line) {
+                found += 1;
+                if found <= MAX_REPORTED {
+                    let _ = writeln!(
+                        report,
+                        "{rel}:{}: {}: {}",
+                        n + 1,
+                        f.kind,
+                        crate::secrets::masked(&line[f.start..f.end])
+                    );
+                }
+            }
+        }
+    }
+    if found == 0 {
+        return Ok(scanned);
+    }
+    if found > MAX_REPORTED {
+        let _ = writeln!(report, "… and {} more", found - MAX_REPORTED);
+    }
+    let _ = write!(
+        report,
+        "{found} possible secret(s) in {scanned} file(s) scanned"
+    );
+    Err(report)
+}
+
+/// The file as text, or `None` when it is missing, large or binary.
+fn read_text(path: &Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).ok()?;
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_masked_findings_and_respects_ignore_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let key = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+        std::fs::write(p.join("conf.py"), format!("x = 1\ntoken = '{key}'\n")).unwrap();
+        std::fs::write(p.join("ignored.env"), format!("T={key}\n")).unwrap();
+        std::fs::write(p.join("fixture.txt"), format!("T={key}\n")).unwrap();
+        std::fs::write(p.join("bin.dat"), b"\0\0ghp_xxx").unwrap();
+        std::fs::write(p.join(".gitignore"), "*.env\n").unwrap();
+        std::fs::write(p.join(".secretsignore"), "fixture.txt\n").unwrap();
+        let files: Vec<String> = [
+            "conf.py",
+            "ignored.env",
+            "fixture.txt",
+            "bin.dat",
+            "gone.py",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let report = scan(p, &files, &AtomicBool::new(false)).unwrap_err();
+        assert!(
+            report.starts_with("conf.py:2: GitHub token: ghp_****"),
+            "{report}"
+        );
+        assert!(!report.contains(&key));
+        assert!(
+            report.ends_with("1 possible secret(s) in 1 file(s) scanned"),
+            "{report}"
+        );
+        assert_eq!(scan(p, &["bin.dat".into()], &AtomicBool::new(false)), Ok(0));
+    }
+}

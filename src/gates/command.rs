@@ -1,0 +1,312 @@
+//! `sfp gates [run|list|check]` in a terminal.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::engine::{Request, run_tier};
+use super::model::RunStatus;
+use super::select::{Decision, FileSet, all_files, git_changed, plan};
+use super::settings::GateSettings;
+use super::{alerts, config, kpi, report};
+use crate::ExitStatus;
+use crate::app::Ctx;
+use crate::config::Diagnostic;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GatesArgs {
+    #[command(subcommand)]
+    pub command: Option<GatesCommand>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl GatesArgs {
+    /// The `--project` of whichever subcommand was given.
+    pub fn project(&self) -> Option<&Path> {
+        match &self.command {
+            Some(GatesCommand::Run(a)) => a.project.as_deref(),
+            Some(GatesCommand::List(a) | GatesCommand::Check(a)) => a.project.as_deref(),
+            None => self.run.project.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GatesCommand {
+    /// Run the gates of a tier (the default when no subcommand is given).
+    Run(RunArgs),
+    /// List the tiers and their gates, and whether each applies to this project.
+    List(InfoArgs),
+    /// Validate every layer of gates.yaml and alerts.yaml.
+    Check(InfoArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// The tier to run (default: the `stop_tier` of sfp.yaml, `fast`).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Check every file of the project.
+    #[arg(long, conflicts_with = "changed")]
+    pub all_files: bool,
+    /// Check the files `git status` reports as changed (the default in a git work tree).
+    #[arg(long)]
+    pub changed: bool,
+    /// Run only this gate (repeatable).
+    #[arg(long = "gate", value_name = "NAME")]
+    pub gates: Vec<String>,
+    /// Gates run at once (default: all of them).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The project (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct InfoArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The project (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+pub fn execute(args: &GatesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    match &args.command {
+        None => run(&args.run, ctx),
+        Some(GatesCommand::Run(a)) => run(a, ctx),
+        Some(GatesCommand::List(a)) => list(a, ctx),
+        Some(GatesCommand::Check(a)) => check(a, ctx),
+    }
+}
+
+fn project(ctx: &Ctx) -> anyhow::Result<PathBuf> {
+    ctx.paths
+        .project
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no project directory (pass --project DIR)"))
+}
+
+fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    if ctx.env.gates_off {
+        ctx.printer
+            .note("sfp: gates are switched off (SFP_GATES=off); nothing ran");
+        return Ok(ExitStatus::Success);
+    }
+    let project = project(ctx)?;
+    let (settings, _) = ctx.config.section::<GateSettings>("gates");
+    let (gates, diags) = config::load(&ctx.paths);
+    let (alerts_cfg, alert_diags) = alerts::load(&ctx.paths);
+    for d in diags.iter().chain(&alert_diags).filter(|d| d.is_error()) {
+        ctx.printer.warn(&format!("{d} (this layer is ignored)"));
+    }
+    let set = match (args.all_files, args.changed, git_changed(&project)) {
+        (false, _, Some(changed)) => FileSet {
+            all: false,
+            files: changed
+                .into_iter()
+                .filter(|f| project.join(f).is_file())
+                .collect(),
+        },
+        (false, true, None) => anyhow::bail!(
+            "--changed needs a git work tree; {} is not one (use --all-files)",
+            project.display()
+        ),
+        _ => FileSet {
+            all: true,
+            files: all_files(&project),
+        },
+    };
+    crate::process::catch_interrupt();
+    let tier = args.tier.clone().unwrap_or(settings.stop_tier);
+    let req = Request {
+        tier: &tier,
+        set,
+        only: &args.gates,
+        jobs: args.jobs.unwrap_or(settings.jobs),
+        budget: None::<Duration>,
+    };
+    let report = run_tier(&ctx.env, &project, &gates, &alerts_cfg, &req)?;
+    if let Err(e) = kpi::append(&ctx.paths, ctx.env.session_id.as_deref(), "cli", &report) {
+        ctx.log.warn(&format!("cannot write the KPI event: {e:#}"));
+    }
+    if args.json {
+        ctx.printer.json(&report)?;
+    } else {
+        ctx.printer.raw(&report::table(&report, ctx.printer));
+    }
+    Ok(match report.status {
+        RunStatus::Passed | RunStatus::Warned => ExitStatus::Success,
+        RunStatus::Failed => ExitStatus::Failure,
+        RunStatus::Interrupted => ExitStatus::Interrupted,
+    })
+}
+
+#[derive(Serialize)]
+struct ListedTier<'a> {
+    name: &'a str,
+    description: &'a str,
+    fail_fast: bool,
+    gates: Vec<ListedGate<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListedGate<'a> {
+    name: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    builtin: Option<&'a str>,
+    required: bool,
+    critical: bool,
+    timeout_ms: u128,
+    file_patterns: &'a [String],
+    applies: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    source: &'a str,
+}
+
+fn list(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let project = project(ctx)?;
+    let (gates, diags) = config::load(&ctx.paths);
+    for d in diags.iter().filter(|d| d.is_error()) {
+        ctx.printer.warn(&format!("{d} (this layer is ignored)"));
+    }
+    let set = FileSet {
+        all: true,
+        files: all_files(&project),
+    };
+    let tiers: Vec<ListedTier<'_>> = gates
+        .tiers
+        .iter()
+        .map(|tier| ListedTier {
+            name: &tier.name,
+            description: &tier.description,
+            fail_fast: tier.fail_fast,
+            gates: plan(tier, &set, &ctx.env, &project, &[])
+                .into_iter()
+                .map(|(g, decision)| {
+                    let (command, builtin) = match &g.action {
+                        config::Action::Command(c) => (Some(c.as_str()), None),
+                        config::Action::Secrets => (None, Some("secrets")),
+                    };
+                    let reason = match decision {
+                        Decision::Run { .. } => None,
+                        Decision::Skip(r) => Some(r),
+                    };
+                    ListedGate {
+                        name: &g.name,
+                        description: &g.description,
+                        command,
+                        builtin,
+                        required: g.required,
+                        critical: g.critical,
+                        timeout_ms: g.timeout.as_millis(),
+                        file_patterns: &g.matcher.patterns,
+                        applies: reason.is_none(),
+                        reason,
+                        source: &g.source,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    if args.json {
+        ctx.printer.json(&serde_json::json!({ "tiers": tiers }))?;
+        return Ok(ExitStatus::Success);
+    }
+    let p = ctx.printer;
+    let mut out = String::new();
+    for tier in &tiers {
+        let desc = if tier.description.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", tier.description)
+        };
+        let _ = writeln!(
+            out,
+            "{}{desc}",
+            p.paint(tier.name, crate::printer::Style::Bold)
+        );
+        let width = tier.gates.iter().map(|g| g.name.len()).max().unwrap_or(0);
+        for g in &tier.gates {
+            let what = g.command.map_or_else(
+                || format!("builtin: {}", g.builtin.unwrap_or("")),
+                str::to_owned,
+            );
+            let flag = if g.critical {
+                "critical"
+            } else if g.required {
+                "required"
+            } else {
+                "advisory"
+            };
+            let state = match &g.reason {
+                None => p.paint("applies", crate::printer::Style::Green),
+                Some(r) => p.paint(&format!("skipped: {r}"), crate::printer::Style::Dim),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {flag:<8}  {state}\n  {:<width$}  {}",
+                g.name,
+                "",
+                p.paint(&what, crate::printer::Style::Dim)
+            );
+        }
+        out.push('\n');
+    }
+    p.raw(&out);
+    Ok(ExitStatus::Success)
+}
+
+fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let (_, mut diags) = config::load_checked(&ctx.paths, true);
+    diags.extend(alerts::load(&ctx.paths).1);
+    let (gates, _) = config::load(&ctx.paths);
+    let (layers, _) = crate::config::layers(&ctx.paths, config::FILE);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if args.json {
+        ctx.printer.json(&serde_json::json!({
+            "valid": errors == 0,
+            "layers": layers.iter().map(|l| &l.display).collect::<Vec<_>>(),
+            "diagnostics": diags,
+        }))?;
+    } else {
+        for d in &diags {
+            ctx.printer.line(&d.to_string());
+        }
+        let count: usize = gates.tiers.iter().map(|t| t.gates.len()).sum();
+        let shown: Vec<&str> = layers.iter().map(|l| l.display.as_str()).collect();
+        ctx.printer.line(&format!(
+            "{}: {count} gate(s) in {} tier(s) from {}",
+            if errors == 0 { "ok" } else { "invalid" },
+            gates.tiers.len(),
+            shown.join(", ")
+        ));
+    }
+    Ok(if errors == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// Problems in every layer of gates.yaml and alerts.yaml, for `sfp health` (also at SessionStart,
+/// so globs are not compiled here: `sfp gates check` does that too).
+pub fn validate(paths: &crate::paths::Paths) -> Vec<Diagnostic> {
+    let (_, mut diags) = config::load(paths);
+    diags.extend(alerts::load(paths).1);
+    diags
+}

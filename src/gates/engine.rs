@@ -1,0 +1,88 @@
+//! One gate run from start to verdict, shared by the terminal and the Stop hook: pick the tier,
+//! plan it against the file set, run it, grade it with the alerts, log the KPI event.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use super::alerts::{self, AlertsConfig};
+use super::config::GatesConfig;
+use super::model::{RunReport, RunStatus};
+use super::run::{RunOptions, run};
+use super::select::{FileSet, plan};
+use crate::env::Env;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub tier: &'a str,
+    pub set: FileSet,
+    /// Only these gates (`--gate`), or all.
+    pub only: &'a [String],
+    pub jobs: usize,
+    pub budget: Option<Duration>,
+}
+
+/// Runs `req` in `project`.
+pub fn run_tier(
+    env: &Env,
+    project: &Path,
+    gates: &GatesConfig,
+    alerts_cfg: &AlertsConfig,
+    req: &Request<'_>,
+) -> anyhow::Result<RunReport> {
+    let Some(tier) = gates.tier(req.tier) else {
+        let known: Vec<&str> = gates.tiers.iter().map(|t| t.name.as_str()).collect();
+        bail!(
+            "no tier `{}` in gates.yaml (tiers: {})",
+            req.tier,
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    if let Some(unknown) = req
+        .only
+        .iter()
+        .find(|n| !tier.gates.iter().any(|g| &g.name == *n))
+    {
+        bail!("no gate `{unknown}` in tier `{}`", tier.name);
+    }
+    let started = Instant::now();
+    let planned = plan(tier, &req.set, env, project, req.only);
+    let outcome = run(
+        &planned,
+        &RunOptions {
+            project,
+            jobs: req.jobs,
+            fail_fast: tier.fail_fast,
+            budget: req.budget,
+            set: &req.set,
+        },
+    );
+    let status = RunReport::verdict(&outcome.results, outcome.interrupted);
+    let alerts = if status == RunStatus::Interrupted {
+        Vec::new()
+    } else {
+        alerts::evaluate(alerts_cfg, &outcome.results)
+    };
+    let budget_note = outcome.budget_hit.then(|| {
+        format!(
+            "the run's time budget of {} s ran out; gates still running were stopped",
+            req.budget.map_or(0, |b| b.as_secs())
+        )
+    });
+    Ok(RunReport {
+        tier: tier.name.clone(),
+        status,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        files: if req.set.all { "all" } else { "changed" },
+        file_count: req.set.files.len(),
+        gates: outcome.results,
+        alerts,
+        budget_note,
+    })
+}

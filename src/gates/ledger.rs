@@ -1,0 +1,201 @@
+//! A session's record of what it touched, and the state the Stop hook keeps between turns.
+//!
+//! - `$SFP_HOME/sessions/<id>/ledger.jsonl`: one line per file tool call, appended at PostToolUse:
+//!   `{"path": "<absolute path>", "tool": "Write", "at": "<RFC3339 UTC>"}`. Other capabilities
+//!   (handoffs) read it too, so the format is fixed.
+//! - `$SFP_HOME/sessions/<id>/gates.json`: the fingerprint of the changed files at the last gate
+//!   run, and how many Stops in a row were blocked.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use crate::paths::Paths;
+
+/// Largest ledger read back (a longer one is read from its end).
+const MAX_LEDGER_BYTES: u64 = 16 * 1024 * 1024;
+
+/// One line of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub tool: String,
+    pub at: String,
+}
+
+pub fn ledger_path(paths: &Paths, session: &str) -> PathBuf {
+    paths.session_dir(session).join("ledger.jsonl")
+}
+
+/// Appends one entry (one `write` of one line, so concurrent hooks never interleave).
+pub fn record(paths: &Paths, session: &str, path: &Path, tool: &str) -> anyhow::Result<()> {
+    let file = ledger_path(paths, session);
+    if let Some(dir) = file.parent() {
+        fs_err::create_dir_all(dir)?;
+    }
+    let entry = Entry {
+        path: path.to_path_buf(),
+        tool: tool.to_owned(),
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let mut line = serde_json::to_string(&entry)?;
+    line.push('\n');
+    let mut f = fs_err::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)?;
+    f.write_all(line.as_bytes())
+        .with_context(|| format!("cannot append to {}", file.display()))
+}
+
+/// Every distinct path in the session's ledger, in first-touched order. Unreadable lines are
+/// skipped.
+pub fn touched(paths: &Paths, session: &str) -> Vec<PathBuf> {
+    let file = ledger_path(paths, session);
+    let Ok(text) = read_tail(&file, MAX_LEDGER_BYTES) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = Vec::new();
+    for line in text.lines() {
+        if let Ok(entry) = serde_json::from_str::<Entry>(line)
+            && !out.contains(&entry.path)
+        {
+            out.push(entry.path);
+        }
+    }
+    out
+}
+
+fn read_tail(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    if len > limit {
+        f.seek(SeekFrom::Start(len - limit))?;
+    }
+    let mut buf = Vec::new();
+    f.take(limit).read_to_end(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// What the Stop hook remembers about a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StopState {
+    /// Fingerprint of the changed files when gates last ran.
+    pub fingerprint: String,
+    /// Stops blocked in a row within the current chain of continuations.
+    pub consecutive_blocks: u32,
+    /// `passed`, `warned`, `failed` of the last run.
+    pub last_status: String,
+}
+
+fn state_path(paths: &Paths, session: &str) -> PathBuf {
+    paths.session_dir(session).join("gates.json")
+}
+
+pub fn load_state(paths: &Paths, session: &str) -> StopState {
+    std::fs::read(state_path(paths, session))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_state(paths: &Paths, session: &str, state: &StopState) -> anyhow::Result<()> {
+    let bytes = serde_json::to_vec_pretty(state)?;
+    crate::util::fs::atomic_write(&state_path(paths, session), &bytes, Some(0o600))
+}
+
+/// A digest of the changed files as they are now: path, size and modification time of each
+/// (or its absence). Equal fingerprints mean nothing changed since.
+pub fn fingerprint(project: &Path, files: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::MetadataExt;
+    let mut sorted: Vec<&String> = files.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut hash = Sha256::new();
+    for rel in sorted {
+        hash.update(rel.as_bytes());
+        match std::fs::symlink_metadata(project.join(rel)) {
+            Ok(m) => hash.update(
+                format!(
+                    "\0{}:{}:{}:{}\n",
+                    m.len(),
+                    m.mtime(),
+                    m.mtime_nsec(),
+                    m.ino()
+                )
+                .as_bytes(),
+            ),
+            Err(_) => hash.update(b"\0gone\n"),
+        }
+    }
+    format!("{:x}", hash.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    fn paths(home: &Path) -> Paths {
+        let env = Env {
+            sfp_home: Some(home.to_path_buf()),
+            ..Env::default()
+        };
+        Paths::resolve(&env, None)
+    }
+
+    #[test]
+    fn ledger_lines_have_the_shared_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        record(&p, "s/1", Path::new("/proj/a.py"), "Write").unwrap();
+        record(&p, "s/1", Path::new("/proj/b.py"), "Edit").unwrap();
+        record(&p, "s/1", Path::new("/proj/a.py"), "Edit").unwrap();
+        let text = std::fs::read_to_string(ledger_path(&p, "s/1")).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["path"], "/proj/a.py");
+        assert_eq!(first["tool"], "Write");
+        assert!(chrono::DateTime::parse_from_rfc3339(first["at"].as_str().unwrap()).is_ok());
+        assert_eq!(first.as_object().unwrap().len(), 3);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(ledger_path(&p, "s/1"))
+            .unwrap()
+            .write_all(b"not json\n")
+            .unwrap();
+        assert_eq!(
+            touched(&p, "s/1"),
+            vec![PathBuf::from("/proj/a.py"), PathBuf::from("/proj/b.py")]
+        );
+        assert!(touched(&p, "other").is_empty());
+    }
+
+    #[test]
+    fn state_round_trips_and_fingerprints_follow_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        assert_eq!(load_state(&p, "s"), StopState::default());
+        let st = StopState {
+            fingerprint: "abc".into(),
+            consecutive_blocks: 2,
+            last_status: "failed".into(),
+        };
+        save_state(&p, "s", &st).unwrap();
+        assert_eq!(load_state(&p, "s"), st);
+
+        let proj = dir.path().join("proj");
+        std::fs::create_dir_all(&proj).unwrap();
+        std::fs::write(proj.join("a.txt"), "1").unwrap();
+        let files = vec!["a.txt".to_owned()];
+        let one = fingerprint(&proj, &files);
+        assert_eq!(one, fingerprint(&proj, &files));
+        std::fs::write(proj.join("a.txt"), "22").unwrap();
+        assert_ne!(one, fingerprint(&proj, &files));
+        assert_ne!(fingerprint(&proj, &[]), fingerprint(&proj, &files));
+    }
+}

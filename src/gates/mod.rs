@@ -1,0 +1,31 @@
+//! Quality gates: the checks of a project (lint, format, types, secrets) run in parallel on what
+//! changed, at every Stop and from a terminal.
+//!
+//! - `schema`, `config`, `validate`: gates.yaml, layered and validated;
+//! - `select`: changed files and which gates apply to them;
+//! - `run`, `engine`: the parallel scheduler and one run from plan to verdict;
+//! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
+//! - `ledger`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
+//! - `kpi`, `report`, `command`: the event log, rendering, the CLI.
+
+mod alerts;
+mod builtin_secrets;
+mod command;
+mod config;
+mod engine;
+mod format;
+mod kpi;
+mod ledger;
+mod model;
+mod report;
+mod run;
+mod schema;
+mod select;
+mod settings;
+mod stop;
+mod validate;
+
+pub use command::{GatesArgs, execute, validate};
+pub use format::format_edit;
+pub use settings::{FormatSettings, GateSettings};
+pub use stop::{on_stop, record_edit};

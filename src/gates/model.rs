@@ -1,0 +1,148 @@
+//! What a gate run produces: one [`GateResult`] per gate, in config order, and the [`RunReport`]
+//! that the table, the JSON output, the Stop hook and the KPI log are made from.
+
+use serde::Serialize;
+
+use super::alerts::Alert;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateStatus {
+    Passed,
+    Failed,
+    TimedOut,
+    /// The command could not be started.
+    Error,
+    /// Not run: a `when` condition, no matching file, disabled, SFP_SKIP, run budget.
+    Skipped,
+    /// Stopped by fail-fast or Ctrl-C.
+    Cancelled,
+}
+
+impl GateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed out",
+            Self::Error => "error",
+            Self::Skipped => "skipped",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the gate ran and did not pass.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Failed | Self::TimedOut | Self::Error)
+    }
+
+    /// Whether the gate ran at all.
+    pub fn ran(self) -> bool {
+        matches!(
+            self,
+            Self::Passed | Self::Failed | Self::TimedOut | Self::Error
+        )
+    }
+}
+
+/// One gate's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateResult {
+    pub name: String,
+    pub status: GateStatus,
+    pub required: bool,
+    pub critical: bool,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// Why it was skipped, timed out or could not start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the gate printed (head and tail when long).
+    pub output: String,
+    pub output_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Processes the gate left running were killed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub leaked: bool,
+    /// How many files the gate was given.
+    pub files: usize,
+}
+
+impl GateResult {
+    /// A result for a gate that did not run.
+    pub fn not_run(gate: &super::config::Gate, status: GateStatus, reason: String) -> Self {
+        Self {
+            name: gate.name.clone(),
+            status,
+            required: gate.required,
+            critical: gate.critical,
+            duration_ms: 0,
+            exit_code: None,
+            signal: None,
+            reason: Some(reason),
+            output: String::new(),
+            output_bytes: 0,
+            fix: gate.fix.clone(),
+            leaked: false,
+            files: 0,
+        }
+    }
+
+    /// A failure that makes the run fail (exit 1): a required or critical gate.
+    pub fn is_blocking(&self) -> bool {
+        self.status.is_failure() && (self.required || self.critical)
+    }
+}
+
+/// Overall verdict of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Passed,
+    /// Only gates that are neither required nor critical failed.
+    Warned,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub tier: String,
+    pub status: RunStatus,
+    pub duration_ms: u64,
+    /// `changed` or `all`.
+    pub files: &'static str,
+    pub file_count: usize,
+    pub gates: Vec<GateResult>,
+    pub alerts: Vec<Alert>,
+    /// Set when the run budget cut the run short.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_note: Option<String>,
+}
+
+impl RunReport {
+    pub fn failures(&self) -> impl Iterator<Item = &GateResult> {
+        self.gates.iter().filter(|g| g.status.is_failure())
+    }
+
+    /// Critical gates that failed: these make the Stop hook send Claude back.
+    pub fn critical_failures(&self) -> impl Iterator<Item = &GateResult> {
+        self.failures().filter(|g| g.critical)
+    }
+
+    pub fn verdict(gates: &[GateResult], interrupted: bool) -> RunStatus {
+        if interrupted {
+            RunStatus::Interrupted
+        } else if gates.iter().any(GateResult::is_blocking) {
+            RunStatus::Failed
+        } else if gates.iter().any(|g| g.status.is_failure()) {
+            RunStatus::Warned
+        } else {
+            RunStatus::Passed
+        }
+    }
+}

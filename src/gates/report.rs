@@ -1,0 +1,256 @@
+//! How a run is shown: the terminal table, the Stop hook's reason for Claude, and the one-line
+//! summary for the user.
+
+use std::fmt::Write as _;
+
+use super::alerts::Severity;
+use super::model::{GateResult, GateStatus, RunReport, RunStatus};
+use crate::printer::{Printer, Style};
+
+/// Lines of a failing gate's output shown in the table.
+const TABLE_TAIL_LINES: usize = 15;
+/// Characters of one gate's output in the Stop reason.
+const REASON_TAIL_CHARS: usize = 2_500;
+
+fn mark(status: GateStatus) -> (&'static str, Style) {
+    match status {
+        GateStatus::Passed => ("✓", Style::Green),
+        GateStatus::Failed | GateStatus::Error => ("✗", Style::Red),
+        GateStatus::TimedOut => ("⏱", Style::Red),
+        GateStatus::Skipped => ("-", Style::Dim),
+        GateStatus::Cancelled => ("○", Style::Yellow),
+    }
+}
+
+/// The human table: mark, name, duration, status; the tail of each failure and its fix hint.
+pub fn table(report: &RunReport, p: Printer) -> String {
+    let width = report.gates.iter().map(|g| g.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} tier `{}` on {} {} file(s)",
+        p.paint("gates:", Style::Bold),
+        report.tier,
+        report.file_count,
+        report.files
+    );
+    for g in &report.gates {
+        let (m, style) = mark(g.status);
+        let time = if g.status.ran() || g.status == GateStatus::Cancelled {
+            format!("{:>7}", format_ms(g.duration_ms))
+        } else {
+            " ".repeat(7)
+        };
+        let mut flags = String::new();
+        if g.critical {
+            flags.push_str(" critical");
+        } else if !g.required {
+            flags.push_str(" advisory");
+        }
+        let reason = g
+            .reason
+            .as_deref()
+            .map(|r| format!("  {}", p.paint(r, Style::Dim)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} {:<width$}  {}  {}{}{}",
+            p.paint(m, style),
+            g.name,
+            time,
+            p.paint(g.status.as_str(), style),
+            p.paint(&flags, Style::Dim),
+            reason
+        );
+        if g.status.is_failure() {
+            for line in tail_lines(&g.output, TABLE_TAIL_LINES) {
+                let _ = writeln!(out, "    │ {line}");
+            }
+            if let Some(fix) = &g.fix {
+                let _ = writeln!(out, "    {} {fix}", p.paint("fix:", Style::Cyan));
+            }
+        }
+    }
+    for a in &report.alerts {
+        let style = if a.severity >= Severity::High {
+            Style::Red
+        } else {
+            Style::Yellow
+        };
+        let _ = writeln!(out, "{}", p.paint(&format!("alert {}", a.message()), style));
+    }
+    if let Some(note) = &report.budget_note {
+        let _ = writeln!(out, "{}", p.paint(note, Style::Yellow));
+    }
+    let counts = summary_counts(&report.gates);
+    let (verdict, style) = match report.status {
+        RunStatus::Passed => ("passed", Style::Green),
+        RunStatus::Warned => ("passed with warnings", Style::Yellow),
+        RunStatus::Failed => ("failed", Style::Red),
+        RunStatus::Interrupted => ("interrupted", Style::Yellow),
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {} in {} ({counts})",
+        p.paint("result:", Style::Bold),
+        p.paint(verdict, style),
+        format_ms(report.duration_ms)
+    );
+    out
+}
+
+/// `2 passed, 1 failed, 3 skipped`.
+pub fn summary_counts(gates: &[GateResult]) -> String {
+    let order = [
+        GateStatus::Passed,
+        GateStatus::Failed,
+        GateStatus::TimedOut,
+        GateStatus::Error,
+        GateStatus::Cancelled,
+        GateStatus::Skipped,
+    ];
+    let parts: Vec<String> = order
+        .iter()
+        .filter_map(|s| {
+            let n = gates.iter().filter(|g| g.status == *s).count();
+            (n > 0).then(|| format!("{n} {}", s.as_str()))
+        })
+        .collect();
+    if parts.is_empty() {
+        "no gates".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The Stop hook's reason: what failed, the relevant output, and how to fix it, for Claude.
+pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
+    let mut out = format!(
+        "sfp quality gates (tier `{}`) failed on the files changed in this session. Fix the \
+         problems below, then finish your turn again; the gates re-run automatically.\n",
+        report.tier
+    );
+    for g in blocking {
+        let how = match (g.status, g.exit_code, g.reason.as_deref()) {
+            (GateStatus::TimedOut, _, Some(r)) => r.to_owned(),
+            (_, Some(code), _) => format!("exit code {code}"),
+            (_, _, Some(r)) => r.to_owned(),
+            _ => g.status.as_str().to_owned(),
+        };
+        let _ = write!(out, "\n## {} ({how})\n", g.name);
+        // The reason lands in the transcript: secrets a tool echoed are masked.
+        let tail = crate::secrets::mask(&tail_chars(g.output.trim_end(), REASON_TAIL_CHARS));
+        if !tail.is_empty() {
+            let _ = write!(out, "```\n{tail}\n```\n");
+        }
+        if let Some(fix) = &g.fix {
+            let _ = writeln!(out, "Fix: {fix}");
+        }
+    }
+    for a in &report.alerts {
+        let _ = writeln!(out, "\nAlert {}", a.message());
+    }
+    out
+}
+
+/// One line for the user: `sfp gates: lint failed, types timed out (fast tier)`.
+pub fn one_line(report: &RunReport) -> String {
+    let failed: Vec<String> = report
+        .failures()
+        .map(|g| format!("{} {}", g.name, g.status.as_str()))
+        .collect();
+    format!(
+        "sfp gates ({}): {}",
+        report.tier,
+        if failed.is_empty() {
+            summary_counts(&report.gates)
+        } else {
+            failed.join(", ")
+        }
+    )
+}
+
+pub fn format_ms(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms}ms")
+    } else {
+        #[expect(clippy::cast_precision_loss, reason = "display only")]
+        let secs = ms as f64 / 1000.0;
+        format!("{secs:.1}s")
+    }
+}
+
+fn tail_lines(text: &str, n: usize) -> Vec<&str> {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+/// The last `max` characters of `text`, starting at a line boundary when possible.
+fn tail_chars(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_owned();
+    }
+    let skip = count - max;
+    let cut: String = text.chars().skip(skip).collect();
+    match cut.find('\n') {
+        Some(i) if i + 1 < cut.len() => format!("[…]\n{}", &cut[i + 1..]),
+        _ => format!("[…]{cut}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tails_keep_the_end() {
+        let text = (1..=100)
+            .map(|i| format!("line {i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(tail_lines(&text, 2), vec!["line 99", "line 100"]);
+        let t = tail_chars(&text, 20);
+        assert!(t.starts_with("[…]\n") && t.ends_with("line 100"), "{t}");
+        assert_eq!(format_ms(950), "950ms");
+        assert_eq!(format_ms(1500), "1.5s");
+    }
+
+    #[test]
+    fn the_block_reason_masks_secrets_a_tool_printed() {
+        let key = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+        let gate = GateResult {
+            name: "lint".into(),
+            status: GateStatus::Failed,
+            required: true,
+            critical: true,
+            duration_ms: 3,
+            exit_code: Some(1),
+            signal: None,
+            reason: None,
+            output: format!("config.py:3: token = '{key}' is too long"),
+            output_bytes: 0,
+            fix: Some("shorten it".into()),
+            leaked: false,
+            files: 1,
+        };
+        let report = RunReport {
+            tier: "fast".into(),
+            status: RunStatus::Failed,
+            duration_ms: 3,
+            files: "changed",
+            file_count: 1,
+            gates: vec![gate.clone()],
+            alerts: Vec::new(),
+            budget_note: None,
+        };
+        let reason = block_reason(&report, &[&gate]);
+        assert!(reason.contains("## lint (exit code 1)"), "{reason}");
+        assert!(
+            reason.contains("ghp_****") && !reason.contains(&key),
+            "{reason}"
+        );
+        assert!(reason.contains("Fix: shorten it"));
+        assert_eq!(one_line(&report), "sfp gates (fast): lint failed");
+    }
+}

@@ -1,0 +1,352 @@
+//! The scheduler: runs the planned gates of a tier in parallel and reports them in config order.
+//!
+//! `jobs` workers (every gate at once by default: gates mostly wait on their tools) pull the
+//! next gate from an atomic index inside a `std::thread::scope`. A failing critical gate with
+//! fail-fast stops the handing out of work and cancels what runs. A whole-run budget caps every
+//! gate's timeout at the time left, so a run always ends before its deadline, and gates that
+//! could not start in time are reported as skipped with the reason.
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::config::{Action, Gate};
+use super::model::{GateResult, GateStatus};
+use super::select::{Decision, FileSet};
+use crate::process::{self, Exit, Spec};
+
+/// Most bytes of `SFP_FILES` handed to a gate; a longer list is left empty so that the tool
+/// checks the whole project instead (and the environment stays under the kernel's limit).
+const MAX_FILES_ENV: usize = 64 * 1024;
+
+/// How one run is carried out.
+#[derive(Debug, Clone)]
+pub struct RunOptions<'a> {
+    pub project: &'a Path,
+    /// Workers; 0 means one per gate.
+    pub jobs: usize,
+    pub fail_fast: bool,
+    /// The whole run must end within this.
+    pub budget: Option<Duration>,
+    pub set: &'a FileSet,
+}
+
+/// What the scheduler returns.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub results: Vec<GateResult>,
+    pub budget_hit: bool,
+    pub interrupted: bool,
+}
+
+/// Runs the plan. Gates decided `Skip` are reported without running.
+pub fn run(plan: &[(&Gate, Decision)], opts: &RunOptions<'_>) -> RunOutcome {
+    let started = Instant::now();
+    let deadline = opts.budget.map(|b| started + b);
+    let next = AtomicUsize::new(0);
+    let cancel = AtomicBool::new(false);
+    let budget_hit = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<GateResult>>> = plan.iter().map(|_| Mutex::new(None)).collect();
+    let runnable = plan
+        .iter()
+        .filter(|(_, d)| matches!(d, Decision::Run { .. }))
+        .count();
+    let workers = match opts.jobs {
+        0 => runnable,
+        n => n.min(runnable),
+    };
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some((gate, decision)) = plan.get(i) else {
+                break;
+            };
+            let result = match decision {
+                Decision::Skip(reason) => {
+                    GateResult::not_run(gate, GateStatus::Skipped, reason.clone())
+                }
+                Decision::Run { .. } if cancel.load(Ordering::SeqCst) || process::interrupted() => {
+                    GateResult::not_run(gate, GateStatus::Cancelled, "cancelled".to_owned())
+                }
+                Decision::Run { files } => {
+                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    if left.is_some_and(|l| l.is_zero()) {
+                        budget_hit.store(true, Ordering::SeqCst);
+                        GateResult::not_run(
+                            gate,
+                            GateStatus::Skipped,
+                            "not started: the run's time budget was used up".to_owned(),
+                        )
+                    } else {
+                        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            run_gate(gate, files, opts, left, &cancel, &budget_hit)
+                        }))
+                        .unwrap_or_else(|panic| {
+                            GateResult::not_run(
+                                gate,
+                                GateStatus::Error,
+                                crate::printer::panic_message(&*panic),
+                            )
+                        });
+                        if opts.fail_fast && gate.critical && result.status.is_failure() {
+                            cancel.store(true, Ordering::SeqCst);
+                        }
+                        result
+                    }
+                }
+            };
+            *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+        }
+    };
+    if workers <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(work);
+            }
+        });
+    }
+    let results = slots
+        .into_iter()
+        .zip(plan)
+        .map(|(slot, (gate, _))| {
+            slot.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .unwrap_or_else(|| {
+                    GateResult::not_run(gate, GateStatus::Cancelled, "not run".to_owned())
+                })
+        })
+        .collect();
+    RunOutcome {
+        results,
+        budget_hit: budget_hit.load(Ordering::SeqCst),
+        interrupted: process::interrupted(),
+    }
+}
+
+fn run_gate(
+    gate: &Gate,
+    files: &[String],
+    opts: &RunOptions<'_>,
+    left: Option<Duration>,
+    cancel: &AtomicBool,
+    budget_hit: &AtomicBool,
+) -> GateResult {
+    let mut result = GateResult::not_run(gate, GateStatus::Passed, String::new());
+    result.reason = None;
+    result.files = files.len();
+    let cwd = match &gate.root {
+        Some(root) => opts.project.join(root),
+        None => opts.project.to_path_buf(),
+    };
+    let command = match &gate.action {
+        Action::Secrets => {
+            let started = Instant::now();
+            match super::builtin_secrets::scan(opts.project, files, cancel) {
+                Ok(n) => result.output = format!("no secrets in {n} file(s)"),
+                Err(report) => {
+                    result.status = GateStatus::Failed;
+                    result.output_bytes = report.len() as u64;
+                    result.output = report;
+                }
+            }
+            result.duration_ms = millis(started.elapsed());
+            return result;
+        }
+        Action::Command(command) => command,
+    };
+    let limited = left.is_some_and(|l| l < gate.timeout);
+    let timeout = left.map_or(gate.timeout, |l| l.min(gate.timeout));
+    let mut env = gate.env.clone();
+    env.push(("SFP_FILES".to_owned(), files_env(files, opts.set.all)));
+    env.push(("SFP_GATE".to_owned(), gate.name.clone()));
+    env.push((
+        "SFP_PROJECT".to_owned(),
+        opts.project.to_string_lossy().into_owned(),
+    ));
+    let spec = Spec {
+        env: &env,
+        ..Spec::new(command, &cwd, timeout)
+    };
+    let outcome = process::run(&spec, cancel);
+    result.duration_ms = millis(outcome.duration);
+    result.output = outcome.output.text;
+    result.output_bytes = outcome.output.total_bytes;
+    result.leaked = outcome.leaked;
+    match outcome.exit {
+        Exit::Exited(0) => {}
+        Exit::Exited(code) => {
+            result.status = GateStatus::Failed;
+            result.exit_code = Some(code);
+        }
+        Exit::Signaled(sig) => {
+            result.status = GateStatus::Failed;
+            result.signal = Some(sig);
+            result.reason = Some(format!("killed by signal {sig}"));
+        }
+        Exit::TimedOut if limited => {
+            budget_hit.store(true, Ordering::SeqCst);
+            result.status = GateStatus::TimedOut;
+            result.reason = Some(format!(
+                "stopped after {} ms: the run's time budget ran out",
+                timeout.as_millis()
+            ));
+        }
+        Exit::TimedOut => {
+            result.status = GateStatus::TimedOut;
+            result.reason = Some(format!("timed out after {} ms", timeout.as_millis()));
+        }
+        Exit::Cancelled => {
+            result.status = GateStatus::Cancelled;
+            result.reason = Some(if process::interrupted() {
+                "interrupted".to_owned()
+            } else {
+                "cancelled: a critical gate failed (fail-fast)".to_owned()
+            });
+        }
+        Exit::SpawnFailed(why) => {
+            result.status = GateStatus::Error;
+            result.reason = Some(why);
+        }
+    }
+    if result.leaked && result.reason.is_none() {
+        result.reason = Some("left processes running; they were killed".to_owned());
+    }
+    result
+}
+
+fn files_env(files: &[String], all: bool) -> String {
+    if all {
+        return String::new();
+    }
+    let joined = files.join("\n");
+    if joined.len() > MAX_FILES_ENV {
+        String::new()
+    } else {
+        joined
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Layer, LayerKind};
+    use crate::env::Env;
+    use crate::gates::config::from_layers;
+    use crate::gates::select::plan;
+
+    fn tier(yaml: &str) -> crate::gates::config::Tier {
+        let layer = Layer {
+            kind: LayerKind::Project,
+            path: None,
+            display: "t".into(),
+            text: yaml.into(),
+        };
+        let (cfg, diags) = from_layers(&[layer], true);
+        assert!(diags.is_empty(), "{diags:?}");
+        cfg.tiers.into_iter().next().unwrap()
+    }
+
+    fn go(yaml: &str, jobs: usize, fail_fast: bool, budget: Option<Duration>) -> RunOutcome {
+        let t = tier(yaml);
+        let dir = tempfile::tempdir().unwrap();
+        let set = FileSet {
+            all: false,
+            files: vec!["a.py".into(), "b.rs".into()],
+        };
+        let env = Env {
+            path: std::env::var_os("PATH"),
+            ..Env::default()
+        };
+        let planned = plan(&t, &set, &env, dir.path(), &[]);
+        run(
+            &planned,
+            &RunOptions {
+                project: dir.path(),
+                jobs,
+                fail_fast,
+                budget,
+                set: &set,
+            },
+        )
+    }
+
+    #[test]
+    fn results_come_in_config_order_with_statuses() {
+        let out = go(
+            "gates:\n  - {name: slow, command: 'sleep 0.2; echo slow'}\n  - {name: bad, command: 'echo nope; exit 4', fix: do better}\n  - {name: late, command: 'sleep 5', timeout: 150ms}\n  - {name: rs, command: 'echo $SFP_FILES', file_patterns: ['*.rs']}\n  - {name: go, command: 'true', file_patterns: ['*.go']}\n  - {name: nope, command: 'true', when: {command: no-such-tool-sfp}}\n",
+            0,
+            false,
+            None,
+        );
+        let got: Vec<(&str, GateStatus)> = out
+            .results
+            .iter()
+            .map(|r| (r.name.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("slow", GateStatus::Passed),
+                ("bad", GateStatus::Failed),
+                ("late", GateStatus::TimedOut),
+                ("rs", GateStatus::Passed),
+                ("go", GateStatus::Skipped),
+                ("nope", GateStatus::Skipped),
+            ]
+        );
+        assert_eq!(out.results[1].exit_code, Some(4));
+        assert_eq!(out.results[1].fix.as_deref(), Some("do better"));
+        assert_eq!(out.results[3].output.trim(), "b.rs");
+        assert!(out.results[4].reason.as_deref().unwrap().contains("*.go"));
+        assert!(
+            out.results[5]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("no-such-tool-sfp")
+        );
+    }
+
+    #[test]
+    fn fail_fast_cancels_the_rest() {
+        let out = go(
+            "gates:\n  - {name: boom, command: 'exit 1', critical: true}\n  - {name: long, command: 'sleep 20'}\n  - {name: queued, command: 'sleep 20'}\n",
+            2,
+            true,
+            None,
+        );
+        let statuses: Vec<GateStatus> = out.results.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                GateStatus::Failed,
+                GateStatus::Cancelled,
+                GateStatus::Cancelled
+            ]
+        );
+    }
+
+    #[test]
+    fn the_budget_caps_the_run() {
+        let started = Instant::now();
+        let out = go(
+            "gates:\n  - {name: a, command: 'sleep 20'}\n  - {name: b, command: 'sleep 20'}\n",
+            1,
+            false,
+            Some(Duration::from_millis(300)),
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(out.budget_hit);
+        assert_eq!(out.results[0].status, GateStatus::TimedOut);
+        assert_eq!(out.results[1].status, GateStatus::Skipped);
+        assert!(out.results[0].reason.as_deref().unwrap().contains("budget"));
+    }
+}

@@ -1,0 +1,143 @@
+//! Checks of one gates.yaml layer that serde cannot make: every gate named, no name twice in a
+//! tier, known builtins, roots inside the project and (when strict) globs that compile. serde
+//! keeps no positions for values, so each problem is located by finding its text in the file.
+
+use std::collections::BTreeMap;
+
+use super::schema::{GateSpec, GatesFile};
+use super::select::Matcher;
+use crate::config::{Diagnostic, Layer};
+
+/// Checks one layer on its own: names, duplicates, builtins, globs, roots. Errors are located
+/// by finding the offending text in the file.
+pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut lists: Vec<(&str, &[GateSpec])> = file
+        .tiers
+        .iter()
+        .map(|(name, t)| (name.as_str(), t.gates.as_slice()))
+        .collect();
+    if !file.gates.is_empty() {
+        lists.push(("gates", file.gates.as_slice()));
+    }
+    let mut located = |at: Option<(usize, usize)>, message: String| {
+        let mut d = Diagnostic::error(&layer.display, message);
+        if let Some((line, column)) = at {
+            d.line = Some(line);
+            d.column = Some(column);
+        }
+        diags.push(d);
+    };
+    let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
+    for (tier, gates) in lists {
+        let mut in_tier: Vec<&str> = Vec::new();
+        for gate in gates {
+            let nth = {
+                let count = seen_names.entry(gate.name.clone()).or_insert(0);
+                *count += 1;
+                *count
+            };
+            if gate.name.trim().is_empty() {
+                located(None, format!("a gate in `{tier}` has no `name`"));
+                continue;
+            }
+            if in_tier.contains(&gate.name.as_str()) {
+                located(
+                    locate_name(&layer.text, &gate.name, nth),
+                    format!("duplicate gate name `{}` in `{tier}`", gate.name),
+                );
+            }
+            in_tier.push(&gate.name);
+            if gate.command.is_some() && gate.builtin.is_some() {
+                located(
+                    locate_name(&layer.text, &gate.name, nth),
+                    format!("gate `{}` has both `command` and `builtin`", gate.name),
+                );
+            }
+            if let Some(b) = gate.builtin.as_deref()
+                && b != "secrets"
+            {
+                located(
+                    locate(&layer.text, b, 1),
+                    format!(
+                        "gate `{}`: unknown builtin `{b}` (known: secrets)",
+                        gate.name
+                    ),
+                );
+            }
+            if let Some(root) = gate.root.as_deref()
+                && (root.starts_with('/') || root.split('/').any(|c| c == ".."))
+            {
+                located(
+                    locate(&layer.text, root, 1),
+                    format!(
+                        "gate `{}`: `root` must stay inside the project: `{root}`",
+                        gate.name
+                    ),
+                );
+            }
+            let pats = gate.file_patterns.iter().chain(gate.exclude.iter());
+            for pattern in pats.flat_map(|s| s.0.iter()).filter(|_| strict) {
+                if let Err(e) = Matcher::new(std::slice::from_ref(pattern), &[]).compile() {
+                    located(
+                        locate(&layer.text, pattern, 1),
+                        format!(
+                            "gate `{}`: pattern `{pattern}` does not compile: {}",
+                            gate.name, e.1
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    diags
+}
+
+/// Line and column (1-based) of the `nth` occurrence of `needle` in `text` (outside comments).
+fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
+    let mut count = 0;
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split(" #").next().unwrap_or(line);
+        let mut from = 0;
+        while let Some(pos) = code[from..].find(needle) {
+            count += 1;
+            if count == nth {
+                return Some((i + 1, from + pos + 1));
+            }
+            from += pos + needle.len().max(1);
+        }
+    }
+    None
+}
+
+/// Adds the position of the unknown key a warning names (its last path segment, as a key).
+pub fn locate_key(layer: &Layer, mut d: Diagnostic) -> Diagnostic {
+    let key = d
+        .message
+        .split('`')
+        .nth(1)
+        .and_then(|path| path.rsplit('.').next())
+        .map(|k| format!("{k}:"));
+    if let Some((line, column)) = key.and_then(|k| locate(&layer.text, &k, 1)) {
+        d.line = Some(line);
+        d.column = Some(column);
+    }
+    d
+}
+
+/// Line and column of the value of the `nth` `name: <name>` in `text`.
+fn locate_name(text: &str, name: &str, nth: usize) -> Option<(usize, usize)> {
+    let pattern = format!(
+        r#"\bname:\s*["']?({})["']?\s*(?:[,}}#]|$)"#,
+        regex::escape(name)
+    );
+    let re = regex::Regex::new(&pattern).ok()?;
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            re.captures(line)
+                .and_then(|c| c.get(1))
+                .map(|m| (i + 1, m.start() + 1))
+        })
+        .nth(nth.checked_sub(1)?)
+}

@@ -1,0 +1,547 @@
+//! The real `sfp` binary running gates: `sfp gates run|list|check` in a terminal, and the
+//! PostToolUse and Stop hooks as Claude Code calls them. Every test gets its own HOME, SFP_HOME
+//! and project, with the environment scrubbed of SFP_* and CLAUDE_* variables.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    project: PathBuf,
+}
+
+impl Sandbox {
+    /// A git project whose `.claude/sfp/gates.yaml` is `gates`.
+    fn new(gates: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(project.join(".claude/sfp")).unwrap();
+        std::fs::write(project.join(".claude/sfp/gates.yaml"), gates).unwrap();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+                .args(args)
+                .current_dir(&project)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        git(&["add", "."]);
+        git(&["commit", "-qm", "init"]);
+        Self {
+            _dir: dir,
+            home,
+            project,
+        }
+    }
+
+    fn sfp_home(&self) -> PathBuf {
+        self.home.join(".claude/sfp")
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sfp"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("CLAUDE_CONFIG_DIR", self.home.join(".claude"))
+            .env("NO_COLOR", "1")
+            .current_dir(&self.project);
+        c
+    }
+
+    fn gates(&self, args: &[&str]) -> Output {
+        self.cmd().arg("gates").args(args).output().unwrap()
+    }
+
+    fn gates_json(&self, args: &[&str]) -> (i32, Value) {
+        let out = self.gates(&[args, &["--json"]].concat());
+        let v = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        (out.status.code().unwrap(), v)
+    }
+
+    fn hook(&self, event: &str, input: &Value, extra_env: &[(&str, &str)]) -> Option<Value> {
+        let mut c = self.cmd();
+        c.args(["hook", event])
+            .envs(extra_env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(input.to_string().as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "a hook always exits 0");
+        let text = String::from_utf8(out.stdout).unwrap();
+        if text.trim().is_empty() {
+            None
+        } else {
+            Some(serde_json::from_str(&text).expect("one JSON object"))
+        }
+    }
+
+    fn stop(&self, active: bool) -> Option<Value> {
+        self.stop_with(active, &[], &[])
+    }
+
+    fn stop_with(&self, active: bool, tasks: &[Value], env: &[(&str, &str)]) -> Option<Value> {
+        let input = json!({
+            "session_id": "sess-1", "cwd": self.project, "hook_event_name": "Stop",
+            "stop_hook_active": active, "background_tasks": tasks, "session_crons": []
+        });
+        self.hook("stop", &input, env)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.project.join(rel);
+        std::fs::write(&path, text).unwrap();
+        let input = json!({
+            "session_id": "sess-1", "cwd": self.project, "hook_event_name": "PostToolUse",
+            "tool_name": "Write", "tool_input": {"file_path": path, "content": text},
+            "tool_response": {"filePath": path, "success": true}
+        });
+        assert_eq!(self.hook("post-tool-use", &input, &[]), None);
+    }
+}
+
+fn gate(name: &str, command: &str, extra: &str) -> String {
+    format!(
+        "tiers:\n  fast:\n    gates:\n      - name: {name}\n        command: '{}'\n{extra}",
+        command.replace('\'', "''")
+    )
+}
+
+fn find<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("no gate {name} in {report}"))
+}
+
+const FORBIDDEN: &str = "tiers:\n  fast:\n    gates:\n      - name: forbidden\n        command: '! grep -rn FORBIDDEN --include=*.txt .'\n        file_patterns: ['*.txt']\n        critical: true\n        fix: Remove the word FORBIDDEN from the .txt files.\n";
+
+#[test]
+fn a_gate_past_its_timeout_is_reported_timed_out_promptly() {
+    let sb = Sandbox::new(&gate("slow", "sleep 30", "        timeout: 200\n"));
+    let started = Instant::now();
+    let (code, report) = sb.gates_json(&["--all-files"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1);
+    let g = find(&report, "slow");
+    assert_eq!(g["status"], "timed_out");
+    assert!(g["reason"].as_str().unwrap().contains("200 ms"), "{g}");
+}
+
+#[test]
+fn background_children_of_a_gate_do_not_survive_the_run() {
+    let sb = Sandbox::new(&gate(
+        "bg",
+        "sleep 60 & echo $! > ../bg.pid; wait",
+        "        timeout: 300ms\n",
+    ));
+    let (_, report) = sb.gates_json(&["--all-files"]);
+    assert_eq!(find(&report, "bg")["status"], "timed_out");
+    let pid: u32 = std::fs::read_to_string(sb.project.join("../bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !sfp::process::process_alive(pid),
+        "sleep {pid} outlived the run"
+    );
+}
+
+#[test]
+fn a_hundred_megabytes_of_output_is_captured_bounded() {
+    let sb = Sandbox::new(&gate(
+        "flood",
+        "head -c 100000000 /dev/zero | tr \"\\0\" x; exit 1",
+        "",
+    ));
+    let (_, report) = sb.gates_json(&["--all-files"]);
+    let g = find(&report, "flood");
+    assert_eq!(g["status"], "failed");
+    assert_eq!(g["output_bytes"], 100_000_000);
+    let kept = g["output"].as_str().unwrap().len();
+    assert!(kept < 100_000, "kept {kept} bytes");
+    assert!(
+        g["output"]
+            .as_str()
+            .unwrap()
+            .contains("bytes of output omitted")
+    );
+}
+
+#[test]
+fn exit_codes_and_signals_come_through() {
+    let sb = Sandbox::new(
+        "gates:\n  - {name: three, command: 'exit 3'}\n  - {name: killed, command: 'kill -9 $$'}\n  - {name: fine, command: 'echo ok'}\n  - {name: advisory, command: 'exit 1', required: false}\n",
+    );
+    let (code, report) = sb.gates_json(&["--all-files"]);
+    assert_eq!(code, 1);
+    assert_eq!(find(&report, "three")["exit_code"], 3);
+    assert_eq!(find(&report, "killed")["signal"], 9);
+    assert_eq!(find(&report, "fine")["status"], "passed");
+    assert_eq!(find(&report, "advisory")["status"], "failed");
+
+    let (code, report) = sb.gates_json(&["--all-files", "--gate", "fine", "--gate", "advisory"]);
+    assert_eq!(code, 0, "an advisory failure does not fail the run");
+    assert_eq!(report["status"], "warned");
+    assert_eq!(report["gates"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_table_shows_failures_with_their_tail_and_fix() {
+    let sb = Sandbox::new(FORBIDDEN);
+    std::fs::write(sb.project.join("a.txt"), "hello FORBIDDEN\n").unwrap();
+    let out = sb.gates(&[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("✗ forbidden"), "{text}");
+    assert!(text.contains("│ ./a.txt:1:hello FORBIDDEN"), "{text}");
+    assert!(text.contains("fix: Remove the word FORBIDDEN"), "{text}");
+    let kpis = std::fs::read_to_string(sb.sfp_home().join("kpis/events.jsonl")).unwrap();
+    let event: Value = serde_json::from_str(kpis.lines().last().unwrap()).unwrap();
+    assert_eq!(event["trigger"], "cli");
+    assert_eq!(event["status"], "failed");
+}
+
+#[test]
+fn config_errors_carry_file_line_and_column() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - name: a\n        command: x\n        timeout: soon\n",
+    );
+    let out = sb.gates(&["check"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(".claude/sfp/gates.yaml:6:18: error:"),
+        "{text}"
+    );
+    let sb =
+        Sandbox::new("gates:\n  - {name: a, command: x, timout: 5}\n  - {name: a, command: y}\n");
+    let text = String::from_utf8(sb.gates(&["check"]).stdout).unwrap();
+    assert!(
+        text.contains(":3:12: error: duplicate gate name `a`"),
+        "{text}"
+    );
+    let sb = Sandbox::new("gates:\n  - {name: a, command: x, timout: 5}\n");
+    let out = sb.gates(&["check"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("gates.yaml:2:27: warning: unknown key `gates.0.timout`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sfp_skip_and_sfp_gates_off_switch_gates_off() {
+    let sb = Sandbox::new(FORBIDDEN);
+    std::fs::write(sb.project.join("a.txt"), "FORBIDDEN\n").unwrap();
+    let out = sb
+        .cmd()
+        .args(["gates", "--json"])
+        .env("SFP_SKIP", "forbidden")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(find(&report, "forbidden")["reason"], "skipped by SFP_SKIP");
+    assert_eq!(out.status.code(), Some(0));
+    let out = sb
+        .cmd()
+        .args(["gates"])
+        .env("SFP_GATES", "off")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn stop_blocks_on_a_critical_failure_then_passes_once_fixed() {
+    let sb = Sandbox::new(FORBIDDEN);
+    sb.write("a.txt", "hello FORBIDDEN\n");
+    let ledger =
+        std::fs::read_to_string(sb.sfp_home().join("sessions/sess-1/ledger.jsonl")).unwrap();
+    let line: Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    assert_eq!(line["tool"], "Write");
+    assert_eq!(
+        Path::new(line["path"].as_str().unwrap()),
+        sb.project.join("a.txt")
+    );
+
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(reason.contains("## forbidden (exit code 1)"), "{reason}");
+    assert!(reason.contains("./a.txt:1:hello FORBIDDEN"), "{reason}");
+    assert!(
+        reason.contains("Fix: Remove the word FORBIDDEN"),
+        "{reason}"
+    );
+
+    // Claude continued but changed nothing: no second block, no noise.
+    assert_eq!(sb.stop(true), None);
+
+    sb.write("a.txt", "hello, all fixed now\n");
+    assert_eq!(sb.stop(true), None, "passing gates are silent");
+    assert_eq!(sb.stop(false), None, "nothing changed since: silent");
+    let events = std::fs::read_to_string(sb.sfp_home().join("kpis/events.jsonl")).unwrap();
+    let statuses: Vec<String> = events
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(statuses, ["failed", "passed"]);
+}
+
+#[test]
+fn stop_sees_bash_edits_through_git_status() {
+    let sb = Sandbox::new(FORBIDDEN);
+    std::fs::write(sb.project.join("b.txt"), "FORBIDDEN\n").unwrap();
+    assert_eq!(sb.stop(false).expect("a block")["decision"], "block");
+}
+
+#[test]
+fn stop_stops_blocking_after_the_limit() {
+    let sb = Sandbox::new(FORBIDDEN);
+    std::fs::write(
+        sb.project.join(".claude/sfp/sfp.yaml"),
+        "gates:\n  max_blocks: 2\n",
+    )
+    .unwrap();
+    let mut decisions = Vec::new();
+    for attempt in 0..4 {
+        sb.write("a.txt", &format!("FORBIDDEN{}\n", "!".repeat(attempt)));
+        let out = sb.stop(attempt > 0).expect("an answer");
+        decisions.push(out.get("decision").is_some());
+        if attempt >= 2 {
+            let msg = out["systemMessage"].as_str().unwrap();
+            assert!(msg.contains("still fail after 2 attempts"), "{msg}");
+        }
+    }
+    assert_eq!(decisions, [true, true, false, false]);
+    // A new turn (stop_hook_active false) starts the count again.
+    sb.write("a.txt", "FORBIDDEN again\n");
+    assert_eq!(sb.stop(false).unwrap()["decision"], "block");
+}
+
+#[test]
+fn stop_is_silent_while_background_tasks_run_or_gates_are_off() {
+    let sb = Sandbox::new(FORBIDDEN);
+    sb.write("a.txt", "FORBIDDEN\n");
+    let task = json!({"id": "t1", "type": "shell", "status": "running"});
+    assert_eq!(sb.stop_with(false, &[task], &[]), None);
+    assert_eq!(sb.stop_with(false, &[], &[("SFP_GATES", "off")]), None);
+    assert_eq!(sb.stop_with(false, &[], &[("SFP_SKIP", "forbidden")]), None);
+    // Only the SFP_SKIP run ran (its one gate skipped); the other two did nothing at all.
+    let events = std::fs::read_to_string(sb.sfp_home().join("kpis/events.jsonl")).unwrap();
+    assert_eq!(events.lines().count(), 1, "{events}");
+}
+
+#[test]
+fn non_critical_failures_only_tell_the_user() {
+    let sb = Sandbox::new(&gate(
+        "style",
+        "exit 1",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    sb.write("a.txt", "x\n");
+    let out = sb.stop(false).expect("a message");
+    assert!(out.get("decision").is_none(), "{out}");
+    assert_eq!(out["systemMessage"], "sfp gates (fast): style failed");
+}
+
+#[test]
+fn stop_with_nothing_changed_runs_nothing() {
+    let sb = Sandbox::new(&gate("marker", "touch ../ran", ""));
+    assert_eq!(sb.stop(false), None);
+    assert!(!sb.project.join("../ran").exists());
+    assert!(!sb.sfp_home().join("kpis/events.jsonl").exists());
+}
+
+#[test]
+fn ctrl_c_stops_every_gate_and_exits_130() {
+    let sb = Sandbox::new(&gate("long", "sleep 30 & echo $! > ../long.pid; wait", ""));
+    let mut child = sb
+        .cmd()
+        .args(["gates", "--all-files"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = sb.project.join("../long.pid");
+    let started = Instant::now();
+    while !pid_file.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !sfp::process::process_alive(pid),
+        "sleep {pid} outlived Ctrl-C"
+    );
+}
+
+#[test]
+fn auto_format_tells_claude_when_the_file_changed() {
+    let sb = Sandbox::new("gates: []\n");
+    let bin = sb.home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let tool = bin.join("upcase");
+    std::fs::write(
+        &tool,
+        "#!/bin/sh\ntr a-z A-Z < \"$1\" > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&tool)
+        .status()
+        .unwrap();
+    std::fs::write(
+        sb.project.join(".claude/sfp/sfp.yaml"),
+        "format:\n  exclude_dirs: [vendor]\n  formatters:\n    txt: upcase {file}\n    md: not-installed-sfp {file}\n",
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let post = |rel: &str, text: &str| {
+        let file = sb.project.join(rel);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text).unwrap();
+        let input = json!({
+            "session_id": "sess-1", "cwd": sb.project, "hook_event_name": "PostToolUse",
+            "tool_name": "Edit", "tool_input": {"file_path": file}
+        });
+        let out = sb.hook("post-tool-use", &input, &[("PATH", &path)]);
+        (out, std::fs::read_to_string(&file).unwrap())
+    };
+    let (out, text) = post("a.txt", "hello\n");
+    assert_eq!(text, "HELLO\n");
+    let ctx = out.expect("context for Claude")["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ctx.contains("a.txt was reformatted by `upcase`"), "{ctx}");
+    assert_eq!(
+        post("b.txt", "ALREADY\n"),
+        (None, "ALREADY\n".to_owned()),
+        "unchanged: silent"
+    );
+    assert_eq!(
+        post("vendor/c.txt", "x\n"),
+        (None, "x\n".to_owned()),
+        "excluded dir"
+    );
+    assert_eq!(
+        post("d.md", "x\n"),
+        (None, "x\n".to_owned()),
+        "formatter not installed"
+    );
+}
+
+#[test]
+fn alerts_escalating_to_critical_block_without_a_critical_gate() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - {name: a, command: 'exit 1', file_patterns: ['*.txt']}\n      - {name: b, command: 'exit 1', file_patterns: ['*.txt']}\n      - {name: c, command: 'exit 1', file_patterns: ['*.txt']}\n",
+    );
+    sb.write("x.txt", "x\n");
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block", "{out}");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Alert [CRITICAL] gate failure rate"),
+        "{reason}"
+    );
+    assert!(reason.contains("## a (exit code 1)") && reason.contains("## c (exit code 1)"));
+}
+
+#[test]
+fn a_stop_hook_terminated_by_claude_code_takes_its_gates_with_it() {
+    let sb = Sandbox::new(&gate(
+        "long",
+        "sleep 30 & echo $! > ../long.pid; wait",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    std::fs::write(sb.project.join("a.txt"), "x\n").unwrap();
+    let input = json!({"session_id": "s", "cwd": sb.project, "hook_event_name": "Stop"});
+    let mut child = sb
+        .cmd()
+        .args(["hook", "stop"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.to_string().as_bytes()).unwrap();
+    }
+    let pid_file = sb.project.join("../long.pid");
+    let started = Instant::now();
+    while !pid_file.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let term = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a hook always exits 0");
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(answer.get("decision").is_none(), "{answer}");
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !sfp::process::process_alive(pid),
+        "sleep {pid} outlived the hook"
+    );
+}
