@@ -28,11 +28,15 @@ pub fn table(report: &RunReport, p: Printer) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} tier `{}` on {} {} file(s)",
+        "{} tier `{}` on {} file(s) ({})",
         p.paint("gates:", Style::Bold),
         report.tier,
         report.file_count,
-        report.files
+        if report.files == "all" {
+            "all files"
+        } else {
+            "changed since the last commit and in this session"
+        }
     );
     for g in &report.gates {
         let (m, style) = mark(g.status);
