@@ -25,6 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Check the plugin, context files, memory, disk, project and Claude Code setup.
     Health(crate::health::HealthArgs),
+    /// Write, list, show and prune handoffs: where a session's work stood when it was compacted
+    /// or ended.
+    Handoff(crate::handoff::HandoffArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

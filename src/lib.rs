@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod env;
+pub mod handoff;
 pub mod health;
 pub mod hook;
 pub mod log;
@@ -84,6 +85,10 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Health(args) => {
             let ctx = Ctx::new(env, args.project.as_deref(), Mode::Terminal, "health");
             health::execute(&args, &ctx)
+        }
+        Command::Handoff(args) => {
+            let ctx = Ctx::new(env, args.project.as_deref(), Mode::Terminal, "handoff");
+            handoff::execute(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

@@ -12,16 +12,19 @@ pub type Handler = fn(&Ctx, &HookInput, &mut Response) -> anyhow::Result<()>;
 /// The handlers for `event`, in the order they run.
 fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
     match event {
-        Event::SessionStart => vec![("health", crate::health::on_session_start)],
+        Event::SessionStart => vec![
+            ("health", crate::health::on_session_start),
+            ("handoff", crate::handoff::on_session_start),
+        ],
+        Event::PreCompact => vec![("handoff", crate::handoff::on_pre_compact)],
+        Event::SessionEnd => vec![("handoff", crate::handoff::on_session_end)],
         Event::UserPromptSubmit
         | Event::PreToolUse
         | Event::PostToolUse
         | Event::PostToolUseFailure
         | Event::Stop
         | Event::SubagentStop
-        | Event::PreCompact
         | Event::PostCompact
-        | Event::SessionEnd
         | Event::Notification => Vec::new(),
     }
 }

@@ -1,0 +1,478 @@
+//! Gathering a handoff: the hook input (or command-line flags), the end of the transcript, the
+//! session ledger written by the gates, Claude Code's todo and task files, and git. Each source
+//! may be missing or damaged; what cannot be read becomes a note, never a failure.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::HandoffSettings;
+use super::model::{FORMAT, FileChange, GitState, Handoff};
+use super::transcript::{self, Record, Todo};
+use crate::app::Ctx;
+use crate::secrets::mask;
+
+/// Requests kept in a handoff.
+const MAX_REQUESTS: usize = 5;
+/// Longest request, and longest last message, stored (characters).
+const MAX_REQUEST_CHARS: usize = 1_500;
+const MAX_MESSAGE_CHARS: usize = 6_000;
+/// Files listed at most.
+const MAX_FILES: usize = 100;
+/// `git status --short` lines kept.
+const MAX_STATUS_LINES: usize = 40;
+/// The end of the ledger read.
+const LEDGER_TAIL: u64 = 1024 * 1024;
+
+/// Where a handoff comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub trigger: String,
+    pub session_id: Option<String>,
+    pub transcript: Option<PathBuf>,
+    /// The project root (see [`project_root`]).
+    pub project: Option<PathBuf>,
+    /// The hook's `last_assistant_message`, when Claude Code sent one.
+    pub last_assistant_message: Option<String>,
+}
+
+/// Gathers everything a handoff records, masked. Takes `now` so tests can fix the time.
+pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTime<Utc>) -> Handoff {
+    let mut h = Handoff {
+        format: FORMAT,
+        created_at: now,
+        trigger: src.trigger.clone(),
+        session_id: src.session_id.clone(),
+        project: src.project.as_ref().map(|p| p.display().to_string()),
+        transcript: src.transcript.as_ref().map(|p| p.display().to_string()),
+        ..Handoff::default()
+    };
+    let git = src
+        .project
+        .as_deref()
+        .filter(|p| p.join(".git").exists())
+        .map(|p| (p.to_path_buf(), settings.git_timeout()));
+    // git runs on its own threads while the transcript is read.
+    std::thread::scope(|scope| {
+        let git_job = git.map(|(root, timeout)| scope.spawn(move || git_state(&root, timeout)));
+        let tail = read_transcript(src, settings, &mut h.notes);
+        fill_from_records(&mut h, ctx, src, &tail);
+        if let Some(job) = git_job {
+            match job.join() {
+                Ok((state, notes)) => {
+                    h.git = Some(state);
+                    h.notes.extend(notes);
+                }
+                Err(_) => h.notes.push("git state could not be read".to_owned()),
+            }
+        }
+    });
+    mask_all(&mut h);
+    h
+}
+
+fn read_transcript(
+    src: &Source,
+    settings: &HandoffSettings,
+    notes: &mut Vec<String>,
+) -> Vec<Record> {
+    let Some(path) = &src.transcript else {
+        notes.push("no transcript was given".to_owned());
+        return Vec::new();
+    };
+    match transcript::read_tail(path, settings.transcript_tail_bytes()) {
+        Ok(tail) => {
+            if tail.malformed > 0 {
+                notes.push(format!(
+                    "{} malformed transcript line(s) skipped",
+                    tail.malformed
+                ));
+            }
+            if tail.truncated {
+                notes.push(format!(
+                    "only the last {} KiB of the transcript were read",
+                    settings.transcript_tail_bytes() / 1024
+                ));
+            }
+            tail.records
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            notes.push("the transcript does not exist yet".to_owned());
+            Vec::new()
+        }
+        Err(e) => {
+            notes.push(format!("the transcript could not be read: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record]) {
+    // Requests: the user's latest prompts, oldest first.
+    let mut requests: Vec<String> = Vec::new();
+    for r in records {
+        if let Record::Prompt { text, .. } = r
+            && requests.last() != Some(text)
+        {
+            requests.push(text.clone());
+        }
+    }
+    if requests.is_empty()
+        && let Some(Record::LastPrompt(p)) = records
+            .iter()
+            .rev()
+            .find(|r| matches!(r, Record::LastPrompt(_)))
+    {
+        requests.push(p.clone());
+    }
+    let skip = requests.len().saturating_sub(MAX_REQUESTS);
+    h.requests = requests
+        .into_iter()
+        .skip(skip)
+        .map(|r| clip(&r, MAX_REQUEST_CHARS))
+        .collect();
+
+    // Claude's last message: the hook's copy is newer than the transcript (written lazily).
+    h.last_message = src
+        .last_assistant_message
+        .clone()
+        .filter(|m| !m.trim().is_empty())
+        .or_else(|| {
+            records.iter().rev().find_map(|r| match r {
+                Record::AssistantText { text } => Some(text.clone()),
+                _ => None,
+            })
+        })
+        .map(|m| clip(m.trim(), MAX_MESSAGE_CHARS));
+
+    h.files = files_changed(ctx, src, records, &mut h.notes);
+
+    let todos =
+        session_todos(ctx, src.session_id.as_deref()).unwrap_or_else(|| todos_from(records));
+    for t in &todos {
+        match t.status.as_str() {
+            "completed" => h.completed.push(t.content.clone()),
+            "in_progress" => h.next_steps.push(format!("{} (in progress)", t.content)),
+            _ => {}
+        }
+    }
+    h.next_steps.extend(
+        todos
+            .iter()
+            .filter(|t| t.status == "pending")
+            .map(|t| t.content.clone()),
+    );
+    if todos.is_empty()
+        && let Some(msg) = &h.last_message
+    {
+        h.next_steps = next_steps_in(msg);
+    }
+}
+
+/// The latest todo list in the transcript: the last TodoWrite, or the tasks created and updated
+/// with TaskCreate/TaskUpdate (numbered from 1 in creation order, as Claude Code numbers them).
+fn todos_from(records: &[Record]) -> Vec<Todo> {
+    let last_write = records.iter().rposition(|r| matches!(r, Record::Todos(_)));
+    let mut tasks: Vec<(String, Todo)> = Vec::new();
+    for r in records {
+        match r {
+            Record::TaskCreate { subject } => {
+                let id = (tasks.len() + 1).to_string();
+                tasks.push((
+                    id,
+                    Todo {
+                        content: subject.clone(),
+                        status: "pending".into(),
+                    },
+                ));
+            }
+            Record::TaskUpdate {
+                id,
+                status,
+                subject,
+            } => {
+                if let Some((_, t)) = tasks.iter_mut().find(|(i, _)| i == id) {
+                    if let Some(s) = status {
+                        t.status.clone_from(s);
+                    }
+                    if let Some(s) = subject {
+                        t.content.clone_from(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    tasks.retain(|(_, t)| t.status != "deleted");
+    if !tasks.is_empty() {
+        return tasks.into_iter().map(|(_, t)| t).collect();
+    }
+    match last_write.map(|i| &records[i]) {
+        Some(Record::Todos(list)) => list.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// One of Claude Code's task files (`tasks/<session>/<n>.json`).
+#[derive(Deserialize)]
+struct Task {
+    id: serde_json::Value,
+    subject: String,
+    status: String,
+}
+
+/// Claude Code's own record of the session's todos (`todos/<id>-agent-<id>.json`) or tasks
+/// (`tasks/<id>/*.json`), when present and not empty.
+fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
+    let id = crate::paths::safe_component(session?);
+    let file = ctx
+        .paths
+        .claude_dir
+        .join("todos")
+        .join(format!("{id}-agent-{id}.json"));
+    if let Ok(Some(bytes)) = crate::util::fs::read_bounded(&file, 1024 * 1024)
+        && let Ok(items) = serde_json::from_slice::<Vec<Todo>>(&bytes)
+        && !items.is_empty()
+    {
+        return Some(items);
+    }
+    let dir = ctx.paths.claude_dir.join("tasks").join(&id);
+    let mut tasks: Vec<Task> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| {
+            crate::util::fs::read_bounded(&e.path(), 256 * 1024)
+                .ok()
+                .flatten()
+        })
+        .filter_map(|b| serde_json::from_slice::<Task>(&b).ok())
+        .collect();
+    tasks.sort_by_key(|t| {
+        t.id.as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .or(t.id.as_u64())
+    });
+    let todos: Vec<Todo> = tasks
+        .into_iter()
+        .filter(|t| t.status != "deleted")
+        .map(|t| Todo {
+            content: t.subject,
+            status: t.status,
+        })
+        .collect();
+    (!todos.is_empty()).then_some(todos)
+}
+
+/// "Next: write tests." or a "Next steps:" heading followed by a list, in Claude's last message.
+pub fn next_steps_in(message: &str) -> Vec<String> {
+    let lines: Vec<&str> = message.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let lower = line.to_lowercase();
+        for marker in ["next steps:", "next step:", "next:", "todo:"] {
+            let Some(at) = lower.find(marker) else {
+                continue;
+            };
+            // Only at the start of a sentence: "Next: …", "… done. Next: …".
+            let before = lower[..at].trim_end();
+            if !(before.is_empty() || before.ends_with(['.', '!', '*', '-', '#', ':'])) {
+                continue;
+            }
+            let rest = line[at + marker.len()..].trim().trim_matches('*').trim();
+            if !rest.is_empty() {
+                return vec![rest.trim_end_matches('.').to_owned()];
+            }
+            let items: Vec<String> = lines[i + 1..]
+                .iter()
+                .map(|l| l.trim())
+                .take_while(|l| !l.is_empty())
+                .filter_map(|l| {
+                    l.strip_prefix("- ")
+                        .or_else(|| l.strip_prefix("* "))
+                        .or_else(|| {
+                            l.split_once(". ")
+                                .filter(|(n, _)| n.parse::<u32>().is_ok())
+                                .map(|(_, t)| t)
+                        })
+                })
+                .map(|l| l.trim().to_owned())
+                .collect();
+            if !items.is_empty() {
+                return items;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// One line of the session ledger the gates write.
+#[derive(Deserialize)]
+struct LedgerLine {
+    path: String,
+    #[serde(default)]
+    tool: Option<String>,
+}
+
+fn files_changed(
+    ctx: &Ctx,
+    src: &Source,
+    records: &[Record],
+    notes: &mut Vec<String>,
+) -> Vec<FileChange> {
+    // (path, tool) in the order seen: ledger first (it may reach further back), then transcript.
+    let mut seen: Vec<(String, String, bool)> = Vec::new();
+    if let Some(sid) = &src.session_id {
+        let ledger = ctx.paths.session_dir(sid).join("ledger.jsonl");
+        match transcript::tail_lines(&ledger, LEDGER_TAIL) {
+            Ok((body, _)) => {
+                let mut bad = 0;
+                for line in body
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.trim_ascii().is_empty())
+                {
+                    match serde_json::from_slice::<LedgerLine>(line) {
+                        Ok(l) if !l.path.is_empty() => {
+                            seen.push((l.path, l.tool.unwrap_or_else(|| "edit".into()), true));
+                        }
+                        _ => bad += 1,
+                    }
+                }
+                if bad > 0 {
+                    notes.push(format!("{bad} malformed ledger line(s) skipped"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => notes.push(format!("the session ledger could not be read: {e}")),
+        }
+    }
+    for r in records {
+        if let Record::FileEdit { tool, path, .. } = r {
+            seen.push((path.clone(), tool.clone(), false));
+        }
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut by_path: HashMap<String, (FileChange, usize, usize)> = HashMap::new();
+    for (path, tool, from_ledger) in seen {
+        let shown = display_path(&path, src.project.as_deref());
+        order.retain(|p| p != &shown);
+        order.push(shown.clone());
+        let entry = by_path.entry(shown.clone()).or_insert_with(|| {
+            (
+                FileChange {
+                    path: shown,
+                    ..FileChange::default()
+                },
+                0,
+                0,
+            )
+        });
+        if !entry.0.tools.contains(&tool) {
+            entry.0.tools.push(tool);
+        }
+        if from_ledger {
+            entry.1 += 1;
+        } else {
+            entry.2 += 1;
+        }
+    }
+    if order.len() > MAX_FILES {
+        notes.push(format!(
+            "{} more changed file(s) not listed",
+            order.len() - MAX_FILES
+        ));
+        order.drain(..order.len() - MAX_FILES);
+    }
+    order
+        .into_iter()
+        .filter_map(|p| by_path.remove(&p))
+        .map(|(mut f, ledger, transcript)| {
+            // Both sources usually see the same edit: count the larger.
+            f.changes = ledger.max(transcript);
+            f
+        })
+        .collect()
+}
+
+fn display_path(path: &str, project: Option<&Path>) -> String {
+    let p = Path::new(path);
+    project
+        .and_then(|root| p.strip_prefix(root).ok())
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .map_or_else(|| path.to_owned(), |rel| rel.display().to_string())
+}
+
+/// Branch, short status and diff stat, each skipped when git does not answer in time.
+fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<String>) {
+    let dir = root.to_string_lossy().into_owned();
+    let git = |args: &[&str]| {
+        let mut all = vec!["-C", dir.as_str(), "--no-optional-locks"];
+        all.extend_from_slice(args);
+        crate::util::cmd::output("git", &all, timeout)
+    };
+    let (branch, status, stat) = std::thread::scope(|s| {
+        let b = s.spawn(|| git(&["symbolic-ref", "--short", "-q", "HEAD"]));
+        let st = s.spawn(|| git(&["status", "--short"]));
+        let d = s.spawn(|| git(&["diff", "--stat", "HEAD"]));
+        (b.join(), st.join(), d.join())
+    });
+    let mut notes = Vec::new();
+    let mut state = GitState::default();
+    match branch {
+        Ok(Ok(b)) => state.branch = Some(b.trim().to_owned()).filter(|b| !b.is_empty()),
+        Ok(Err(e)) => notes.push(format!("git branch: {e}")),
+        Err(_) => {}
+    }
+    match status {
+        Ok(Ok(s)) => {
+            let lines: Vec<String> = s
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            state.status_truncated = lines.len() > MAX_STATUS_LINES;
+            state.status = lines.into_iter().take(MAX_STATUS_LINES).collect();
+        }
+        Ok(Err(e)) => notes.push(format!("git status: {e}")),
+        Err(_) => {}
+    }
+    // A repository without commits has no HEAD to diff against: not worth a note.
+    if let Ok(Ok(d)) = stat {
+        state.diff_stat = Some(clip(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
+    }
+    (state, notes)
+}
+
+/// The project root for `dir`: the enclosing git work tree, else `dir` itself (canonical).
+pub fn project_root(dir: &Path) -> PathBuf {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map_or_else(|| dir.clone(), Path::to_path_buf)
+}
+
+fn mask_all(h: &mut Handoff) {
+    let m = |s: &mut String| *s = mask(s);
+    h.requests.iter_mut().for_each(m);
+    h.completed.iter_mut().for_each(m);
+    h.next_steps.iter_mut().for_each(m);
+    h.files.iter_mut().for_each(|f| m(&mut f.path));
+    if let Some(msg) = &mut h.last_message {
+        m(msg);
+    }
+    if let Some(g) = &mut h.git {
+        g.status.iter_mut().for_each(m);
+        if let Some(d) = &mut g.diff_stat {
+            m(d);
+        }
+    }
+    for s in [&mut h.project, &mut h.transcript].into_iter().flatten() {
+        m(s);
+    }
+}
+
+/// `text` cut to `max` characters with a mark.
+pub fn clip(text: &str, max: usize) -> String {
+    crate::hook::cap_text(text, max)
+}

@@ -1,0 +1,420 @@
+//! Reading the end of a Claude Code session transcript (JSONL), bounded and lenient.
+//!
+//! Only the last `limit` bytes are read (a transcript can reach hundreds of MiB); a line cut by
+//! that window is dropped. Each line is one record with a `type`; sfp keeps the few it needs —
+//! the user's own prompts, Claude's text, the file-editing and todo tool calls, `last-prompt` —
+//! and counts the rest as skipped. Malformed lines are counted and skipped, never fatal. Large
+//! fields (file contents in tool calls and results) are skipped by the parser without being
+//! stored.
+
+use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+/// Tools whose calls change a file, with the input field that names it.
+pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
+
+/// What sfp keeps of one transcript line, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// Something the user typed (not a tool result, a command echo or a system note).
+    Prompt { text: String, at: Option<String> },
+    /// The text of one assistant message.
+    AssistantText { text: String },
+    /// A Write/Edit/MultiEdit/NotebookEdit call.
+    FileEdit {
+        tool: String,
+        path: String,
+        at: Option<String>,
+    },
+    /// A TodoWrite call: the whole list as Claude last wrote it.
+    Todos(Vec<Todo>),
+    /// A TaskCreate call.
+    TaskCreate { subject: String },
+    /// A TaskUpdate call.
+    TaskUpdate {
+        id: String,
+        status: Option<String>,
+        subject: Option<String>,
+    },
+    /// Claude Code's `last-prompt` bookkeeping record.
+    LastPrompt(String),
+}
+
+/// One todo item: `pending`, `in_progress` or `completed`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Todo {
+    pub content: String,
+    pub status: String,
+}
+
+/// The records found in the tail of a transcript, and what was left out.
+#[derive(Debug, Clone, Default)]
+pub struct Tail {
+    pub records: Vec<Record>,
+    /// Lines read (whole lines within the window).
+    pub lines: usize,
+    /// Lines of a type sfp does not use.
+    pub skipped: usize,
+    /// Lines that are not JSON objects.
+    pub malformed: usize,
+    /// Whether the file is longer than the window (its beginning was not read).
+    pub truncated: bool,
+}
+
+/// Reads the records of the last `limit` bytes of `path`. A missing file is an `Err` of kind
+/// `NotFound` (Claude Code creates the transcript only at the first tool call).
+pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
+    let (body, truncated) = tail_lines(path, limit)?;
+    let mut tail = Tail {
+        truncated,
+        ..Tail::default()
+    };
+    for line in body.split(|b| *b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        tail.lines += 1;
+        match serde_json::from_slice::<Line>(line) {
+            Ok(parsed) => {
+                let before = tail.records.len();
+                parsed.into_records(&mut tail.records);
+                if tail.records.len() == before {
+                    tail.skipped += 1;
+                }
+            }
+            Err(_) => tail.malformed += 1,
+        }
+    }
+    Ok(tail)
+}
+
+/// The whole lines among the last `limit` bytes of `path`, and whether the file is longer.
+pub fn tail_lines(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(limit);
+    let mut cut_first = false;
+    if start > 0 {
+        // The first line is cut by the window unless the byte before it ends a line.
+        let mut prev = [0u8; 1];
+        file.seek(SeekFrom::Start(start - 1))?;
+        file.read_exact(&mut prev)?;
+        cut_first = prev[0] != b'\n';
+    }
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity(usize::try_from(len - start).unwrap_or(0));
+    file.take(limit).read_to_end(&mut buf)?;
+    if cut_first {
+        let keep = buf
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(buf.len(), |i| i + 1);
+        buf.drain(..keep);
+    }
+    Ok((buf, start > 0))
+}
+
+/// The fields of a transcript line that sfp reads; everything else is skipped unread.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the transcript's own flags, read as they are"
+)]
+struct Line {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    is_meta: bool,
+    #[serde(default)]
+    is_sidechain: bool,
+    #[serde(default)]
+    is_compact_summary: bool,
+    #[serde(default)]
+    is_visible_in_transcript_only: bool,
+    tool_use_result: Option<IgnoredAny>,
+    timestamp: Option<String>,
+    message: Option<Message>,
+    last_prompt: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    #[serde(default)]
+    content: Content,
+    model: Option<String>,
+}
+
+#[derive(Default)]
+enum Content {
+    Text(String),
+    Blocks(Vec<Block>),
+    #[default]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct Block {
+    #[serde(rename = "type", default)]
+    kind: String,
+    text: Option<String>,
+    name: Option<String>,
+    input: Option<ToolInput>,
+}
+
+/// The inputs of the tools sfp follows; other tools' fields are skipped.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolInput {
+    #[serde(rename = "file_path")]
+    file_path: Option<Value>,
+    #[serde(rename = "notebook_path")]
+    notebook_path: Option<Value>,
+    todos: Option<Value>,
+    subject: Option<Value>,
+    task_id: Option<Value>,
+    status: Option<Value>,
+}
+
+impl Line {
+    fn into_records(self, out: &mut Vec<Record>) {
+        if self.is_sidechain {
+            return;
+        }
+        match self.kind.as_str() {
+            "user" => self.user(out),
+            "assistant" => self.assistant(out),
+            "last-prompt" => {
+                if let Some(p) = self.last_prompt.filter(|p| !p.trim().is_empty()) {
+                    out.push(Record::LastPrompt(p));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn user(self, out: &mut Vec<Record>) {
+        if self.is_meta
+            || self.is_compact_summary
+            || self.is_visible_in_transcript_only
+            || self.tool_use_result.is_some()
+        {
+            return;
+        }
+        let Some(message) = self.message else { return };
+        let text = match message.content {
+            Content::Text(t) => t,
+            Content::Blocks(blocks) => {
+                if blocks.iter().any(|b| b.kind == "tool_result") {
+                    return;
+                }
+                let parts: Vec<String> = blocks
+                    .into_iter()
+                    .filter_map(|b| match b.kind.as_str() {
+                        "text" => b.text,
+                        "image" => Some("[image]".to_owned()),
+                        _ => None,
+                    })
+                    .collect();
+                parts.join("\n")
+            }
+            Content::Other => return,
+        };
+        if let Some(text) = prompt_text(&text) {
+            out.push(Record::Prompt {
+                text,
+                at: self.timestamp,
+            });
+        }
+    }
+
+    fn assistant(self, out: &mut Vec<Record>) {
+        let Some(message) = self.message else { return };
+        if message.model.as_deref() == Some("<synthetic>") {
+            return;
+        }
+        let Content::Blocks(blocks) = message.content else {
+            if let Content::Text(text) = message.content
+                && !text.trim().is_empty()
+            {
+                out.push(Record::AssistantText { text });
+            }
+            return;
+        };
+        let mut texts = Vec::new();
+        for block in blocks {
+            match block.kind.as_str() {
+                "text" => texts.extend(block.text.filter(|t| !t.trim().is_empty())),
+                "tool_use" => {
+                    if let (Some(name), Some(input)) = (block.name, block.input) {
+                        tool_record(&name, input, self.timestamp.as_ref(), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !texts.is_empty() {
+            out.push(Record::AssistantText {
+                text: texts.join("\n\n"),
+            });
+        }
+    }
+}
+
+fn tool_record(name: &str, input: ToolInput, at: Option<&String>, out: &mut Vec<Record>) {
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    match name {
+        _ if FILE_TOOLS.contains(&name) => {
+            if let Some(path) = text(input.file_path).or_else(|| text(input.notebook_path)) {
+                out.push(Record::FileEdit {
+                    tool: name.to_owned(),
+                    path: path.replace('\\', "/"),
+                    at: at.cloned(),
+                });
+            }
+        }
+        "TodoWrite" => {
+            if let Some(Value::Array(items)) = input.todos {
+                let todos = items
+                    .into_iter()
+                    .filter_map(|item| serde_json::from_value::<Todo>(item).ok())
+                    .collect();
+                out.push(Record::Todos(todos));
+            }
+        }
+        "TaskCreate" => {
+            if let Some(subject) = text(input.subject) {
+                out.push(Record::TaskCreate { subject });
+            }
+        }
+        "TaskUpdate" => {
+            if let Some(id) = text(input.task_id) {
+                out.push(Record::TaskUpdate {
+                    id,
+                    status: text(input.status),
+                    subject: text(input.subject),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How Claude Code's own entries in the user's turn begin.
+const NOISE: [&str; 8] = [
+    "<local-command-",
+    "<command-message>",
+    "<system-reminder>",
+    "<user-prompt-submit-hook>",
+    "Caveat: ",
+    "[Request interrupted",
+    "Stop hook feedback:",
+    "<bash-stdout>",
+];
+
+/// The prompt as the user meant it, or `None` for Claude Code's own noise: command echoes and
+/// their output, caveats, hook feedback, interruptions.
+pub fn prompt_text(raw: &str) -> Option<String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Some(name) = between(text, "<command-name>", "</command-name>") {
+        // A slash command: keep the ones a user writes for work (`/review src`), not session
+        // housekeeping.
+        let name = name.trim();
+        let housekeeping = [
+            "/compact",
+            "/clear",
+            "/resume",
+            "/exit",
+            "/quit",
+            "/cost",
+            "/help",
+            "/model",
+            "/config",
+            "/status",
+            "/context",
+            "/login",
+            "/logout",
+            "/memory",
+            "/hooks",
+            "/permissions",
+            "/plugin",
+            "/doctor",
+            "/init",
+            "/rewind",
+            "/usage",
+            "/mcp",
+        ];
+        if housekeeping.contains(&name) {
+            return None;
+        }
+        let args = between(text, "<command-args>", "</command-args>").unwrap_or("");
+        return Some(format!("{name} {}", args.trim()).trim_end().to_owned());
+    }
+    if NOISE.iter().any(|n| text.starts_with(n)) {
+        return None;
+    }
+    Some(text.to_owned())
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+impl<'de> Deserialize<'de> for Content {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Content;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of content blocks")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Content, E> {
+                Ok(Content::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Content, E> {
+                Ok(Content::Text(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Content, A::Error> {
+                let mut blocks = Vec::new();
+                while let Some(block) = seq.next_element::<Block>()? {
+                    blocks.push(block);
+                }
+                Ok(Content::Blocks(blocks))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Content, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Content::Other)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Content, E> {
+                Ok(Content::Other)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Content, E> {
+                Ok(Content::Other)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Content, E> {
+                Ok(Content::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Content, E> {
+                Ok(Content::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Content, E> {
+                Ok(Content::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
