@@ -476,3 +476,143 @@ fn mask_all(h: &mut Handoff) {
 pub fn clip(text: &str, max: usize) -> String {
     crate::hook::cap_text(text, max)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+    use crate::env::Env;
+    use serde_json::json;
+
+    fn ctx(root: &Path, project: &Path) -> Ctx {
+        let env = Env {
+            home: Some(root.to_path_buf()),
+            claude_config_dir: Some(root.join("claude")),
+            sfp_home: Some(root.join("sfp")),
+            ..Env::default()
+        };
+        Ctx::new(env, Some(project), Mode::Hook, "test")
+    }
+
+    fn line(v: &serde_json::Value) -> String {
+        format!("{v}\n")
+    }
+
+    #[test]
+    fn next_steps_are_read_from_the_last_message() {
+        assert_eq!(
+            next_steps_in("Added src/app.py with an add() function. Next: write tests for add()."),
+            ["write tests for add()"]
+        );
+        assert_eq!(
+            next_steps_in("Done.\n\n**Next steps:**\n- run the benchmark\n2. update docs\n\nBye"),
+            ["run the benchmark", "update docs"]
+        );
+        assert_eq!(
+            next_steps_in("Next steps:\n1. run the benchmark\n\n2. not in the list"),
+            ["run the benchmark"]
+        );
+        assert!(next_steps_in("The next: field is parsed lazily").is_empty());
+        assert!(next_steps_in("All done.").is_empty());
+    }
+
+    #[test]
+    fn gathers_ledger_transcript_tasks_and_masks_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("proj");
+        std::fs::create_dir_all(&project).unwrap();
+        let p = project.display().to_string();
+        let key = format!("sk-ant-api03-{}", "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z");
+        let transcript = dir.path().join("t.jsonl");
+        let mut text = String::new();
+        text += &line(
+            &json!({"type": "user", "message": {"content": format!("use ANTHROPIC_API_KEY={key} for the client")}}),
+        );
+        text += &line(&json!({"type": "assistant", "message": {"content": [
+            {"type": "tool_use", "name": "Edit", "input": {"file_path": format!("{p}/src/a.rs")}},
+            {"type": "tool_use", "name": "TaskCreate", "input": {"subject": "wire the client"}},
+            {"type": "tool_use", "name": "TaskCreate", "input": {"subject": "add a test"}},
+            {"type": "tool_use", "name": "TaskUpdate", "input": {"taskId": "1", "status": "completed"}},
+            {"type": "tool_use", "name": "TaskUpdate", "input": {"taskId": "2", "status": "in_progress"}},
+            {"type": "text", "text": format!("Set the key {key}.")}]}}));
+        std::fs::write(&transcript, text).unwrap();
+        let ctx = ctx(dir.path(), &project);
+        let ledger = ctx.paths.session_dir("s1").join("ledger.jsonl");
+        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
+        std::fs::write(
+            &ledger,
+            format!(
+                "{}{}garbage\n",
+                line(&json!({"path": format!("{p}/src/a.rs"), "tool": "Edit", "at": "2026-11-22T00:47:48Z"})),
+                line(&json!({"path": format!("{p}/b.rs"), "tool": "Write", "at": "2026-11-22T00:47:49Z"}))
+            ),
+        )
+        .unwrap();
+        let src = Source {
+            trigger: "test".into(),
+            session_id: Some("s1".into()),
+            transcript: Some(transcript),
+            project: Some(project.clone()),
+            last_assistant_message: None,
+        };
+        let h = collect(&ctx, &HandoffSettings::default(), &src, Utc::now());
+        let all = serde_json::to_string(&h).unwrap();
+        assert!(!all.contains(&key), "secret leaked: {all}");
+        assert!(h.requests[0].contains("sk-a****"), "{:?}", h.requests);
+        assert!(h.last_message.as_deref().unwrap().contains("sk-a****"));
+        let files: Vec<(&str, usize)> = h
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.changes))
+            .collect();
+        assert_eq!(
+            files,
+            [("b.rs", 1), ("src/a.rs", 1)],
+            "ledger and transcript merged"
+        );
+        assert_eq!(h.completed, ["wire the client"]);
+        assert_eq!(h.next_steps, ["add a test (in progress)"]);
+        assert!(
+            h.notes
+                .iter()
+                .any(|n| n == "1 malformed ledger line(s) skipped"),
+            "{:?}",
+            h.notes
+        );
+        assert!(h.git.is_none(), "not a git work tree: no git process");
+    }
+
+    #[test]
+    fn claude_codes_todo_file_wins_and_a_missing_transcript_is_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path(), dir.path());
+        let todos = dir.path().join("claude/todos/s2-agent-s2.json");
+        std::fs::create_dir_all(todos.parent().unwrap()).unwrap();
+        std::fs::write(
+            &todos,
+            json!([{"content": "done thing", "status": "completed", "activeForm": "x"},
+                   {"content": "later thing", "status": "pending", "activeForm": "y"}])
+            .to_string(),
+        )
+        .unwrap();
+        let src = Source {
+            trigger: "test".into(),
+            session_id: Some("s2".into()),
+            transcript: Some(dir.path().join("missing.jsonl")),
+            project: None,
+            last_assistant_message: Some("Finished. Next: ship it".into()),
+        };
+        let h = collect(&ctx, &HandoffSettings::default(), &src, Utc::now());
+        assert_eq!(h.completed, ["done thing"]);
+        assert_eq!(
+            h.next_steps,
+            ["later thing"],
+            "the todo list beats the message"
+        );
+        assert_eq!(h.last_message.as_deref(), Some("Finished. Next: ship it"));
+        assert!(
+            h.notes
+                .contains(&"the transcript does not exist yet".to_owned())
+        );
+    }
+}

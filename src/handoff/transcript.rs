@@ -79,7 +79,14 @@ pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
             continue;
         }
         tail.lines += 1;
-        match serde_json::from_slice::<Line>(line) {
+        let parsed = serde_json::from_slice::<Line>(line).or_else(|e| {
+            // A broken byte in one string should not cost the whole record.
+            match std::str::from_utf8(line) {
+                Ok(_) => Err(e),
+                Err(_) => serde_json::from_str::<Line>(&String::from_utf8_lossy(line)),
+            }
+        });
+        match parsed {
             Ok(parsed) => {
                 let before = tail.records.len();
                 parsed.into_records(&mut tail.records);
@@ -416,5 +423,196 @@ impl<'de> Deserialize<'de> for Content {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn write_lines(lines: &[String]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        for l in lines {
+            std::io::Write::write_all(&mut f, l.as_bytes()).unwrap();
+            std::io::Write::write_all(&mut f, b"\n").unwrap();
+        }
+        f
+    }
+
+    fn user(content: &serde_json::Value) -> String {
+        json!({"type": "user", "message": {"role": "user", "content": content}}).to_string()
+    }
+
+    fn assistant(content: &serde_json::Value) -> String {
+        json!({"type": "assistant", "timestamp": "2026-11-22T00:47:48.638Z",
+               "message": {"role": "assistant", "content": content}})
+        .to_string()
+    }
+
+    #[test]
+    fn keeps_prompts_text_and_edits_and_skips_the_rest() {
+        let f = write_lines(&[
+            json!({"type": "queue-operation", "operation": "enqueue", "content": "hi"}).to_string(),
+            user(&json!("Please add an add() function")),
+            json!({"type": "attachment", "attachment": {"type": "date"}}).to_string(),
+            json!({"type": "some-future-record", "x": [1, 2, 3]}).to_string(),
+            assistant(&json!([{"type": "thinking", "thinking": "hm"},
+                              {"type": "text", "text": "Writing it."},
+                              {"type": "tool_use", "id": "t1", "name": "Write",
+                               "input": {"file_path": "/p/src/app.py", "content": "x".repeat(1000)}}])),
+            user(&json!([{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}])),
+            assistant(
+                &json!([{"type": "tool_use", "id": "t2", "name": "TodoWrite",
+                               "input": {"todos": [{"content": "write tests", "status": "pending", "activeForm": "Writing"},
+                                                   {"content": "add()", "status": "completed"}]}}]),
+            ),
+            assistant(
+                &json!([{"type": "tool_use", "id": "t3", "name": "Bash", "input": {"command": "ls"}}]),
+            ),
+            "{not json".to_owned(),
+            "[1, 2]".to_owned(),
+            json!({"type": "last-prompt", "lastPrompt": "Please add an add() function"})
+                .to_string(),
+        ]);
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert_eq!(
+            tail.records,
+            vec![
+                Record::Prompt {
+                    text: "Please add an add() function".into(),
+                    at: None
+                },
+                Record::FileEdit {
+                    tool: "Write".into(),
+                    path: "/p/src/app.py".into(),
+                    at: Some("2026-11-22T00:47:48.638Z".into())
+                },
+                Record::AssistantText {
+                    text: "Writing it.".into()
+                },
+                Record::Todos(vec![
+                    Todo {
+                        content: "write tests".into(),
+                        status: "pending".into()
+                    },
+                    Todo {
+                        content: "add()".into(),
+                        status: "completed".into()
+                    },
+                ]),
+                Record::LastPrompt("Please add an add() function".into()),
+            ]
+        );
+        assert_eq!(tail.lines, 11);
+        assert_eq!(tail.malformed, 2);
+        assert_eq!(
+            tail.skipped, 5,
+            "queue, attachment, unknown type, tool result, Bash"
+        );
+        assert!(!tail.truncated);
+    }
+
+    #[test]
+    fn command_echoes_meta_summaries_and_sidechains_are_not_prompts() {
+        let f = write_lines(&[
+            json!({"type": "user", "isMeta": true, "message": {"content": "<local-command-caveat>Caveat</local-command-caveat>"}}).to_string(),
+            user(&json!("<command-name>/compact</command-name>\n<command-message>compact</command-message>\n<command-args></command-args>")),
+            user(&json!("<local-command-stdout>Compacted</local-command-stdout>")),
+            json!({"type": "user", "isCompactSummary": true, "message": {"content": "This session is being continued"}}).to_string(),
+            json!({"type": "user", "isSidechain": true, "message": {"content": "subagent task"}}).to_string(),
+            json!({"type": "user", "toolUseResult": {"stdout": ""}, "message": {"content": "result text"}}).to_string(),
+            user(&json!("<command-name>/review</command-name>\n<command-args>src/lib.rs</command-args>")),
+            user(&json!([{"type": "text", "text": "look at this"}, {"type": "image", "source": {}}])),
+        ]);
+        let prompts: Vec<String> = read_tail(f.path(), 1 << 20)
+            .unwrap()
+            .records
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Prompt { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(prompts, ["/review src/lib.rs", "look at this\n[image]"]);
+    }
+
+    #[test]
+    fn huge_lines_and_the_window_edge() {
+        let huge = assistant(&json!([{"type": "text", "text": "y".repeat(3 << 20)}]));
+        let f = write_lines(&[
+            user(&json!("first")),
+            huge,
+            user(&json!("after the huge line")),
+        ]);
+        // The whole file fits: the huge line is read like any other.
+        let all = read_tail(f.path(), 8 << 20).unwrap();
+        assert_eq!(all.records.len(), 3);
+        assert_eq!(all.malformed, 0);
+        // A window smaller than the huge line: the cut line is dropped, not reported malformed.
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert!(tail.truncated);
+        assert_eq!(tail.malformed, 0);
+        assert_eq!(
+            tail.records,
+            vec![Record::Prompt {
+                text: "after the huge line".into(),
+                at: None
+            }]
+        );
+    }
+
+    #[test]
+    fn a_window_starting_on_a_line_boundary_keeps_that_line() {
+        let first = user(&json!("one"));
+        let f = write_lines(&[first.clone(), user(&json!("two"))]);
+        let len = std::fs::metadata(f.path()).unwrap().len();
+        let tail = read_tail(f.path(), len - first.len() as u64 - 1).unwrap();
+        assert_eq!(
+            tail.records,
+            vec![Record::Prompt {
+                text: "two".into(),
+                at: None
+            }]
+        );
+    }
+
+    #[test]
+    fn missing_and_empty_transcripts() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_tail(&dir.path().join("nope.jsonl"), 1024).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, b"\n\n").unwrap();
+        let tail = read_tail(&empty, 1024).unwrap();
+        assert!(tail.records.is_empty());
+        assert_eq!(tail.lines, 0);
+    }
+
+    #[test]
+    fn invalid_utf8_is_repaired_and_wrong_types_are_skipped() {
+        let mut f = write_lines(&[user(&json!("ok"))]);
+        std::io::Write::write_all(
+            &mut f,
+            b"{\"type\":\"user\",\"message\":{\"content\":\"\xff\xfe\"}}\n",
+        )
+        .unwrap();
+        std::io::Write::write_all(
+            &mut f,
+            br#"{"type":"user","isMeta":"yes","message":{"content":"x"}}"#,
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut f, b"\n").unwrap();
+        std::io::Write::write_all(&mut f, user(&json!("still read")).as_bytes()).unwrap();
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert_eq!(tail.malformed, 1, "only the wrongly typed line");
+        assert_eq!(tail.records.len(), 3);
+        assert_eq!(
+            tail.records[1],
+            Record::Prompt {
+                text: "\u{fffd}\u{fffd}".into(),
+                at: None
+            }
+        );
     }
 }
