@@ -232,6 +232,38 @@ fn session_start_after_compact_gives_back_a_bounded_summary() {
 }
 
 #[test]
+fn a_damaged_latest_handoff_is_passed_over() {
+    let sb = Sandbox::new();
+    sb.pre_compact(&fixture());
+    let more = sb.root.join("more.jsonl");
+    let text = std::fs::read_to_string(fixture()).unwrap()
+        + &json!({"type": "user", "message": {"content": "second request"}}).to_string()
+        + "\n";
+    std::fs::write(&more, text).unwrap();
+    sb.pre_compact(&more);
+    let list = sb.listed();
+    assert_eq!(list.len(), 2);
+    std::fs::write(list[0]["json"].as_str().unwrap(), b"{\"format\": 1, \"requ").unwrap();
+    let out = sb.hook(
+        "session-start",
+        &json!({"session_id": "n", "cwd": sb.project, "hook_event_name": "SessionStart", "source": "compact"}),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("systemMessage").is_none(), "no failure notice: {v}");
+    let context = v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(
+        context.contains("Please add an add() function"),
+        "{context}"
+    );
+    assert!(
+        !context.contains("second request"),
+        "the damaged one is not read"
+    );
+}
+
+#[test]
 fn startup_gives_a_fresh_handoff_but_not_an_old_one() {
     let sb = Sandbox::new();
     assert_eq!(sb.session_start("startup"), None, "nothing to give yet");

@@ -38,10 +38,16 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
     let source = input.source.as_deref().unwrap_or("startup");
     let project = ctx.paths.project.as_deref().map(project_root);
     let store = Store::for_project(&ctx.paths, project.as_deref());
-    let Some(entry) = store.latest() else {
+    // The newest handoff that reads back (a damaged one is logged and passed over).
+    let Some((entry, handoff)) = store.list().into_iter().rev().find_map(|e| match e.load() {
+        Ok(h) => Some((e, h)),
+        Err(err) => {
+            ctx.log.warn(&format!("{err:#}"));
+            None
+        }
+    }) else {
         return Ok(());
     };
-    let handoff = entry.load()?;
     let now = Utc::now();
     let give = match source {
         "compact" | "resume" | "clear" | "fork" => true,

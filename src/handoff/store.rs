@@ -5,6 +5,10 @@
 //! the handoff; it is written to a temporary file and linked into place only if the name is
 //! free (create-new), so two handoffs never overwrite each other: a taken name gets the next
 //! suffix. The Markdown beside it is a rendering for people.
+//!
+//! Neither file is flushed to disk before it is linked into place: on a loaded machine an fsync
+//! alone can cost more than the rest of a SessionEnd hook, and a handoff lost to a power cut is
+//! a small loss. A damaged file is skipped when handoffs are read back.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -93,7 +97,11 @@ impl Store {
             match self.create_new(&json, &bytes)? {
                 Created::Yes => {
                     let md = self.dir.join(format!("{}.md", h.id));
-                    crate::util::fs::atomic_write(&md, render(h).as_bytes(), Some(0o600))?;
+                    if let Created::Taken = self.create_new(&md, render(h).as_bytes())? {
+                        // A Markdown file without its JSON is left from an interrupted write.
+                        std::fs::remove_file(&md).ok();
+                        self.create_new(&md, render(h).as_bytes())?;
+                    }
                     return self
                         .entry(&h.id)
                         .context("the handoff was written but cannot be listed");
@@ -113,7 +121,6 @@ impl Store {
             .with_context(|| format!("cannot create a temporary file in {}", self.dir.display()))?;
         tmp.write_all(bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        tmp.as_file().sync_data().ok();
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o600))?;
         match tmp.persist_noclobber(path) {
