@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct HandoffSettings {
     /// Handoffs kept per project (the newest); older ones are removed after each new one.
@@ -98,5 +98,20 @@ mod tests {
         assert_eq!(s.startup_max_age, Duration::from_secs(90));
         assert_eq!(s.keep, 5);
         assert_eq!(s.summary_chars, 4_000);
+    }
+
+    #[test]
+    fn the_shipped_defaults_are_the_built_in_ones_with_no_unknown_key() {
+        let text = crate::config::embedded("sfp.yaml").unwrap();
+        let all: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        let section = all
+            .get("handoff")
+            .expect("sfp.yaml has a handoff section")
+            .clone();
+        let mut unknown = Vec::new();
+        let shipped: HandoffSettings =
+            serde_ignored::deserialize(section, |p| unknown.push(p.to_string())).unwrap();
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(shipped, HandoffSettings::default());
     }
 }
