@@ -1,6 +1,7 @@
 //! Gathering a handoff: the hook input (or command-line flags), the end of the transcript, the
-//! session ledger written by the gates, Claude Code's todo and task files, and git. Each source
-//! may be missing or damaged; what cannot be read becomes a note, never a failure.
+//! session ledger written by the gates, Claude Code's todo and task files (`todos`), and git
+//! (`git`, on its own threads meanwhile). Each source may be missing or damaged; what cannot be
+//! read becomes a note, never a failure. Everything gathered is masked before it is returned.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,8 +10,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::HandoffSettings;
-use super::model::{FORMAT, FileChange, GitState, Handoff};
-use super::transcript::{self, Record, Todo};
+use super::git::git_state;
+use super::model::{FORMAT, FileChange, Handoff};
+use super::todos::{next_steps_in, session_todos, todos_from};
+use super::transcript::{self, Record};
 use crate::app::Ctx;
 use crate::secrets::mask;
 
@@ -21,8 +24,6 @@ const MAX_REQUEST_CHARS: usize = 1_500;
 const MAX_MESSAGE_CHARS: usize = 6_000;
 /// Files listed at most.
 const MAX_FILES: usize = 100;
-/// `git status --short` lines kept.
-const MAX_STATUS_LINES: usize = 40;
 /// The end of the ledger read.
 const LEDGER_TAIL: u64 = 1024 * 1024;
 
@@ -171,142 +172,6 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
     }
 }
 
-/// The latest todo list in the transcript: the last TodoWrite, or the tasks created and updated
-/// with TaskCreate/TaskUpdate (numbered from 1 in creation order, as Claude Code numbers them).
-fn todos_from(records: &[Record]) -> Vec<Todo> {
-    let last_write = records.iter().rposition(|r| matches!(r, Record::Todos(_)));
-    let mut tasks: Vec<(String, Todo)> = Vec::new();
-    for r in records {
-        match r {
-            Record::TaskCreate { subject } => {
-                let id = (tasks.len() + 1).to_string();
-                tasks.push((
-                    id,
-                    Todo {
-                        content: subject.clone(),
-                        status: "pending".into(),
-                    },
-                ));
-            }
-            Record::TaskUpdate {
-                id,
-                status,
-                subject,
-            } => {
-                if let Some((_, t)) = tasks.iter_mut().find(|(i, _)| i == id) {
-                    if let Some(s) = status {
-                        t.status.clone_from(s);
-                    }
-                    if let Some(s) = subject {
-                        t.content.clone_from(s);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    tasks.retain(|(_, t)| t.status != "deleted");
-    if !tasks.is_empty() {
-        return tasks.into_iter().map(|(_, t)| t).collect();
-    }
-    match last_write.map(|i| &records[i]) {
-        Some(Record::Todos(list)) => list.clone(),
-        _ => Vec::new(),
-    }
-}
-
-/// One of Claude Code's task files (`tasks/<session>/<n>.json`).
-#[derive(Deserialize)]
-struct Task {
-    id: serde_json::Value,
-    subject: String,
-    status: String,
-}
-
-/// Claude Code's own record of the session's todos (`todos/<id>-agent-<id>.json`) or tasks
-/// (`tasks/<id>/*.json`), when present and not empty.
-fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
-    let id = crate::paths::safe_component(session?);
-    let file = ctx
-        .paths
-        .claude_dir
-        .join("todos")
-        .join(format!("{id}-agent-{id}.json"));
-    if let Ok(Some(bytes)) = crate::util::fs::read_bounded(&file, 1024 * 1024)
-        && let Ok(items) = serde_json::from_slice::<Vec<Todo>>(&bytes)
-        && !items.is_empty()
-    {
-        return Some(items);
-    }
-    let dir = ctx.paths.claude_dir.join("tasks").join(&id);
-    let mut tasks: Vec<Task> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| {
-            crate::util::fs::read_bounded(&e.path(), 256 * 1024)
-                .ok()
-                .flatten()
-        })
-        .filter_map(|b| serde_json::from_slice::<Task>(&b).ok())
-        .collect();
-    tasks.sort_by_key(|t| {
-        t.id.as_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .or(t.id.as_u64())
-    });
-    let todos: Vec<Todo> = tasks
-        .into_iter()
-        .filter(|t| t.status != "deleted")
-        .map(|t| Todo {
-            content: t.subject,
-            status: t.status,
-        })
-        .collect();
-    (!todos.is_empty()).then_some(todos)
-}
-
-/// "Next: write tests." or a "Next steps:" heading followed by a list, in Claude's last message.
-pub fn next_steps_in(message: &str) -> Vec<String> {
-    let lines: Vec<&str> = message.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
-        let lower = line.to_lowercase();
-        for marker in ["next steps:", "next step:", "next:", "todo:"] {
-            let Some(at) = lower.find(marker) else {
-                continue;
-            };
-            // Only at the start of a sentence: "Next: …", "… done. Next: …".
-            let before = lower[..at].trim_end();
-            if !(before.is_empty() || before.ends_with(['.', '!', '*', '-', '#', ':'])) {
-                continue;
-            }
-            let rest = line[at + marker.len()..].trim().trim_matches('*').trim();
-            if !rest.is_empty() {
-                return vec![rest.trim_end_matches('.').to_owned()];
-            }
-            let items: Vec<String> = lines[i + 1..]
-                .iter()
-                .map(|l| l.trim())
-                .take_while(|l| !l.is_empty())
-                .filter_map(|l| {
-                    l.strip_prefix("- ")
-                        .or_else(|| l.strip_prefix("* "))
-                        .or_else(|| {
-                            l.split_once(". ")
-                                .filter(|(n, _)| n.parse::<u32>().is_ok())
-                                .map(|(_, t)| t)
-                        })
-                })
-                .map(|l| l.trim().to_owned())
-                .collect();
-            if !items.is_empty() {
-                return items;
-            }
-        }
-    }
-    Vec::new()
-}
-
 /// One line of the session ledger the gates write.
 #[derive(Deserialize)]
 struct LedgerLine {
@@ -403,55 +268,6 @@ fn display_path(path: &str, project: Option<&Path>) -> String {
         .map_or_else(|| path.to_owned(), |rel| rel.display().to_string())
 }
 
-/// Branch, short status and diff stat, each skipped when git does not answer in time.
-fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<String>) {
-    let dir = root.to_string_lossy().into_owned();
-    let git = |args: &[&str]| {
-        let mut all = vec!["-C", dir.as_str(), "--no-optional-locks"];
-        all.extend_from_slice(args);
-        crate::util::cmd::output("git", &all, timeout)
-    };
-    let (branch, status, stat) = std::thread::scope(|s| {
-        let b = s.spawn(|| git(&["symbolic-ref", "--short", "-q", "HEAD"]));
-        let st = s.spawn(|| git(&["status", "--short"]));
-        let d = s.spawn(|| git(&["diff", "--stat", "HEAD"]));
-        (b.join(), st.join(), d.join())
-    });
-    let mut notes = Vec::new();
-    let mut state = GitState::default();
-    match branch {
-        Ok(Ok(b)) => state.branch = Some(b.trim().to_owned()).filter(|b| !b.is_empty()),
-        Ok(Err(e)) => notes.push(format!("git branch: {e}")),
-        Err(_) => {}
-    }
-    match status {
-        Ok(Ok(s)) => {
-            let lines: Vec<String> = s
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_owned)
-                .collect();
-            state.status_truncated = lines.len() > MAX_STATUS_LINES;
-            state.status = lines.into_iter().take(MAX_STATUS_LINES).collect();
-        }
-        Ok(Err(e)) => notes.push(format!("git status: {e}")),
-        Err(_) => {}
-    }
-    // A repository without commits has no HEAD to diff against: not worth a note.
-    if let Ok(Ok(d)) = stat {
-        state.diff_stat = Some(clip(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
-    }
-    (state, notes)
-}
-
-/// The project root for `dir`: the enclosing git work tree, else `dir` itself (canonical).
-pub fn project_root(dir: &Path) -> PathBuf {
-    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map_or_else(|| dir.clone(), Path::to_path_buf)
-}
-
 fn mask_all(h: &mut Handoff) {
     let m = |s: &mut String| *s = mask(s);
     h.requests.iter_mut().for_each(m);
@@ -496,24 +312,6 @@ mod tests {
 
     fn line(v: &serde_json::Value) -> String {
         format!("{v}\n")
-    }
-
-    #[test]
-    fn next_steps_are_read_from_the_last_message() {
-        assert_eq!(
-            next_steps_in("Added src/app.py with an add() function. Next: write tests for add()."),
-            ["write tests for add()"]
-        );
-        assert_eq!(
-            next_steps_in("Done.\n\n**Next steps:**\n- run the benchmark\n2. update docs\n\nBye"),
-            ["run the benchmark", "update docs"]
-        );
-        assert_eq!(
-            next_steps_in("Next steps:\n1. run the benchmark\n\n2. not in the list"),
-            ["run the benchmark"]
-        );
-        assert!(next_steps_in("The next: field is parsed lazily").is_empty());
-        assert!(next_steps_in("All done.").is_empty());
     }
 
     #[test]

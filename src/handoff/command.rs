@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::HandoffSettings;
-use super::collect::{Source, collect, project_root};
+use super::collect::{Source, collect};
+use super::git::project_root;
 use super::render;
 use super::store::{Entry, Store, all_stores};
 use crate::ExitStatus;

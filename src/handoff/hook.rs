@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::collect::{Source, collect, project_root};
+use super::collect::{Source, collect};
+use super::git::project_root;
 use super::store::{Entry, Store};
 use super::{HandoffSettings, render};
 use crate::app::Ctx;

@@ -15,6 +15,8 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::prompt::prompt_text;
+
 /// Tools whose calls change a file, with the input field that names it.
 pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
 
@@ -314,71 +316,6 @@ fn tool_record(name: &str, input: ToolInput, at: Option<&String>, out: &mut Vec<
         }
         _ => {}
     }
-}
-
-/// How Claude Code's own entries in the user's turn begin.
-const NOISE: [&str; 8] = [
-    "<local-command-",
-    "<command-message>",
-    "<system-reminder>",
-    "<user-prompt-submit-hook>",
-    "Caveat: ",
-    "[Request interrupted",
-    "Stop hook feedback:",
-    "<bash-stdout>",
-];
-
-/// The prompt as the user meant it, or `None` for Claude Code's own noise: command echoes and
-/// their output, caveats, hook feedback, interruptions.
-pub fn prompt_text(raw: &str) -> Option<String> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return None;
-    }
-    if let Some(name) = between(text, "<command-name>", "</command-name>") {
-        // A slash command: keep the ones a user writes for work (`/review src`), not session
-        // housekeeping.
-        let name = name.trim();
-        let housekeeping = [
-            "/compact",
-            "/clear",
-            "/resume",
-            "/exit",
-            "/quit",
-            "/cost",
-            "/help",
-            "/model",
-            "/config",
-            "/status",
-            "/context",
-            "/login",
-            "/logout",
-            "/memory",
-            "/hooks",
-            "/permissions",
-            "/plugin",
-            "/doctor",
-            "/init",
-            "/rewind",
-            "/usage",
-            "/mcp",
-        ];
-        if housekeeping.contains(&name) {
-            return None;
-        }
-        let args = between(text, "<command-args>", "</command-args>").unwrap_or("");
-        return Some(format!("{name} {}", args.trim()).trim_end().to_owned());
-    }
-    if NOISE.iter().any(|n| text.starts_with(n)) {
-        return None;
-    }
-    Some(text.to_owned())
-}
-
-fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let start = text.find(open)? + open.len();
-    let end = text[start..].find(close)? + start;
-    Some(&text[start..end])
 }
 
 impl<'de> Deserialize<'de> for Content {
