@@ -228,3 +228,87 @@ fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
         _ => format!("{} days ago", secs / 86_400),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handoff::{FileChange, GitState};
+    use chrono::TimeZone;
+
+    fn big() -> Handoff {
+        Handoff {
+            id: "handoff-20261122-004749-s".into(),
+            created_at: Utc.with_ymd_and_hms(2026, 11, 22, 0, 47, 49).unwrap(),
+            trigger: "PreCompact (auto)".into(),
+            session_id: Some("a1d3ea29-a3bb".into()),
+            project: Some("/home/u/proj".into()),
+            requests: (0..5)
+                .map(|i| format!("request {i} {}", "word ".repeat(200)))
+                .collect(),
+            files: (0..40)
+                .map(|i| FileChange {
+                    path: format!("src/f{i}.rs"),
+                    tools: vec!["Edit".into()],
+                    changes: 1,
+                })
+                .collect(),
+            completed: (0..25).map(|i| format!("done {i}")).collect(),
+            next_steps: vec!["step one".into(), "step two\nwith a second line".into()],
+            last_message: Some("line one\nline two ".repeat(500)),
+            git: Some(GitState {
+                branch: Some("main".into()),
+                status: vec![" M src/f1.rs".into(), "?? new.rs".into()],
+                status_truncated: false,
+                diff_stat: Some(
+                    " src/f1.rs | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)".into(),
+                ),
+            }),
+            ..Handoff::default()
+        }
+    }
+
+    #[test]
+    fn the_summary_is_factual_and_bounded() {
+        let h = big();
+        let now = h.created_at + chrono::Duration::minutes(3);
+        let text = summary(&h, Path::new("/s/h.md"), now, 4_000);
+        assert!(text.chars().count() <= 4_000);
+        assert!(text.starts_with(
+            "Handoff from the previous session (session a1d3ea29, written 2026-11-22 00:47 UTC on PreCompact (auto), 3 min ago, project /home/u/proj):"
+        ));
+        assert!(
+            text.contains("- Files changed: src/f39.rs, src/f38.rs"),
+            "newest first"
+        );
+        assert!(text.contains(" and 25 more"));
+        assert!(text.contains("- Completed: done 0; done 1"));
+        assert!(text.contains("; and 15 more"));
+        assert!(text.contains("- Next steps: step one; step two with a second line"));
+        assert!(text.contains("- Git: branch main, 2 uncommitted change(s): M src/f1.rs, ?? new.rs; diff against HEAD: 1 file changed"));
+        assert!(text.ends_with("The full handoff is in /s/h.md."), "{text}");
+        let tiny = summary(&h, Path::new("/s/h.md"), now, 500);
+        assert!(tiny.chars().count() <= 500);
+    }
+
+    #[test]
+    fn the_markdown_has_every_section() {
+        let md = markdown(&big());
+        for heading in [
+            "# Handoff: proj",
+            "## Recent requests",
+            "## Files changed",
+            "## Completed",
+            "## Next steps",
+            "## Claude's last message",
+            "## Git",
+        ] {
+            assert!(md.contains(heading), "{heading} missing");
+        }
+        assert!(md.contains("- `src/f0.rs` (Edit; 1 change)"));
+        assert!(md.contains("- [ ] step two\n  with a second line"));
+        assert!(md.contains("> line one\n> line two"));
+        let empty = markdown(&Handoff::default());
+        assert!(empty.contains("## Recent requests\n\n(none)"));
+        assert!(!empty.contains("## Git"));
+    }
+}
