@@ -75,6 +75,9 @@ for t in "$real" "$large"; do
     printf '%-34s %9s KiB %10s %14s\n' "sfp hook $cli ($label)" "$size" "$ms" "$rss"
   done
 done
+# The handoff's own time, as sfp logs it (no process start, no config load).
+grep -ho 'written at [A-Za-z]* ([a-z]*) in [0-9.]* ms' "$SFP_HOME"/logs/sfp.log* | awk '{print $NF == "ms" ? $(NF-1) : $NF}' |
+  sort -n | awk '{a[NR]=$1} END {if (NR) printf "handoff itself (from the log, %d runs): median %.1f ms, max %.1f ms\n", NR, a[int((NR+1)/2)], a[NR]}'
 count=$(find "$SFP_HOME/handoffs" -name '*.json' | wc -l)
 echo "handoffs kept after the runs: $count (retention: 30 per project)"
 STDIN=/dev/null
