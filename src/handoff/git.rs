@@ -1,5 +1,6 @@
-//! The project's git state for a handoff: branch, `git status --short` and `git diff --stat`,
-//! run in parallel, each given a short deadline and left out when git does not answer in time.
+//! The project's git state for a handoff: branch and `git status --short` (one `git status
+//! --short --branch`) and `git diff --stat HEAD`, run in parallel, each given a short deadline
+//! and left out when git does not answer in time.
 
 use std::path::{Path, PathBuf};
 
@@ -17,31 +18,24 @@ pub fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<St
         all.extend_from_slice(args);
         crate::util::cmd::output("git", &all, timeout)
     };
-    let (branch, status, stat) = std::thread::scope(|s| {
-        let b = s.spawn(|| git(&["symbolic-ref", "--short", "-q", "HEAD"]));
-        let st = s.spawn(|| git(&["status", "--short"]));
+    let (status, stat) = std::thread::scope(|s| {
         let d = s.spawn(|| git(&["diff", "--stat", "HEAD"]));
-        (b.join(), st.join(), d.join())
+        let st = git(&["status", "--short", "--branch"]);
+        (st, d.join())
     });
     let mut notes = Vec::new();
     let mut state = GitState::default();
-    match branch {
-        Ok(Ok(b)) => state.branch = Some(b.trim().to_owned()).filter(|b| !b.is_empty()),
-        Ok(Err(e)) => notes.push(format!("git branch: {e}")),
-        Err(_) => {}
-    }
     match status {
-        Ok(Ok(s)) => {
-            let lines: Vec<String> = s
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_owned)
-                .collect();
+        Ok(s) => {
+            let mut lines = s.lines().filter(|l| !l.trim().is_empty()).peekable();
+            if let Some(header) = lines.next_if(|l| l.starts_with("## ")) {
+                state.branch = branch_of(header);
+            }
+            let lines: Vec<String> = lines.map(str::to_owned).collect();
             state.status_truncated = lines.len() > MAX_STATUS_LINES;
             state.status = lines.into_iter().take(MAX_STATUS_LINES).collect();
         }
-        Ok(Err(e)) => notes.push(format!("git status: {e}")),
-        Err(_) => {}
+        Err(e) => notes.push(format!("git status: {e}")),
     }
     // A repository without commits has no HEAD to diff against: not worth a note.
     if let Ok(Ok(d)) = stat {
@@ -50,10 +44,79 @@ pub fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<St
     (state, notes)
 }
 
+/// The branch in `git status --branch`'s header: `## main...origin/main [ahead 1]`,
+/// `## No commits yet on main`; `None` for a detached HEAD.
+fn branch_of(header: &str) -> Option<String> {
+    let rest = header.strip_prefix("## ")?;
+    let rest = rest
+        .strip_prefix("No commits yet on ")
+        .or_else(|| rest.strip_prefix("Initial commit on "))
+        .unwrap_or(rest);
+    if rest.starts_with("HEAD (no branch)") {
+        return None;
+    }
+    let name = rest.split("...").next()?.split(" [").next()?.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 /// The project root for `dir`: the enclosing git work tree, else `dir` itself (canonical).
 pub fn project_root(dir: &Path) -> PathBuf {
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     dir.ancestors()
         .find(|d| d.join(".git").exists())
         .map_or_else(|| dir.clone(), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_headers() {
+        assert_eq!(
+            branch_of("## main...origin/main [ahead 1]").as_deref(),
+            Some("main")
+        );
+        assert_eq!(branch_of("## feat/x").as_deref(), Some("feat/x"));
+        assert_eq!(
+            branch_of("## No commits yet on master").as_deref(),
+            Some("master")
+        );
+        assert_eq!(branch_of("## HEAD (no branch)"), None);
+    }
+
+    #[test]
+    fn reads_a_real_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@t")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@t")
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        run(&["init", "-q", "-b", "work"]);
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        let (state, notes) = git_state(dir.path(), std::time::Duration::from_secs(5));
+        assert_eq!(state.branch.as_deref(), Some("work"));
+        assert_eq!(state.status, ["?? a.txt"]);
+        assert_eq!(state.diff_stat, None, "no HEAD yet");
+        assert!(notes.is_empty(), "{notes:?}");
+        run(&["add", "a.txt"]);
+        run(&["commit", "-q", "-m", "one"]);
+        std::fs::write(dir.path().join("a.txt"), "two\n").unwrap();
+        let (state, _) = git_state(dir.path(), std::time::Duration::from_secs(5));
+        assert_eq!(state.status, [" M a.txt"]);
+        assert!(state.diff_stat.unwrap().contains("1 file changed"));
+        assert_eq!(
+            project_root(&dir.path().join(".")),
+            dir.path().canonicalize().unwrap()
+        );
+    }
 }
