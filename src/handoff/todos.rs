@@ -68,7 +68,8 @@ pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
         .claude_dir
         .join("todos")
         .join(format!("{id}-agent-{id}.json"));
-    if let Ok(Some(bytes)) = crate::util::fs::read_bounded(&file, 1024 * 1024)
+    if file.is_file()
+        && let Ok(Some(bytes)) = crate::util::fs::read_bounded(&file, 1024 * 1024)
         && let Ok(items) = serde_json::from_slice::<Vec<Todo>>(&bytes)
         && !items.is_empty()
     {
@@ -78,6 +79,7 @@ pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
     let mut tasks: Vec<Task> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
         .filter_map(|e| {
             crate::util::fs::read_bounded(&e.path(), 256 * 1024)

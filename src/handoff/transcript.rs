@@ -104,6 +104,13 @@ pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
 
 /// The whole lines among the last `limit` bytes of `path`, and whether the file is longer.
 pub fn tail_lines(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    // Opening a FIFO would block the hook; a directory cannot be read.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     let start = len.saturating_sub(limit);
@@ -515,7 +522,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_and_empty_transcripts() {
+    fn missing_empty_and_special_transcripts() {
         let dir = tempfile::tempdir().unwrap();
         let err = read_tail(&dir.path().join("nope.jsonl"), 1024).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
@@ -524,6 +531,22 @@ mod tests {
         let tail = read_tail(&empty, 1024).unwrap();
         assert!(tail.records.is_empty());
         assert_eq!(tail.lines, 0);
+        let err = read_tail(dir.path(), 1024).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = read_tail(&fifo, 1024).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            std::io::ErrorKind::InvalidInput,
+            "a FIFO is refused, not opened"
+        );
     }
 
     #[test]
