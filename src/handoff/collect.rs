@@ -33,7 +33,7 @@ pub struct Source {
     pub trigger: String,
     pub session_id: Option<String>,
     pub transcript: Option<PathBuf>,
-    /// The project root (see [`project_root`]).
+    /// The project root (see [`super::git::project_root`]).
     pub project: Option<PathBuf>,
     /// The hook's `last_assistant_message`, when Claude Code sent one.
     pub last_assistant_message: Option<String>,
@@ -114,7 +114,7 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
     // Requests: the user's latest prompts, oldest first.
     let mut requests: Vec<String> = Vec::new();
     for r in records {
-        if let Record::Prompt { text, .. } = r
+        if let Record::Prompt(text) = r
             && requests.last() != Some(text)
         {
             requests.push(text.clone());

@@ -24,15 +24,11 @@ pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     /// Something the user typed (not a tool result, a command echo or a system note).
-    Prompt { text: String, at: Option<String> },
+    Prompt(String),
     /// The text of one assistant message.
     AssistantText { text: String },
     /// A Write/Edit/MultiEdit/NotebookEdit call.
-    FileEdit {
-        tool: String,
-        path: String,
-        at: Option<String>,
-    },
+    FileEdit { tool: String, path: String },
     /// A TodoWrite call: the whole list as Claude last wrote it.
     Todos(Vec<Todo>),
     /// A TaskCreate call.
@@ -154,7 +150,6 @@ struct Line {
     #[serde(default)]
     is_visible_in_transcript_only: bool,
     tool_use_result: Option<IgnoredAny>,
-    timestamp: Option<String>,
     message: Option<Message>,
     last_prompt: Option<String>,
 }
@@ -242,10 +237,7 @@ impl Line {
             Content::Other => return,
         };
         if let Some(text) = prompt_text(&text) {
-            out.push(Record::Prompt {
-                text,
-                at: self.timestamp,
-            });
+            out.push(Record::Prompt(text));
         }
     }
 
@@ -268,7 +260,7 @@ impl Line {
                 "text" => texts.extend(block.text.filter(|t| !t.trim().is_empty())),
                 "tool_use" => {
                     if let (Some(name), Some(input)) = (block.name, block.input) {
-                        tool_record(&name, input, self.timestamp.as_ref(), out);
+                        tool_record(&name, input, out);
                     }
                 }
                 _ => {}
@@ -282,7 +274,7 @@ impl Line {
     }
 }
 
-fn tool_record(name: &str, input: ToolInput, at: Option<&String>, out: &mut Vec<Record>) {
+fn tool_record(name: &str, input: ToolInput, out: &mut Vec<Record>) {
     let text = |v: Option<Value>| match v {
         Some(Value::String(s)) if !s.is_empty() => Some(s),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -294,7 +286,6 @@ fn tool_record(name: &str, input: ToolInput, at: Option<&String>, out: &mut Vec<
                 out.push(Record::FileEdit {
                     tool: name.to_owned(),
                     path: path.replace('\\', "/"),
-                    at: at.cloned(),
                 });
             }
         }
@@ -423,14 +414,10 @@ mod tests {
         assert_eq!(
             tail.records,
             vec![
-                Record::Prompt {
-                    text: "Please add an add() function".into(),
-                    at: None
-                },
+                Record::Prompt("Please add an add() function".into()),
                 Record::FileEdit {
                     tool: "Write".into(),
-                    path: "/p/src/app.py".into(),
-                    at: Some("2026-11-22T00:47:48.638Z".into())
+                    path: "/p/src/app.py".into()
                 },
                 Record::AssistantText {
                     text: "Writing it.".into()
@@ -474,7 +461,7 @@ mod tests {
             .records
             .into_iter()
             .filter_map(|r| match r {
-                Record::Prompt { text, .. } => Some(text),
+                Record::Prompt(text) => Some(text),
                 _ => None,
             })
             .collect();
@@ -499,10 +486,7 @@ mod tests {
         assert_eq!(tail.malformed, 0);
         assert_eq!(
             tail.records,
-            vec![Record::Prompt {
-                text: "after the huge line".into(),
-                at: None
-            }]
+            vec![Record::Prompt("after the huge line".into())]
         );
     }
 
@@ -512,13 +496,7 @@ mod tests {
         let f = write_lines(&[first.clone(), user(&json!("two"))]);
         let len = std::fs::metadata(f.path()).unwrap().len();
         let tail = read_tail(f.path(), len - first.len() as u64 - 1).unwrap();
-        assert_eq!(
-            tail.records,
-            vec![Record::Prompt {
-                text: "two".into(),
-                at: None
-            }]
-        );
+        assert_eq!(tail.records, vec![Record::Prompt("two".into())]);
     }
 
     #[test]
@@ -567,12 +545,6 @@ mod tests {
         let tail = read_tail(f.path(), 1 << 20).unwrap();
         assert_eq!(tail.malformed, 1, "only the wrongly typed line");
         assert_eq!(tail.records.len(), 3);
-        assert_eq!(
-            tail.records[1],
-            Record::Prompt {
-                text: "\u{fffd}\u{fffd}".into(),
-                at: None
-            }
-        );
+        assert_eq!(tail.records[1], Record::Prompt("\u{fffd}\u{fffd}".into()));
     }
 }
