@@ -41,6 +41,8 @@ pub enum HandoffAction {
     },
     /// List the project's handoffs, newest first.
     List {
+        /// Print `[{"id", "created_at", "trigger", "session_id", "project", "requests", "files",
+        /// "next_steps", "markdown", "json"}]`.
         #[arg(long)]
         json: bool,
     },
@@ -48,6 +50,7 @@ pub enum HandoffAction {
     Show {
         #[arg(default_value = "latest")]
         id: String,
+        /// Print the handoff's JSON record instead of its Markdown.
         #[arg(long)]
         json: bool,
     },
