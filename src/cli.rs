@@ -29,6 +29,9 @@ pub enum Command {
     Tags(crate::tags::TagsArgs),
     /// Run quality gates (lint, format, types, secrets) on what changed: `sfp gates [run|list|check]`.
     Gates(crate::gates::GatesArgs),
+    /// Write, list, show and prune handoffs: where a session's work stood when it was compacted
+    /// or ended.
+    Handoff(crate::handoff::HandoffArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod env;
 pub mod gates;
+pub mod handoff;
 pub mod health;
 pub mod hook;
 pub mod log;
@@ -103,6 +104,10 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Gates(args) => {
             let ctx = terminal_ctx(env, args.project(), "gates");
             gates::execute(&args, &ctx)
+        }
+        Command::Handoff(args) => {
+            let ctx = terminal_ctx(env, args.project.as_deref(), "handoff");
+            handoff::execute(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

@@ -12,6 +12,7 @@ pub fn sections() -> Vec<(&'static str, SectionCheck)> {
         ("tags", section_check::<crate::tags::TagsSettings>),
         ("gates", section_check::<crate::gates::GateSettings>),
         ("format", section_check::<crate::gates::FormatSettings>),
+        ("handoff", section_check::<crate::handoff::HandoffSettings>),
     ]
 }
 

@@ -15,6 +15,7 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
         Event::SessionStart => vec![
             ("health", crate::health::on_session_start),
             ("tags", crate::tags::on_session_start),
+            ("handoff", crate::handoff::on_session_start),
         ],
         Event::UserPromptSubmit => vec![("tags", crate::tags::on_user_prompt_submit)],
         Event::PostToolUse => vec![
@@ -22,12 +23,12 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
             ("format", crate::gates::format_edit),
         ],
         Event::Stop => vec![("gates", crate::gates::on_stop)],
+        Event::PreCompact => vec![("handoff", crate::handoff::on_pre_compact)],
+        Event::SessionEnd => vec![("handoff", crate::handoff::on_session_end)],
         Event::PreToolUse
         | Event::PostToolUseFailure
         | Event::SubagentStop
-        | Event::PreCompact
         | Event::PostCompact
-        | Event::SessionEnd
         | Event::Notification => Vec::new(),
     }
 }

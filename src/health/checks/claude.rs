@@ -35,7 +35,7 @@ pub fn check(probe: &Probe) -> Check {
         return check.detail("cli", serde_json::Value::Null);
     };
     let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
-    match crate::util::cmd::output(&bin.to_string_lossy(), &["--version"], timeout) {
+    match crate::process::stdout_of(&bin.to_string_lossy(), &["--version"], timeout) {
         Ok(version) => {
             let version = version.trim().to_owned();
             check.message = format!("{version}; {}", check.message);

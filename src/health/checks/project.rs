@@ -48,7 +48,7 @@ pub fn check(probe: &Probe) -> Check {
     }
     if probe.spawn {
         let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
-        match crate::util::cmd::output(
+        match crate::process::stdout_of(
             "git",
             &["-C", &project.to_string_lossy(), "status", "--porcelain"],
             timeout,

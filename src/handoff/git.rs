@@ -1,0 +1,122 @@
+//! The project's git state for a handoff: branch and `git status --short` (one `git status
+//! --short --branch`) and `git diff --stat HEAD`, run in parallel, each given a short deadline
+//! and left out when git does not answer in time.
+
+use std::path::{Path, PathBuf};
+
+use super::collect::clip;
+use super::model::GitState;
+
+/// `git status --short` lines kept.
+const MAX_STATUS_LINES: usize = 40;
+
+/// Branch, short status and diff stat, each skipped when git does not answer in time.
+pub fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<String>) {
+    let dir = root.to_string_lossy().into_owned();
+    let git = |args: &[&str]| {
+        let mut all = vec!["-C", dir.as_str(), "--no-optional-locks"];
+        all.extend_from_slice(args);
+        crate::process::stdout_of("git", &all, timeout)
+    };
+    let (status, stat) = std::thread::scope(|s| {
+        let d = s.spawn(|| git(&["diff", "--stat", "HEAD"]));
+        let st = git(&["status", "--short", "--branch"]);
+        (st, d.join())
+    });
+    let mut notes = Vec::new();
+    let mut state = GitState::default();
+    match status {
+        Ok(s) => {
+            let mut lines = s.lines().filter(|l| !l.trim().is_empty()).peekable();
+            if let Some(header) = lines.next_if(|l| l.starts_with("## ")) {
+                state.branch = branch_of(header);
+            }
+            let lines: Vec<String> = lines.map(str::to_owned).collect();
+            state.status_truncated = lines.len() > MAX_STATUS_LINES;
+            state.status = lines.into_iter().take(MAX_STATUS_LINES).collect();
+        }
+        Err(e) => notes.push(format!("git status: {e}")),
+    }
+    // A repository without commits has no HEAD to diff against: not worth a note.
+    if let Ok(Ok(d)) = stat {
+        state.diff_stat = Some(clip(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
+    }
+    (state, notes)
+}
+
+/// The branch in `git status --branch`'s header: `## main...origin/main [ahead 1]`,
+/// `## No commits yet on main`; `None` for a detached HEAD.
+fn branch_of(header: &str) -> Option<String> {
+    let rest = header.strip_prefix("## ")?;
+    let rest = rest
+        .strip_prefix("No commits yet on ")
+        .or_else(|| rest.strip_prefix("Initial commit on "))
+        .unwrap_or(rest);
+    if rest.starts_with("HEAD (no branch)") {
+        return None;
+    }
+    let name = rest.split("...").next()?.split(" [").next()?.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// The project root for `dir`: the enclosing git work tree, else `dir` itself (canonical).
+pub fn project_root(dir: &Path) -> PathBuf {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map_or_else(|| dir.clone(), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_headers() {
+        assert_eq!(
+            branch_of("## main...origin/main [ahead 1]").as_deref(),
+            Some("main")
+        );
+        assert_eq!(branch_of("## feat/x").as_deref(), Some("feat/x"));
+        assert_eq!(
+            branch_of("## No commits yet on master").as_deref(),
+            Some("master")
+        );
+        assert_eq!(branch_of("## HEAD (no branch)"), None);
+    }
+
+    #[test]
+    fn reads_a_real_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@t")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@t")
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        run(&["init", "-q", "-b", "work"]);
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        let (state, notes) = git_state(dir.path(), std::time::Duration::from_secs(5));
+        assert_eq!(state.branch.as_deref(), Some("work"));
+        assert_eq!(state.status, ["?? a.txt"]);
+        assert_eq!(state.diff_stat, None, "no HEAD yet");
+        assert!(notes.is_empty(), "{notes:?}");
+        run(&["add", "a.txt"]);
+        run(&["commit", "-q", "-m", "one"]);
+        std::fs::write(dir.path().join("a.txt"), "two\n").unwrap();
+        let (state, _) = git_state(dir.path(), std::time::Duration::from_secs(5));
+        assert_eq!(state.status, [" M a.txt"]);
+        assert!(state.diff_stat.unwrap().contains("1 file changed"));
+        assert_eq!(
+            project_root(&dir.path().join(".")),
+            dir.path().canonicalize().unwrap()
+        );
+    }
+}

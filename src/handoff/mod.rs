@@ -1,0 +1,24 @@
+//! Handoffs: where the work of a session stood when it was compacted or ended, written down so
+//! that the next session (or a person) can pick it up.
+//!
+//! `transcript` reads the end of the session's transcript (`prompt` tells the user's prompts from
+//! Claude Code's noise); `collect` gathers a [`Handoff`] from it, the gates' ledger, the todo
+//! list (`todos`) and `git`; `store` names, lists and retires the files; `render` writes the
+//! Markdown and the summary Claude is given; `hook` and `command` are the two ways in.
+
+mod collect;
+mod command;
+mod git;
+mod hook;
+mod model;
+mod prompt;
+mod render;
+mod settings;
+mod store;
+mod todos;
+mod transcript;
+
+pub use command::{HandoffArgs, execute};
+pub use hook::{on_pre_compact, on_session_end, on_session_start};
+pub use model::{FileChange, GitState, Handoff};
+pub use settings::HandoffSettings;
