@@ -160,6 +160,53 @@ fn a_turn_that_changed_nothing_runs_no_gate() {
     );
 }
 
+#[test]
+#[ignore = "enabled when quality gates (issue 3) land"]
+fn a_broken_gates_yaml_never_breaks_the_session() {
+    let Some(claude) = claude_or_skip("a_broken_gates_yaml_never_breaks_the_session") else {
+        return;
+    };
+    let session = Session::new(claude).with_context().script(vec![
+        json!({"tool": "Write", "input": {"file_path": "{cwd}/a.txt", "content": "hello\n"}}),
+        json!({"text": "wrote a.txt"}),
+    ]);
+    let gates = session.project().join(".claude/sfp/gates.yaml");
+    session.write(&gates, "tiers:\n  fast:\n    gates: [\n      - name: x\n");
+    session.commit_all("broken gates");
+    let s = session.run("write a.txt", &[]);
+    let stops = s.hooks("Stop");
+    assert_eq!(
+        stops.len(),
+        1,
+        "one Stop: the broken file sends nobody back\n{}",
+        s.dump()
+    );
+    assert_eq!(stops[0].exit_code, Some(0), "{}", s.dump());
+    assert!(
+        stops[0].json().is_none_or(|j| j.get("decision").is_none()),
+        "a config error is not a gate failure\n{}",
+        s.dump()
+    );
+    // Reported (at SessionStart by health, or at Stop by the gates), at most once in each field of
+    // one answer (the user's line and Claude's context).
+    let mentions: Vec<usize> = s
+        .hooks("")
+        .iter()
+        .map(|h| h.stdout.matches("gates.yaml").count())
+        .collect();
+    assert!(
+        mentions.iter().any(|&n| n > 0) && mentions.iter().all(|&n| n <= 2),
+        "the user is told, once per answer: {mentions:?}\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        s.runs[0].result_text.as_deref(),
+        Some("wrote a.txt"),
+        "{}",
+        s.dump()
+    );
+}
+
 /// Files under `dir` whose path matches `pred`, at any depth.
 fn files_under(
     dir: &std::path::Path,

@@ -1,9 +1,11 @@
 //! The plugin installed as a user installs it — `claude plugin marketplace add <checkout>` then
 //! `claude plugin install sfp@sfp-local`, no `--plugin-dir` — fires the same hooks.
 //!
-//! Claude Code copies a directory marketplace's plugin into
-//! `~/.claude/plugins/cache/<marketplace>/<plugin>/<version>/`: everything but `.git`, ignored
-//! files included, so the copy has `bin/sfp` when the checkout has it.
+//! Observed with Claude Code 2.1.330: `plugin install` from a directory marketplace copies the
+//! plugin into `~/.claude/plugins/cache/<marketplace>/<plugin>/<version>/` (everything but `.git`,
+//! ignored files such as `bin/sfp` and `target/` included), yet hooks run from the source
+//! directory in place (`CLAUDE_PLUGIN_ROOT` is the checkout), so a rebuilt `bin/sfp` takes effect
+//! at the next session start. This test pins both facts.
 
 use crate::claude::{Install, Session, claude_or_skip};
 
@@ -35,9 +37,14 @@ fn marketplace_install_fires_the_same_session_start() {
         "sfp loaded from the install\n{}",
         s.dump()
     );
+    let launcher = format!(
+        "[{}/hooks/sfp-hook session-start] (plugin sfp@sfp-local)",
+        session.plugin().display()
+    );
     assert!(
-        run.debug_log.contains("(plugin sfp@sfp-local)"),
-        "the hook ran from the marketplace install, not a --plugin-dir\n{}",
+        run.debug_log.contains(&launcher),
+        "the hook ran from the marketplace install (in place, from its source directory), \
+         not a --plugin-dir\n{}",
         s.dump()
     );
     let starts = s.hooks("SessionStart:startup");
