@@ -61,7 +61,8 @@ def with_hyperfine(cmd, stdin, runs, warmup):
 
 
 def spawn_once(cmd, stdin):
-    """Runs cmd once with stdin from a file and output discarded; returns (ms, peak KiB)."""
+    """Runs cmd once with stdin from a file and output discarded; returns (wall ms, peak KiB,
+    CPU ms user+sys)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     source = os.open(stdin or os.devnull, os.O_RDONLY)
     try:
@@ -74,14 +75,14 @@ def spawn_once(cmd, stdin):
     finally:
         os.close(devnull)
         os.close(source)
-    return elapsed / 1e6, usage.ru_maxrss
+    return elapsed / 1e6, usage.ru_maxrss, (usage.ru_utime + usage.ru_stime) * 1000.0
 
 
 def with_loop(cmd, stdin, runs, warmup):
     cmd = [shutil.which(cmd[0]) or cmd[0]] + cmd[1:]
     times = []
     for i in range(warmup + runs):
-        ms, _ = spawn_once(cmd, stdin)
+        ms, _, _ = spawn_once(cmd, stdin)
         if i >= warmup:
             times.append(ms)
     return times
@@ -105,7 +106,7 @@ def peak_rss(cmd, stdin):
     return (max(peaks) if peaks else None), ("/usr/bin/time -v" if use_time else "wait4")
 
 
-def stats(name, tool, times, cmd, stdin):
+def stats(name, tool, times, cmd, stdin, cpu=None):
     times = sorted(times)
     rss, rss_tool = peak_rss(cmd, stdin)
     return {
@@ -115,18 +116,20 @@ def stats(name, tool, times, cmd, stdin):
         "stdev_ms": statistics.stdev(times) if len(times) > 1 else 0.0,
         "iqr_ms": quantile(times, 0.75) - quantile(times, 0.25),
         "rss_kib": rss, "rss_tool": rss_tool,
+        "cpu_median_ms": statistics.median(cpu) if cpu else None,
     }
 
 
 def interleaved(specs, runs, warmup):
-    """Times every spec once per round; returns {name: [ms, ...]}."""
+    """Times every spec once per round; returns {name: ([wall ms, ...], [CPU ms, ...])}."""
     resolved = [[shutil.which(s["cmd"][0]) or s["cmd"][0]] + s["cmd"][1:] for s in specs]
-    times = {s["name"]: [] for s in specs}
+    times = {s["name"]: ([], []) for s in specs}
     for i in range(warmup + runs):
         for spec, cmd in zip(specs, resolved):
-            ms, _ = spawn_once(cmd, spec.get("stdin"))
+            ms, _, cpu = spawn_once(cmd, spec.get("stdin"))
             if i >= warmup:
-                times[spec["name"]].append(ms)
+                times[spec["name"]][0].append(ms)
+                times[spec["name"]][1].append(cpu)
     return times
 
 
@@ -149,8 +152,9 @@ def main():
             return
         all_times = interleaved(specs, args.runs, args.warmup)
         for spec in specs:
-            print(json.dumps(stats(spec["name"], "loop (interleaved)", all_times[spec["name"]],
-                                   spec["cmd"], spec.get("stdin"))))
+            wall, cpu = all_times[spec["name"]]
+            print(json.dumps(stats(spec["name"], "loop (interleaved)", wall, spec["cmd"],
+                                   spec.get("stdin"), cpu)))
         return
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
     if not cmd or not args.name:

@@ -6,6 +6,7 @@
 //! `claude -p TEXT --resume ID` does (`/compact` and `/clear` included). Each claude process is
 //! bounded by `timeout`, which kills its whole process group.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -57,7 +58,9 @@ pub fn claude_or_skip(test: &str) -> Option<PathBuf> {
         "e2e {test}: no claude CLI found (CLAUDE_BIN, PATH, ~/.cache/claude-cli) and CI is set; install it with \
          `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.330`"
     );
-    eprintln!(
+    // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED e2e {test}: no claude CLI found (set CLAUDE_BIN, or run \
          `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.330`)"
     );

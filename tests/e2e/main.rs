@@ -10,11 +10,6 @@
 //! every session's directory (requests, stream output, debug logs); `E2E_TIMEOUT` bounds each
 //! claude run in seconds (default 90).
 
-#![allow(
-    clippy::print_stderr,
-    reason = "skips and kept directories are reported to the test runner's stderr"
-)]
-
 mod capabilities;
 mod claude;
 mod fake_api;
