@@ -12,8 +12,10 @@
 
 mod capabilities;
 mod claude;
+mod expect;
 mod fake_api;
 mod health;
 mod install;
 mod plugin;
+mod standins;
 mod summary;
