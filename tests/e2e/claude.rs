@@ -182,6 +182,12 @@ impl Session {
         self
     }
 
+    /// Removes `bin/sfp` from the staged plugin, as before `setup.sh` has run.
+    pub fn without_binary(self) -> Self {
+        std::fs::remove_file(self.plugin.join("bin/sfp")).expect("remove staged bin/sfp");
+        self
+    }
+
     /// Adds a stand-in shell hook to the staged plugin (harness self-checks).
     pub fn stand_in(self, event: &str, matcher: Option<&str>, name: &str, script: &str) -> Self {
         plugin::add_hook(&self.plugin, event, matcher, name, script);

@@ -135,3 +135,29 @@ fn broken_config_never_breaks_the_session() {
         "the broken file is left as it was"
     );
 }
+
+#[test]
+fn a_missing_binary_says_run_setup_and_the_session_goes_on() {
+    let Some(claude) = claude_or_skip("a_missing_binary_says_run_setup_and_the_session_goes_on")
+    else {
+        return;
+    };
+    let session = Session::new(claude).with_context().without_binary();
+    let s = session.run("hello", &[]);
+    let hook = session_start(&s, "startup");
+    let json = hook
+        .json()
+        .unwrap_or_else(|| panic!("the launcher answers one JSON object\n{}", s.dump()));
+    let message = json["systemMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("sfp is not built yet") && message.contains("setup.sh"),
+        "one line telling the user to run setup.sh\n{}",
+        s.dump()
+    );
+    assert!(
+        s.injected_with("sfp").is_empty(),
+        "nothing reaches the model\n{}",
+        s.dump()
+    );
+    session_went_on(&s);
+}
