@@ -50,6 +50,7 @@ impl From<ExitStatus> for ExitCode {
 /// The entry point of the `sfp` binary.
 pub fn main() -> ExitCode {
     printer::install_panic_hook();
+    util::signals::ignore_file_size_limit_signal();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

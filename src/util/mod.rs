@@ -3,3 +3,4 @@
 pub mod cmd;
 pub mod fs;
 pub mod lock;
+pub mod signals;
