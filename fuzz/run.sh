@@ -21,17 +21,19 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz/run.sh: installing cargo-fuzz" >&2
   cargo install cargo-fuzz --locked
 fi
-if ! cargo fuzz build -O --sanitizer "$sanitizer" >build.log 2>&1; then
+build_log=$(mktemp)
+if ! cargo fuzz build -O --sanitizer "$sanitizer" >"$build_log" 2>&1; then
   if [ "$sanitizer" != none ]; then
-    echo "fuzz/run.sh: build with --sanitizer $sanitizer failed (see fuzz/build.log); retrying without" >&2
+    tail -5 "$build_log" >&2
+    echo "fuzz/run.sh: build with --sanitizer $sanitizer failed; retrying without" >&2
     sanitizer=none
-    cargo fuzz build -O --sanitizer none >build.log 2>&1 || { cat build.log >&2; exit 2; }
+    cargo fuzz build -O --sanitizer none >"$build_log" 2>&1 || { cat "$build_log" >&2; exit 2; }
   else
-    cat build.log >&2
+    cat "$build_log" >&2
     exit 2
   fi
 fi
-rm -f build.log
+rm -f "$build_log"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)

@@ -19,3 +19,4 @@ mod install;
 mod plugin;
 mod standins;
 mod summary;
+mod wiring;
