@@ -204,3 +204,27 @@ fn hooks_without_a_binary_are_unhealthy() {
     let (_, v) = health_json(&sb);
     assert_eq!(check(&v, "plugin")["status"], "healthy", "{v:#}");
 }
+
+#[test]
+fn a_resumed_session_is_not_told_twice() {
+    let sb = Sandbox::new();
+    std::fs::remove_file(sb.claude.join(".context/CLAUDE.md")).unwrap();
+    let start = |source: &str| {
+        let out = sb.hook(
+            "session-start",
+            &sb.input("SessionStart", &serde_json::json!({"source": source})),
+        );
+        hook_json(&out).and_then(|v| v.get("systemMessage").cloned())
+    };
+    assert!(start("startup").is_some(), "told at startup");
+    assert!(
+        start("resume").is_none(),
+        "the resumed conversation already holds the notice"
+    );
+    assert!(
+        start("compact").is_some(),
+        "compaction drops it, so it is told again"
+    );
+    std::fs::write(sb.claude.join(".context/CLAUDE.md"), "").unwrap();
+    assert!(start("resume").is_some(), "a different problem is news");
+}

@@ -435,3 +435,29 @@ fn a_hostile_session_id_stays_inside_sfp_home() {
     );
     assert!(!h.root.join("escape").exists());
 }
+
+#[test]
+fn a_resumed_session_gets_only_what_changed() {
+    let h = with_context();
+    assert!(h.start().contains("[U:rules] Never push to main"));
+    let resume = || h.hook("SessionStart", &json!({"source": "resume"}));
+    assert_eq!(
+        resume(),
+        "",
+        "the resumed conversation already holds the block"
+    );
+    h.write(
+        "home/.claude/.context/rules.md",
+        "## Rules\n- Never push to main\n- Sign commits\n",
+    );
+    let delta = resume();
+    assert!(
+        delta.contains("[U:rules] Sign commits") && !delta.contains("Never push"),
+        "{delta}"
+    );
+    let compact = h.hook("SessionStart", &json!({"source": "compact"}));
+    assert!(
+        compact.contains("[U:rules] Never push to main"),
+        "compaction drops the block: {compact}"
+    );
+}

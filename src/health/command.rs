@@ -36,11 +36,33 @@ pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 /// SessionStart: silent when healthy; otherwise one line for the user and a short factual note
-/// for Claude. Never blocks.
-pub fn on_session_start(ctx: &Ctx, _input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+/// for Claude. A resumed conversation replays the note it was given, so a resume whose problems
+/// are the ones already reported to this session says nothing more. Never blocks.
+pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     let report = run_checks(ctx);
     let problems: Vec<_> = report.problems().collect();
     if problems.is_empty() {
+        return Ok(());
+    }
+    let mut context =
+        String::from("sfp health check at session start found problems in the user's setup:");
+    for p in &problems {
+        let _ = write!(
+            context,
+            "\n- {} is {}: {}",
+            p.name,
+            p.status.as_str(),
+            p.message
+        );
+    }
+    let reported = input
+        .session_id
+        .as_deref()
+        .map(|id| ctx.paths.session_dir(id).join("health-reported.txt"));
+    if input.source.as_deref() == Some("resume")
+        && let Some(path) = &reported
+        && std::fs::read_to_string(path).is_ok_and(|before| before == context)
+    {
         return Ok(());
     }
     for p in &problems {
@@ -59,16 +81,11 @@ pub fn on_session_start(ctx: &Ctx, _input: &HookInput, out: &mut Response) -> an
         "sfp health: {} (run `sfp health` for details)",
         summary.join("; ")
     ));
-    let mut context =
-        String::from("sfp health check at session start found problems in the user's setup:");
-    for p in &problems {
-        let _ = write!(
-            context,
-            "\n- {} is {}: {}",
-            p.name,
-            p.status.as_str(),
-            p.message
-        );
+    if let Some(path) = &reported
+        && let Err(e) = crate::util::fs::atomic_write(path, context.as_bytes(), Some(0o600))
+    {
+        ctx.log
+            .warn(&format!("health: cannot record the report: {e:#}"));
     }
     out.add_context(context);
     Ok(())

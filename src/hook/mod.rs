@@ -10,4 +10,4 @@ mod run;
 pub use event::Event;
 pub use input::HookInput;
 pub use output::{MAX_TEXT_CHARS, Response, cap_text};
-pub use run::execute;
+pub use run::{execute, parse_hook_input};

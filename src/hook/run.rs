@@ -62,11 +62,16 @@ pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
 /// Reads and parses stdin. An empty stdin (or a terminal) is an empty object, so that
 /// `sfp hook session-start` can be tried by hand.
 fn read_input() -> Result<HookInput, String> {
-    let bytes = read_stdin()?;
+    parse_hook_input(&read_stdin()?)
+}
+
+/// Parses a hook's stdin as `sfp hook` does: blank input is an empty object, invalid UTF-8 is
+/// replaced, anything but a JSON object is refused with the reason. Never panics (fuzzed).
+pub fn parse_hook_input(bytes: &[u8]) -> Result<HookInput, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(HookInput::default());
     }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = String::from_utf8_lossy(bytes);
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("hook input is not valid JSON ({e}); ignored"))?;
     HookInput::from_json(&value)

@@ -17,8 +17,16 @@ use super::state::{self, TagState};
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
 
-/// SessionStart (startup, resume, clear, compact): the whole block.
+/// SessionStart (startup, clear, compact, and a resume this session has no state for): the whole
+/// block. A resumed conversation replays what its first SessionStart gave it, so a resume of a
+/// session that already has the block is answered like a prompt: only what changed.
 pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+    if input.source.as_deref() == Some("resume")
+        && let Some(id) = session_id(ctx, input)
+        && state::path(&ctx.paths, &id).exists()
+    {
+        return on_user_prompt_submit(ctx, input, out);
+    }
     let config_hash = config_hash(ctx);
     let settings = settings(ctx);
     if !settings.enabled {

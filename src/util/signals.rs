@@ -1,13 +1,18 @@
-//! Process-wide signal dispositions set once at start-up.
+//! Signal dispositions sfp sets once, at start-up, before any thread exists.
 //!
-//! `SIGXFSZ` is ignored so that a write past a file-size limit (`ulimit -f`, or a quota standing in
-//! for a full disk) fails with `EFBIG` and is reported like any other write error, instead of
-//! killing sfp half-way through a backup or a restore.
-#![expect(unsafe_code, reason = "signal(2) has no safe wrapper in std")]
+//! A write past `RLIMIT_FSIZE` (a file-size limit, the usual stand-in for a full disk) raises
+//! SIGXFSZ, whose default action kills the process: a hook would die mid-answer with exit 153
+//! because its log could not grow. Ignored, the same write fails with `EFBIG`, which sfp handles
+//! like any other I/O error (the log is skipped, the answer still goes out).
+#![expect(
+    unsafe_code,
+    reason = "setting a signal disposition has no safe std API"
+)]
 
+/// Makes writes past the file-size limit fail with `EFBIG` instead of killing sfp.
 pub fn ignore_file_size_limit_signal() {
-    // SAFETY: setting a signal to SIG_IGN installs no handler code and is async-signal-safe; it
-    // runs once, before any thread is spawned.
+    // SAFETY: `SIG_IGN` is a valid disposition for SIGXFSZ, and `signal` only changes this
+    // process's table; no handler code runs, so there is nothing to be async-signal-safe about.
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }

@@ -1,0 +1,5 @@
+//! The fuzz targets' checks (see `checks.rs`), shared with the main crate's replay test.
+
+mod checks;
+
+pub use checks::{config_yaml, hook_input};

@@ -1,0 +1,312 @@
+//! Drives the real `claude` CLI against a staged copy of the plugin and the fake API.
+//!
+//! Every session gets a fresh HOME, CLAUDE_CONFIG_DIR and TMPDIR, a temp git project and a clean,
+//! whitelisted environment, so nothing of the machine (or of a surrounding Claude Code session)
+//! leaks in. The first prompt starts the session with a fixed id; each follow-up resumes it, as
+//! `claude -p TEXT --resume ID` does (`/compact` and `/clear` included). Each claude process is
+//! bounded by `timeout`, which kills its whole process group.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::fake_api::FakeApi;
+use crate::plugin;
+use crate::summary::{self, Summary};
+
+/// How long one claude invocation may take (`E2E_TIMEOUT` seconds overrides).
+fn run_timeout() -> Duration {
+    let secs = std::env::var("E2E_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(90);
+    Duration::from_secs(secs)
+}
+
+/// The claude binary: `CLAUDE_BIN`, else `claude` on PATH, else the npm cache install.
+fn locate() -> Option<PathBuf> {
+    let executable = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if let Some(bin) = std::env::var_os("CLAUDE_BIN").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(bin)).filter(|p| executable(p));
+    }
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("claude"))
+            .find(|p| executable(p))
+    });
+    on_path.or_else(|| {
+        let home = PathBuf::from(std::env::var_os("HOME")?);
+        Some(home.join(".cache/claude-cli/node_modules/.bin/claude")).filter(|p| executable(p))
+    })
+}
+
+/// The claude binary, or `None` with a printed notice when it is missing locally. Under
+/// `CI=true` a missing CLI fails the test.
+pub fn claude_or_skip(test: &str) -> Option<PathBuf> {
+    if let Some(bin) = locate() {
+        return Some(bin);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(
+        !ci,
+        "e2e {test}: no claude CLI found (CLAUDE_BIN, PATH, ~/.cache/claude-cli) and CI is set; install it with \
+         `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.330`"
+    );
+    // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED e2e {test}: no claude CLI found (set CLAUDE_BIN, or run \
+         `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.330`)"
+    );
+    None
+}
+
+/// How the plugin reaches claude.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Install {
+    /// `--plugin-dir <staged copy>`.
+    PluginDir,
+    /// `claude plugin marketplace add <staged copy>` + `claude plugin install sfp@sfp-local`.
+    Marketplace,
+}
+
+/// One scripted session: its directories, the fake model's turns and extra environment.
+pub struct Session {
+    root: tempfile::TempDir,
+    claude: PathBuf,
+    plugin: PathBuf,
+    steps: Vec<Value>,
+    env: Vec<(String, String)>,
+    install: Install,
+}
+
+impl Session {
+    /// A fresh home, project (a git repo with one commit) and staged plugin.
+    pub fn new(claude: PathBuf) -> Self {
+        let keep = std::env::var_os("E2E_KEEP").is_some();
+        let root = tempfile::Builder::new()
+            .prefix("sfp-e2e.")
+            .disable_cleanup(keep)
+            .tempdir()
+            .expect("temp dir");
+        let base = root.path();
+        for dir in ["home/.claude", "proj", "tmp"] {
+            std::fs::create_dir_all(base.join(dir)).expect("create session dirs");
+        }
+        let plugin = plugin::stage(&base.join("plugin"));
+        let session = Self {
+            root,
+            claude,
+            plugin,
+            steps: Vec::new(),
+            env: Vec::new(),
+            install: Install::PluginDir,
+        };
+        session.git(&["init", "-q"]);
+        session.git(&["commit", "-q", "--allow-empty", "-m", "init"]);
+        session
+    }
+
+    /// Runs git in the project (fixed identity, output discarded), asserting it succeeds.
+    pub fn git(&self, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=e2e", "-c", "user.email=e2e@localhost"])
+            .args(args)
+            .current_dir(self.project())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git {args:?} failed in {}", self.project().display());
+    }
+
+    /// Commits everything in the project, so the session starts from a clean tree.
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    pub fn claude_dir(&self) -> PathBuf {
+        self.home().join(".claude")
+    }
+
+    /// `$SFP_HOME` as the hooks see it (the default under the claude config dir).
+    pub fn sfp_home(&self) -> PathBuf {
+        self.claude_dir().join("sfp")
+    }
+
+    pub fn project(&self) -> PathBuf {
+        self.root.path().join("proj")
+    }
+
+    pub fn plugin(&self) -> &Path {
+        &self.plugin
+    }
+
+    /// Writes a file below `dir`, creating parents.
+    pub fn write(&self, path: &Path, contents: &str) -> &Self {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(path, contents).expect("write file");
+        self
+    }
+
+    /// A non-empty `.context/CLAUDE.md`: the context health check passes.
+    pub fn with_context(self) -> Self {
+        self.write(
+            &self.claude_dir().join(".context/CLAUDE.md"),
+            "# Standing context\n\n## Identity\nAn engineer who tests things end to end.\n",
+        );
+        self
+    }
+
+    /// The fake model's turns, in order.
+    pub fn script(mut self, steps: Vec<Value>) -> Self {
+        self.steps = steps;
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Removes `bin/sfp` from the staged plugin, as before `setup.sh` has run.
+    pub fn without_binary(self) -> Self {
+        std::fs::remove_file(self.plugin.join("bin/sfp")).expect("remove staged bin/sfp");
+        self
+    }
+
+    /// Adds a stand-in shell hook to the staged plugin (harness self-checks).
+    pub fn stand_in(self, event: &str, matcher: Option<&str>, name: &str, script: &str) -> Self {
+        plugin::add_hook(&self.plugin, event, matcher, name, script);
+        self
+    }
+
+    pub fn install(mut self, how: Install) -> Self {
+        self.install = how;
+        self
+    }
+
+    /// A claude command with the session's clean environment (no API key, no base URL).
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new("timeout");
+        cmd.args(["-k", "5", &run_timeout().as_secs().to_string()])
+            .arg(&self.claude)
+            .current_dir(self.project())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LANG", std::env::var_os("LANG").unwrap_or("C.UTF-8".into()))
+            .env("TERM", "dumb")
+            .env("HOME", self.home())
+            .env("CLAUDE_CONFIG_DIR", self.claude_dir())
+            .env("TMPDIR", self.root.path().join("tmp"))
+            .env("DISABLE_TELEMETRY", "1")
+            .env("DISABLE_AUTOUPDATER", "1")
+            .env("DISABLE_ERROR_REPORTING", "1")
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+            .env("CLAUDE_CODE_MAX_RETRIES", "0")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `claude ARGS` (a management command such as `plugin validate`) and returns its output.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command()
+            .args(args)
+            .output()
+            .expect("claude management command runs")
+    }
+
+    /// Registers the staged plugin through a local marketplace, as a user would.
+    fn install_from_marketplace(&self) {
+        let plugin = self.plugin.display().to_string();
+        for args in [
+            vec!["plugin", "marketplace", "add", plugin.as_str()],
+            vec!["plugin", "install", "sfp@sfp-local"],
+        ] {
+            let out = self.cli(&args);
+            assert!(
+                out.status.success(),
+                "claude {args:?} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    /// Sends `prompt` in a new session, then each of `then` in the same session, and reads back
+    /// what happened.
+    pub fn run(&self, prompt: &str, then: &[&str]) -> Summary {
+        let dir = self.root.path();
+        let api = FakeApi::start(self.steps.clone(), &dir.join("requests.jsonl"))
+            .expect("fake API starts");
+        if self.install == Install::Marketplace {
+            self.install_from_marketplace();
+        }
+        let session_id = std::fs::read_to_string("/proc/sys/kernel/random/uuid")
+            .expect("uuid from the kernel")
+            .trim()
+            .to_owned();
+        let mut runs = Vec::new();
+        for (i, text) in std::iter::once(prompt)
+            .chain(then.iter().copied())
+            .enumerate()
+        {
+            let label = format!("run{i}");
+            let debug = dir.join(format!("{label}.debug"));
+            let mut cmd = self.command();
+            cmd.env("ANTHROPIC_API_KEY", "sk-ant-fake-key")
+                .env("ANTHROPIC_BASE_URL", api.base_url());
+            for (k, v) in &self.env {
+                cmd.env(k, v);
+            }
+            if self.install == Install::PluginDir {
+                cmd.arg("--plugin-dir").arg(&self.plugin);
+            }
+            cmd.args(["--output-format", "stream-json", "--verbose"])
+                .args(["--include-hook-events", "--allowedTools"])
+                .arg("Write,Edit,MultiEdit,Bash,Read")
+                .args(["-p", text])
+                .args(if i == 0 {
+                    ["--session-id", &session_id]
+                } else {
+                    ["--resume", &session_id]
+                })
+                .arg("--debug-file")
+                .arg(&debug);
+            let out = cmd.output().expect("claude runs");
+            let stream = String::from_utf8_lossy(&out.stdout).into_owned();
+            let _ = std::fs::write(dir.join(format!("{label}.out")), &stream);
+            let _ = std::fs::write(dir.join(format!("{label}.err")), &out.stderr);
+            let debug_log = std::fs::read(&debug)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            runs.push(summary::read_run(
+                &label,
+                format!("{}", out.status),
+                &stream,
+                debug_log,
+            ));
+        }
+        let requests = api.requests();
+        drop(api);
+        Summary {
+            run_dir: dir.to_owned(),
+            injected: summary::injected(&requests),
+            runs,
+            requests,
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! A staged copy of the plugin with the freshly built binary, so a stale `bin/sfp` in the
+//! checkout never decides a test.
+//!
+//! The copy has the layout Claude Code loads (`.claude-plugin/`, `hooks/`, `config/`, and any of
+//! `skills/`, `commands/`, `agents/` the repository has) plus `bin/sfp`, copied from
+//! `CARGO_BIN_EXE_sfp`.
+
+use std::path::{Path, PathBuf};
+
+/// The repository checkout the tests were built from.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directories of the checkout that make up the plugin.
+const PLUGIN_DIRS: [&str; 6] = [
+    ".claude-plugin",
+    "hooks",
+    "config",
+    "skills",
+    "commands",
+    "agents",
+];
+
+/// Copies the plugin into `dest` and returns it.
+pub fn stage(dest: &Path) -> PathBuf {
+    let root = repo_root();
+    for name in PLUGIN_DIRS {
+        let src = root.join(name);
+        if src.is_dir() {
+            copy_tree(&src, &dest.join(name));
+        }
+    }
+    let bin = dest.join("bin");
+    std::fs::create_dir_all(&bin).expect("create bin/");
+    std::fs::copy(env!("CARGO_BIN_EXE_sfp"), bin.join("sfp")).expect("copy the built sfp");
+    dest.to_owned()
+}
+
+/// Copies a directory tree, keeping permissions (the launcher must stay executable).
+fn copy_tree(src: &Path, dest: &Path) {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.expect("walk plugin dir");
+        let rel = entry.path().strip_prefix(src).expect("below src");
+        let target = dest.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("create dir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// Adds a shell hook to a staged plugin: writes `hooks/<name>.sh` and appends an entry for
+/// `event` (with `matcher`, if any) to its `hooks/hooks.json`. For harness self-checks only: the
+/// plugin under test is never changed in the checkout.
+pub fn add_hook(plugin: &Path, event: &str, matcher: Option<&str>, name: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = plugin.join("hooks").join(format!("{name}.sh"));
+    std::fs::write(&file, format!("#!/bin/sh\n{script}")).expect("write stand-in hook");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = plugin.join("hooks/hooks.json");
+    let mut hooks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read hooks.json"))
+            .expect("hooks.json is JSON");
+    let mut entry = serde_json::json!({"hooks": [{"type": "command",
+        "command": format!("${{CLAUDE_PLUGIN_ROOT}}/hooks/{name}.sh"), "timeout": 10}]});
+    if let Some(m) = matcher {
+        entry["matcher"] = m.into();
+    }
+    let list = hooks["hooks"][event]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut list = list;
+    list.push(entry);
+    hooks["hooks"][event] = list.into();
+    std::fs::write(&path, serde_json::to_string_pretty(&hooks).expect("render"))
+        .expect("write hooks.json");
+}
