@@ -2,6 +2,10 @@
 # setup.sh: build sfp, install it, register the plugin with Claude Code, and check its health.
 #
 #   ./setup.sh               build (release, --locked) and install; safe to re-run
+#
+# The plugin Claude Code loads is staged in dist/plugin (manifest, hooks, config, README and the
+# binary), and that folder is registered as the local marketplace `sfp-local`: registering the
+# checkout itself would make `plugin install` copy the whole build tree into Claude Code's cache.
 #   ./setup.sh --uninstall   undo: unregister the plugin and remove the binary link
 #                            (your backups and handoffs under $SFP_HOME are kept)
 #
@@ -14,6 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 PREFIX=${PREFIX:-$HOME/.local}
 bindir="$PREFIX/bin"
+stage="$root/dist/plugin"
 marketplace=sfp-local
 plugin="sfp@$marketplace"
 claude=${CLAUDE_BIN:-$(command -v claude || true)}
@@ -32,10 +37,10 @@ uninstall() {
       "$claude" plugin marketplace remove "$marketplace" >/dev/null 2>&1 && say "removed marketplace $marketplace" || true
     fi
   fi
-  if [ -L "$bindir/sfp" ] && [ "$(readlink "$bindir/sfp")" = "$root/bin/sfp" ]; then
-    rm -f "$bindir/sfp" && say "removed $bindir/sfp"
-  fi
-  rm -rf "$root/bin" && say "removed $root/bin"
+  case "$(readlink "$bindir/sfp" 2>/dev/null)" in
+    "$root/bin/sfp" | "$stage/bin/sfp") rm -f "$bindir/sfp" && say "removed $bindir/sfp" ;;
+  esac
+  rm -rf "$root/bin" "$root/dist" && say "removed $root/bin and $root/dist"
   say "kept sfp's state (backups, handoffs, logs) in \${SFP_HOME:-~/.claude/sfp}; delete it yourself if you want it gone"
 }
 
@@ -58,8 +63,19 @@ chmod 0755 "$tmp"
 mv -f "$tmp" "$root/bin/sfp"
 say "installed $root/bin/sfp ($("$root/bin/sfp" --version))"
 
+# Stage the plugin beside, then swap it in, so a running session never sees half a folder.
+rm -rf "$stage.new"
+mkdir -p "$stage.new/bin"
+cp -R "$root/.claude-plugin" "$root/hooks" "$root/config" "$root/README.md" "$stage.new/"
+cp "$root/bin/sfp" "$stage.new/bin/sfp"
+rm -rf "$stage.old"
+[ -d "$stage" ] && mv "$stage" "$stage.old"
+mv "$stage.new" "$stage"
+rm -rf "$stage.old"
+say "staged the plugin in $stage"
+
 mkdir -p "$bindir"
-ln -sfn "$root/bin/sfp" "$bindir/sfp"
+ln -sfn "$stage/bin/sfp" "$bindir/sfp"
 say "linked $bindir/sfp"
 case ":$PATH:" in
   *":$bindir:"*) ;;
@@ -69,12 +85,17 @@ esac
 if [ "${SFP_NO_REGISTER:-0}" = 1 ]; then
   say "not registering the plugin (SFP_NO_REGISTER=1)"
 elif [ -n "$claude" ]; then
+  if registered && ! "$claude" plugin marketplace list --json 2>/dev/null | grep -qF "\"path\": \"$stage\""; then
+    # Registered from another folder (an older setup, or the checkout by hand): point it here.
+    "$claude" plugin uninstall "$plugin" >/dev/null 2>&1 || true
+    "$claude" plugin marketplace remove "$marketplace" >/dev/null
+  fi
   if registered; then
     "$claude" plugin marketplace update "$marketplace" >/dev/null
     say "marketplace $marketplace updated"
   else
-    "$claude" plugin marketplace add "$root" >/dev/null
-    say "marketplace $marketplace added"
+    "$claude" plugin marketplace add "$stage" >/dev/null
+    say "marketplace $marketplace added ($stage)"
   fi
   if "$claude" plugin list 2>/dev/null | grep -q "$plugin"; then
     "$claude" plugin update "$plugin" >/dev/null 2>&1 || true
@@ -85,9 +106,9 @@ elif [ -n "$claude" ]; then
   fi
 else
   say "claude is not on PATH; to register the plugin later, run:"
-  echo "    claude plugin marketplace add \"$root\""
+  echo "    claude plugin marketplace add \"$stage\""
   echo "    claude plugin install $plugin"
 fi
 
 say "health:"
-"$root/bin/sfp" health || say "sfp health found problems: fix what it says, then run \`sfp health\` again"
+"$stage/bin/sfp" health || say "sfp health found problems: fix what it says, then run \`sfp health\` again"
