@@ -5,9 +5,13 @@
 //!
 //! Each function must never panic on any input: a panic is the finding.
 
-use sfp::config::{Config, Layer, LayerKind, embedded, parse_document, parse_value, registry};
+use sfp::config::{
+    Config, Diagnostic, Layer, LayerKind, embedded, parse_document, parse_value, registry,
+};
+use sfp::gates::{GATES_FILE, from_layers};
 use sfp::health::HealthSettings;
 use sfp::hook::{Event, MAX_TEXT_CHARS, Response, cap_text, parse_hook_input};
+use sfp::tags::{Gathered, TagName, TagsSettings, arrange, extract};
 
 /// Hook input parsing through the path `sfp hook` takes: parse, pick the event, read the fields
 /// handlers use, and render an answer quoting the input back (capping and escaping any text).
@@ -78,4 +82,213 @@ pub fn config_yaml(data: &[u8]) {
     let all = config.check_all(&registry::sections());
     rendered.extend(all.iter().map(ToString::to_string));
     assert!(rendered.iter().all(|line| !line.is_empty()));
+}
+
+/// The TAG extractor on an arbitrary context file, then the block a session is given, under two
+/// settings: the defaults as `rules.md` (a file whose name maps to `U:rules`), and the smallest
+/// budget and item length as `CLAUDE.md` (no default section). Every tag is one line within the
+/// item length; the block stays within its budget; every line of it is `[TYPE:category] value`
+/// except a final `… N more tags omitted`.
+pub fn tags_extract(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let line_count = text.split('\n').count();
+    let runs = [
+        ("rules", TagsSettings::default()),
+        (
+            "CLAUDE",
+            TagsSettings {
+                budget_chars: 0,
+                max_item_chars: 0,
+                ..TagsSettings::default()
+            },
+        ),
+    ];
+    for (stem, settings) in runs {
+        let (mapping, problems) = settings.mapping();
+        assert!(problems.is_empty(), "{problems:?}");
+        let display = format!("~/.claude/.context/{stem}.md");
+        let found = extract(&text, &display, stem, &mapping, settings.max_item());
+        for tag in &found.tags {
+            assert!(!tag.value.is_empty(), "empty tag at line {}", tag.line);
+            assert!(tag.value.chars().count() <= settings.max_item(), "{tag:?}");
+            assert!(!tag.value.contains('\n'), "{tag:?}");
+            assert!((1..=line_count).contains(&tag.line), "{tag:?}");
+            assert_eq!(tag.source, display);
+        }
+        for section in &found.sections {
+            assert!((1..=line_count).contains(&section.line), "{section:?}");
+        }
+        let extracted = found.tags.len();
+        let gathered = Gathered {
+            fingerprint: String::new(),
+            content_hash: String::new(),
+            files: vec![display],
+            skipped: Vec::new(),
+            tags: arrange(found.tags),
+            sections: found
+                .sections
+                .into_iter()
+                .map(|s| (stem.to_owned(), s))
+                .collect(),
+            mapping_problems: Vec::new(),
+            dirs: vec!["~/.claude/.context".to_owned()],
+        };
+        assert!(gathered.tags.len() <= extracted);
+        let budget = settings.budget();
+        let block = gathered.block(budget);
+        assert_eq!(block.lines.len() + block.omitted, gathered.tags.len());
+        let rendered = block.render();
+        assert!(
+            rendered.chars().count() <= budget,
+            "{} chars over a budget of {budget}",
+            rendered.chars().count()
+        );
+        if gathered.tags.is_empty() {
+            assert!(rendered.is_empty());
+            assert!(gathered.injection(budget).is_none());
+            continue;
+        }
+        let lines: Vec<&str> = rendered.split('\n').collect();
+        for (i, line) in lines.iter().enumerate() {
+            if block.omitted > 0 && i == lines.len() - 1 {
+                let noun = if block.omitted == 1 { "tag" } else { "tags" };
+                assert_eq!(*line, format!("… {} more {noun} omitted", block.omitted));
+            } else {
+                assert!(is_tag_line(line), "not a tag line: {line:?}");
+            }
+        }
+        let injection = gathered.injection(budget).expect("tags give an injection");
+        assert!(injection.ends_with(&rendered));
+        assert!(injection.chars().count() <= MAX_TEXT_CHARS);
+    }
+}
+
+/// `[TYPE:category] value`: a known type, a valid category written as sfp writes it, and a
+/// non-empty value without surrounding whitespace.
+fn is_tag_line(line: &str) -> bool {
+    let Some((name, value)) = line.strip_prefix('[').and_then(|l| l.split_once("] ")) else {
+        return false;
+    };
+    TagName::parse(name).is_some_and(|n| n.to_string() == name)
+        && !value.is_empty()
+        && value.trim() == value
+}
+
+/// gates.yaml loading on arbitrary text: the text as the project's layer over the shipped
+/// defaults with every glob compiled now (`sfp gates check`), and as the project's and the local
+/// layer on their own with globs compiled on first use (the Stop hook). Every diagnostic renders
+/// as `file[:line[:col]]: severity: message` naming one of the layers, with a position inside
+/// that file; a YAML syntax error always carries its line and column; every loaded gate can be
+/// matched against paths.
+pub fn gates_yaml(data: &[u8]) {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let layer = |kind, display: &str, text: &str| Layer {
+        kind,
+        path: None,
+        display: display.to_owned(),
+        text: text.to_owned(),
+    };
+    let defaults = embedded(GATES_FILE).expect("gates.yaml is embedded");
+    let project = layer(
+        LayerKind::Project,
+        "<project>/.claude/sfp/gates.yaml",
+        &text,
+    );
+    let local = layer(
+        LayerKind::Local,
+        "<project>/.claude/sfp/gates.local.yaml",
+        &text,
+    );
+    let syntax = parse_value(&project).err();
+    let runs = [
+        (
+            vec![
+                layer(LayerKind::Embedded, "<embedded>/gates.yaml", defaults),
+                project.clone(),
+            ],
+            true,
+        ),
+        (vec![project, local], false),
+    ];
+    for (layers, strict) in runs {
+        let (config, diags) = from_layers(&layers, strict);
+        for d in &diags {
+            check_diagnostic(d, &layers);
+        }
+        if let Some(e) = &syntax
+            && e.line.is_some()
+        {
+            assert!(
+                diags
+                    .iter()
+                    .any(|d| d.is_error() && d.file == layers[1].display && d.line.is_some()),
+                "syntax error {e} not reported with its position: {diags:?}"
+            );
+        }
+        let mut names: Vec<&str> = config.tiers.iter().map(|t| t.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), config.tiers.len(), "a tier twice");
+        for gate in config.tiers.iter().flat_map(|t| &t.gates) {
+            assert!(!gate.name.trim().is_empty());
+            assert!(!gate.timeout.is_zero(), "gate `{}` has no time", gate.name);
+            assert!(layers.iter().any(|l| l.display == gate.source));
+            for path in ["src/main.rs", "a/b/c.py", "vendor/x.lock", "é/ü.md"] {
+                let _ = gate.matcher.matches(path);
+            }
+        }
+    }
+}
+
+fn check_diagnostic(d: &Diagnostic, layers: &[Layer]) {
+    let rendered = d.to_string();
+    assert!(!d.message.is_empty(), "{rendered}");
+    assert!(rendered.starts_with(&d.file), "{rendered}");
+    assert!(
+        rendered.contains(": error: ") || rendered.contains(": warning: "),
+        "{rendered}"
+    );
+    let layer = layers
+        .iter()
+        .find(|l| l.display == d.file)
+        .unwrap_or_else(|| panic!("{rendered} names no layer"));
+    assert!(d.column.is_none() || d.line.is_some(), "{rendered}");
+    if let Some(line) = d.line {
+        let (yaml, std) = (
+            yaml_lines(&layer.text),
+            layer.text.lines().collect::<Vec<_>>(),
+        );
+        assert!(
+            line >= 1 && line <= yaml.len().max(std.len()) + 1,
+            "{rendered}: line past the end"
+        );
+        if let Some(column) = d.column {
+            let width = |l: Option<&&str>| l.map_or(0, |l| l.chars().count());
+            let widest = width(yaml.get(line - 1)).max(width(std.get(line - 1)));
+            assert!(
+                column >= 1 && column <= widest + 1,
+                "{rendered}: column past the end of its line ({widest} chars)"
+            );
+        }
+    }
+}
+
+/// Lines as the YAML parser counts them: `\n`, `\r\n`, a lone `\r`, NEL, LS and PS each end one.
+fn yaml_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            out.push(&text[start..i]);
+            let mut end = i + c.len_utf8();
+            if c == '\r' && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                chars.next();
+                end += 1;
+            }
+            start = end;
+        }
+    }
+    out.push(&text[start..]);
+    out
 }
