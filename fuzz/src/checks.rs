@@ -269,8 +269,37 @@ fn check_diagnostic(d: &Diagnostic, layers: &[Layer]) {
                 column >= 1 && column <= widest + 1,
                 "{rendered}: column past the end of its line ({widest} chars)"
             );
+            if located_by_text(&d.message) {
+                let at: String = std
+                    .get(line - 1)
+                    .map_or(String::new(), |l| l.chars().skip(column - 1).collect());
+                assert!(
+                    points_at_quoted(&d.message, &at),
+                    "{rendered}: the column points at {at:?}, not at what the message quotes"
+                );
+            }
         }
     }
+}
+
+/// Problems serde cannot see are located by finding the text they quote (a gate's name, a
+/// builtin, a root, a pattern, an unknown key), so their position must point at that text,
+/// counted in characters as the YAML parser counts its columns.
+fn located_by_text(message: &str) -> bool {
+    ["duplicate gate name `", "gate `", "unknown key `"]
+        .iter()
+        .any(|p| message.starts_with(p))
+}
+
+/// Whether `at` starts with one of the message's backtick-separated pieces, or with the last
+/// dotted segment of one (an unknown key's path). A quoted text may itself hold backticks, so
+/// every piece counts; an empty one only when the message quotes an empty text.
+fn points_at_quoted(message: &str, at: &str) -> bool {
+    message.contains("``")
+        || message.split('`').filter(|p| !p.is_empty()).any(|piece| {
+            let key = piece.rsplit('.').next().unwrap_or(piece);
+            at.starts_with(piece) || (!key.is_empty() && at.starts_with(key))
+        })
 }
 
 /// Lines as the YAML parser counts them: `\n`, `\r\n`, a lone `\r`, NEL, LS and PS each end one.
