@@ -25,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// Check the plugin, context files, memory, disk, project and Claude Code setup.
     Health(crate::health::HealthArgs),
+    /// Back up the Claude config dir: create, list, show, verify, prune.
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup (verified first; what it overwrites is backed up first).
+    Restore(crate::backup::RestoreArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

@@ -4,6 +4,7 @@
 //! exposes an `execute` for its subcommand and `on_<event>` handlers for the hooks it serves.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod env;
@@ -83,6 +84,14 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Health(args) => {
             let ctx = Ctx::new(env, args.project.as_deref(), Mode::Terminal, "health");
             health::execute(&args, &ctx)
+        }
+        Command::Backup(args) => {
+            let ctx = Ctx::new(env, None, Mode::Terminal, "backup");
+            backup::execute(&args, &ctx)
+        }
+        Command::Restore(args) => {
+            let ctx = Ctx::new(env, None, Mode::Terminal, "restore");
+            backup::execute_restore(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

@@ -7,7 +7,10 @@ use crate::paths::Paths;
 
 /// The sections of `sfp.yaml` and their types.
 pub fn sections() -> Vec<(&'static str, SectionCheck)> {
-    vec![("health", section_check::<crate::health::HealthSettings>)]
+    vec![
+        ("health", section_check::<crate::health::HealthSettings>),
+        ("backup", section_check::<crate::backup::BackupSettings>),
+    ]
 }
 
 /// Validates every layer of every config file.

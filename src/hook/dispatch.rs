@@ -13,15 +13,15 @@ pub type Handler = fn(&Ctx, &HookInput, &mut Response) -> anyhow::Result<()>;
 fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
     match event {
         Event::SessionStart => vec![("health", crate::health::on_session_start)],
+        Event::PreCompact => vec![("backup", crate::backup::on_pre_compact)],
+        Event::SessionEnd => vec![("backup", crate::backup::on_session_end)],
         Event::UserPromptSubmit
         | Event::PreToolUse
         | Event::PostToolUse
         | Event::PostToolUseFailure
         | Event::Stop
         | Event::SubagentStop
-        | Event::PreCompact
         | Event::PostCompact
-        | Event::SessionEnd
         | Event::Notification => Vec::new(),
     }
 }

@@ -1,0 +1,254 @@
+//! Restoring a backup: map its files to their destinations, work out what would be created,
+//! overwritten or left as is, and write each file atomically (temporary file in the same
+//! directory, hash checked, mode and mtime set, then renamed over the target).
+//!
+//! The caller verifies the whole archive first and takes a pre-restore backup of the files about
+//! to be overwritten; [`apply`] re-checks every entry as it streams, so a file is only ever
+//! replaced by content whose SHA-256 matches metadata.json.
+
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use globset::{GlobBuilder, GlobSetBuilder};
+
+use super::metadata::FileEntry;
+use super::pgzip::hex;
+use super::select::SFP_HOME_PREFIX;
+use super::store::Backup;
+use super::verify::{Scanned, VerifyError, hash, scan};
+use crate::paths::Paths;
+
+/// What a restore would do to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Overwrite,
+    /// Already there with the same content and mode.
+    Same,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub rel: String,
+    pub target: PathBuf,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// Where files go (`--to`, else the Claude config dir).
+    pub base: PathBuf,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.steps.iter().filter(|s| s.action == action).count()
+    }
+
+    pub fn writes(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(|s| s.action != Action::Same)
+    }
+}
+
+/// Where archive path `rel` is restored to.
+pub fn destination(rel: &str, to: Option<&Path>, paths: &Paths) -> (PathBuf, PathBuf) {
+    if let Some(to) = to {
+        return (to.to_path_buf(), to.join(rel));
+    }
+    match rel
+        .strip_prefix(SFP_HOME_PREFIX)
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        Some(rest) => (paths.sfp_home.clone(), paths.sfp_home.join(rest)),
+        None => (paths.claude_dir.clone(), paths.claude_dir.join(rel)),
+    }
+}
+
+/// The files of `backup` matching any of `only` (all when empty).
+pub fn select<'a>(backup: &'a Backup, only: &[String]) -> anyhow::Result<Vec<&'a FileEntry>> {
+    if only.is_empty() {
+        return Ok(backup.meta.files.iter().collect());
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in only {
+        b.add(GlobBuilder::new(p).literal_separator(true).build()?);
+        // `--only commands` means the directory too.
+        b.add(
+            GlobBuilder::new(&format!("{}/**", p.trim_end_matches('/')))
+                .literal_separator(true)
+                .build()?,
+        );
+    }
+    let set = b.build()?;
+    let files: Vec<&FileEntry> = backup
+        .meta
+        .files
+        .iter()
+        .filter(|f| set.is_match(&f.path))
+        .collect();
+    if files.is_empty() {
+        bail!(
+            "no file in backup {} matches {}",
+            backup.meta.id,
+            only.join(", ")
+        );
+    }
+    Ok(files)
+}
+
+/// Works out each file's action. Refuses targets that are directories or lie below a symlink.
+pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::Result<Plan> {
+    let mut steps = Vec::with_capacity(files.len());
+    let mut problems = Vec::new();
+    for f in files {
+        let (base, target) = destination(&f.path, to, paths);
+        if let Some(link) = linked_parent(&base, &target) {
+            problems.push(format!(
+                "{}: {} is a symlink; refusing to write through it",
+                f.path,
+                link.display()
+            ));
+            continue;
+        }
+        let action = match std::fs::symlink_metadata(&target) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Action::Create,
+            Err(e) => {
+                problems.push(format!(
+                    "{}: cannot inspect {}: {e}",
+                    f.path,
+                    target.display()
+                ));
+                continue;
+            }
+            Ok(m) if m.is_dir() => {
+                problems.push(format!("{}: {} is a directory", f.path, target.display()));
+                continue;
+            }
+            Ok(m) if m.is_file() && same_file(&target, &m, f) => Action::Same,
+            Ok(_) => Action::Overwrite,
+        };
+        steps.push(Step {
+            rel: f.path.clone(),
+            target,
+            action,
+        });
+    }
+    if !problems.is_empty() {
+        bail!("cannot restore:\n  {}", problems.join("\n  "));
+    }
+    let base = to.map_or_else(|| paths.claude_dir.clone(), Path::to_path_buf);
+    Ok(Plan { steps, base })
+}
+
+fn same_file(target: &Path, m: &std::fs::Metadata, f: &FileEntry) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    m.len() == f.size
+        && m.mode() & 0o7777 == f.mode & 0o1777
+        && std::fs::File::open(target)
+            .and_then(|mut file| hash(&mut file))
+            .is_ok_and(|sha| sha == f.sha256)
+}
+
+/// The first existing directory between `base` and `target` that is a symlink.
+fn linked_parent(base: &Path, target: &Path) -> Option<PathBuf> {
+    let rest = target.parent()?.strip_prefix(base).ok()?;
+    let mut at = base.to_path_buf();
+    for part in rest.components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Some(at),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// What happened when the plan was applied.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Files now holding the backup's content.
+    pub written: Vec<String>,
+    pub scanned: Scanned,
+}
+
+/// Streams the archive and writes every file the plan changes. On an error, `written` tells
+/// which files were already replaced; every other file is untouched.
+pub fn apply(backup: &Backup, plan: &Plan, threads: usize) -> (Applied, Option<VerifyError>) {
+    let wanted: HashSet<&str> = plan.writes().map(|s| s.rel.as_str()).collect();
+    let targets: std::collections::HashMap<&str, &Path> = plan
+        .writes()
+        .map(|s| (s.rel.as_str(), s.target.as_path()))
+        .collect();
+    let mut applied = Applied::default();
+    let result = scan(
+        backup,
+        threads,
+        &|f| wanted.contains(f.path.as_str()),
+        &mut |f, content| {
+            let target = targets
+                .get(f.path.as_str())
+                .copied()
+                .ok_or_else(|| io::Error::other("not planned"))?;
+            let sha = write_one(f, content, target)?;
+            if sha == f.sha256 {
+                applied.written.push(f.path.clone());
+            }
+            Ok(sha)
+        },
+    );
+    match result {
+        Ok(scanned) => {
+            applied.scanned = scanned;
+            (applied, None)
+        }
+        Err(e) => (applied, Some(e)),
+    }
+}
+
+/// Writes one file beside its target, then renames it over the target if its hash matches.
+fn write_one(f: &FileEntry, content: &mut dyn Read, target: &Path) -> io::Result<String> {
+    use sha2::{Digest as _, Sha256};
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = target
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent directory"))?;
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sfp-restore-")
+        .tempfile_in(dir)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = content.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        tmp.write_all(&buf[..n])?;
+    }
+    let sha = hex(&sha.finalize());
+    if sha != f.sha256 {
+        // Dropping `tmp` removes it; the target is untouched.
+        return Ok(sha);
+    }
+    let file = tmp.as_file();
+    // No set-uid, set-gid from an archive.
+    file.set_permissions(std::fs::Permissions::from_mode(f.mode & 0o1777))?;
+    let mtime =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(f.mtime).unwrap_or(0));
+    file.set_times(
+        std::fs::FileTimes::new()
+            .set_modified(mtime)
+            .set_accessed(mtime),
+    )?;
+    if target.exists() {
+        // Replacing a file: make sure the new content is on disk before the old name goes.
+        file.sync_data()?;
+    }
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(sha)
+}

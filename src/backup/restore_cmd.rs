@@ -1,0 +1,243 @@
+//! `sfp restore <id>`: verify, show the plan, ask (or require `--yes` without a terminal), take a
+//! pre-restore backup of what will be overwritten, then write. Every step that can refuse does so
+//! before anything is written.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::command::{human_bytes, print_list, settings};
+use super::create::{Request, Source, write};
+use super::profile::Profile;
+use super::restore::{Action, Plan, apply, plan, select};
+use super::select::Selected;
+use super::store::Store;
+use super::verify::verify;
+use crate::ExitStatus;
+use crate::app::Ctx;
+use crate::printer::Style;
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup: its id (YYYYMMDD-HHMMSS), a unique prefix of it, or `latest`.
+    #[arg(required_unless_present = "list")]
+    pub backup: Option<String>,
+    /// List the backups instead.
+    #[arg(long)]
+    pub list: bool,
+    /// Verify and show what would be created and overwritten; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Restore only paths matching this glob (a directory name takes its contents); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Restore into DIR instead of the Claude config dir.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Do not ask; required when stdin is not a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// Lines of a plan listed before "… and N more".
+const SHOWN: usize = 40;
+
+pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let settings = settings(ctx);
+    let store = Store::new(ctx.paths.backups_dir());
+    if args.list {
+        print_list(ctx, &store.list()?, false)?;
+        return Ok(ExitStatus::Success);
+    }
+    let query = args.backup.as_deref().unwrap_or("latest");
+    let backup = store.resolve(query)?;
+    let p = &ctx.printer;
+    let threads = settings.compress_threads();
+    p.note(&format!(
+        "verifying backup {} ({} files)…",
+        backup.meta.id, backup.meta.totals.files
+    ));
+    if let Err(e) = verify(&backup, threads) {
+        p.error(
+            &anyhow::anyhow!(
+                "backup {} is corrupt or has been tampered with; nothing was restored",
+                backup.meta.id
+            )
+            .context(e.to_string()),
+        );
+        return Ok(ExitStatus::Failure);
+    }
+    let files = select(&backup, &args.only)?;
+    let plan = match plan(&files, args.to.as_deref(), &ctx.paths) {
+        Ok(plan) => plan,
+        Err(e) => {
+            p.error(&e);
+            return Ok(ExitStatus::Failure);
+        }
+    };
+    show_plan(ctx, &backup.meta.id, &plan);
+    if args.dry_run {
+        p.line("dry run: nothing was written");
+        return Ok(ExitStatus::Success);
+    }
+    if plan.writes().next().is_none() {
+        p.line("nothing to do: every file already matches the backup");
+        return Ok(ExitStatus::Success);
+    }
+    if !args.yes && !confirm(ctx, &plan)? {
+        p.line("restore cancelled; nothing was written");
+        return Ok(ExitStatus::Failure);
+    }
+    let undo = pre_restore_backup(ctx, &settings, &backup.meta.id, &plan)?;
+    let started = Instant::now();
+    let (applied, failure) = apply(&backup, &plan, threads);
+    let undo_hint = undo.as_ref().map(|(id, cmd)| (id.clone(), cmd.clone()));
+    if let Some(e) = failure {
+        let written: std::collections::HashSet<&str> =
+            applied.written.iter().map(String::as_str).collect();
+        p.warn(&format!("restore stopped part-way: {e}"));
+        p.warn(&format!(
+            "{} file(s) hold the backup's content:",
+            written.len()
+        ));
+        for w in &applied.written {
+            p.note(&format!("  new  {w}"));
+        }
+        for s in plan.writes().filter(|s| !written.contains(s.rel.as_str())) {
+            p.note(&format!("  old  {}", s.rel));
+        }
+        if let Some((id, cmd)) = undo_hint {
+            p.warn(&format!(
+                "the files as they were before are in backup {id}: `{cmd}` puts them back"
+            ));
+        }
+        ctx.log
+            .error(&format!("restore {} failed part-way: {e}", backup.meta.id));
+        return Ok(ExitStatus::Error);
+    }
+    ctx.log.info(&format!(
+        "restored {} files from backup {} into {} in {} ms",
+        applied.written.len(),
+        backup.meta.id,
+        plan.base.display(),
+        started.elapsed().as_millis()
+    ));
+    p.line(&format!(
+        "{} restored {} file(s) from backup {} into {}",
+        p.paint("done:", Style::Green),
+        applied.written.len(),
+        backup.meta.id,
+        plan.base.display()
+    ));
+    if let Some((id, cmd)) = undo_hint {
+        p.line(&format!("to undo: {cmd}   (pre-restore backup {id})"));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {
+    let p = &ctx.printer;
+    p.line(&format!(
+        "backup {id} verified; restore into {}: {} to create, {} to overwrite, {} unchanged",
+        plan.base.display(),
+        plan.count(Action::Create),
+        plan.count(Action::Overwrite),
+        plan.count(Action::Same)
+    ));
+    let mut listed = 0;
+    for action in [Action::Overwrite, Action::Create] {
+        let (word, style) = match action {
+            Action::Overwrite => ("overwrite", Style::Yellow),
+            _ => ("create   ", Style::Green),
+        };
+        let steps: Vec<_> = plan.steps.iter().filter(|s| s.action == action).collect();
+        for s in steps.iter().take(SHOWN.saturating_sub(listed)) {
+            p.line(&format!(
+                "  {} {}",
+                p.paint(word, style),
+                s.target.display()
+            ));
+        }
+        let shown = steps.len().min(SHOWN.saturating_sub(listed));
+        if steps.len() > shown {
+            p.line(&format!(
+                "  … and {} more to {}",
+                steps.len() - shown,
+                word.trim()
+            ));
+        }
+        listed += shown;
+    }
+}
+
+fn confirm(ctx: &Ctx, plan: &Plan) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("stdin is not a terminal: pass --yes to restore without asking");
+    }
+    ctx.printer.raw(&format!(
+        "restore {} file(s) into {}? A backup of the {} overwritten file(s) is taken first. [y/N] ",
+        plan.writes().count(),
+        plan.base.display(),
+        plan.count(Action::Overwrite)
+    ));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// Backs up the files about to be overwritten; returns its id and restore command.
+fn pre_restore_backup(
+    ctx: &Ctx,
+    settings: &super::settings::BackupSettings,
+    id: &str,
+    plan: &Plan,
+) -> anyhow::Result<Option<(String, String)>> {
+    let files: Vec<Selected> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Overwrite)
+        .map(|s| Selected {
+            rel: s.rel.clone(),
+            abs: s.target.clone(),
+        })
+        .collect();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let req = Request {
+        profile: Profile::PreRestore,
+        reason: format!("pre-restore {id}"),
+        include_credentials: true,
+    };
+    let source = Source {
+        dir: &plan.base,
+        default_dir: &ctx.paths.claude_dir,
+    };
+    let created = write(
+        &ctx.paths,
+        settings,
+        &req,
+        &source,
+        &files,
+        Vec::new(),
+        Instant::now(),
+    )
+    .context("cannot take the pre-restore backup; nothing was restored")?;
+    ctx.printer.note(&format!(
+        "pre-restore backup {} ({} files, {})",
+        created.meta.id,
+        created.meta.totals.files,
+        human_bytes(created.meta.totals.bytes)
+    ));
+    ctx.log.info(&format!(
+        "pre-restore backup {} before restoring {id}",
+        created.meta.id
+    ));
+    Ok(Some((created.meta.id, created.meta.restore_command)))
+}
