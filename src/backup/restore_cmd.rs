@@ -61,13 +61,10 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         backup.meta.id, backup.meta.totals.files
     ));
     if let Err(e) = verify(&backup, threads) {
-        p.error(
-            &anyhow::anyhow!(
-                "backup {} is corrupt or has been tampered with; nothing was restored",
-                backup.meta.id
-            )
-            .context(e.to_string()),
-        );
+        p.error(&anyhow::Error::new(e).context(format!(
+            "backup {} is corrupt or has been tampered with; nothing was restored",
+            backup.meta.id
+        )));
         return Ok(ExitStatus::Failure);
     }
     let files = select(&backup, &args.only)?;
@@ -86,6 +83,12 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if plan.writes().next().is_none() {
         p.line("nothing to do: every file already matches the backup");
         return Ok(ExitStatus::Success);
+    }
+    if !args.yes && !std::io::stdin().is_terminal() {
+        p.error(&anyhow::anyhow!(
+            "stdin is not a terminal: pass --yes to restore without asking; nothing was written"
+        ));
+        return Ok(ExitStatus::Failure);
     }
     if !args.yes && !confirm(ctx, &plan)? {
         p.line("restore cancelled; nothing was written");
@@ -174,9 +177,6 @@ fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {
 }
 
 fn confirm(ctx: &Ctx, plan: &Plan) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!("stdin is not a terminal: pass --yes to restore without asking");
-    }
     ctx.printer.raw(&format!(
         "restore {} file(s) into {}? A backup of the {} overwritten file(s) is taken first. [y/N] ",
         plan.writes().count(),

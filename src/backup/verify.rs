@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek as _};
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
@@ -113,6 +113,7 @@ pub fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
     if !hex(&sha.finalize()).eq_ignore_ascii_case(&meta.archive.sha256) {
         return Err(VerifyError::ArchiveHash);
     }
+    file.seek(io::SeekFrom::Start(0)).map_err(io_err)?;
     Ok(file)
 }
 
@@ -174,6 +175,8 @@ pub fn scan(
         out.files += 1;
         out.bytes += expected.size;
     }
+    // Read to the end, so that gzip checks its CRC and length trailers even past the tar's end.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(VerifyError::Stream)?;
     if seen.len() != index.len() {
         let first = meta
             .files
