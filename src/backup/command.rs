@@ -141,7 +141,7 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         BackupAction::Verify(a) => {
             let b = store.resolve(&a.id)?;
-            let result = verify(&b, settings.compress_threads());
+            let result = verify(&b);
             if a.json {
                 ctx.printer.json(&serde_json::json!({
                     "id": b.meta.id,

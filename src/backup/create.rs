@@ -142,12 +142,7 @@ fn fill(
             name: ARCHIVE_NAME.to_owned(),
             size: written.archive.size,
             sha256: written.archive.sha256,
-            compression: format!(
-                "gzip -{}, {} members",
-                compress.level,
-                written.archive.members.len()
-            ),
-            members: written.archive.members,
+            compression: format!("gzip -{}", compress.level),
         },
         totals: Totals {
             files: written.files.len(),

@@ -1,13 +1,12 @@
 //! `metadata.json`, written beside every archive: what the backup is (id, time, reason, profile,
 //! sfp version, where it came from), every file in it (path, size, mode, mtime, SHA-256), the
-//! archive's own size, SHA-256 and gzip members, totals, and the command that restores it.
+//! archive's own size and SHA-256, totals, and the command that restores it.
 
 use std::path::Path;
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use super::pgzip::Member;
 use super::profile::Profile;
 use super::select::Skipped;
 
@@ -48,8 +47,6 @@ pub struct ArchiveInfo {
     pub size: u64,
     pub sha256: String,
     pub compression: String,
-    #[serde(default)]
-    pub members: Vec<Member>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

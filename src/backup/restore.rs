@@ -177,7 +177,7 @@ pub struct Applied {
 
 /// Streams the archive and writes every file the plan changes. On an error, `written` tells
 /// which files were already replaced; every other file is untouched.
-pub fn apply(backup: &Backup, plan: &Plan, threads: usize) -> (Applied, Option<VerifyError>) {
+pub fn apply(backup: &Backup, plan: &Plan) -> (Applied, Option<VerifyError>) {
     let wanted: HashSet<&str> = plan.writes().map(|s| s.rel.as_str()).collect();
     let targets: std::collections::HashMap<&str, &Path> = plan
         .writes()
@@ -186,7 +186,6 @@ pub fn apply(backup: &Backup, plan: &Plan, threads: usize) -> (Applied, Option<V
     let mut applied = Applied::default();
     let result = scan(
         backup,
-        threads,
         &|f| wanted.contains(f.path.as_str()),
         &mut |f, content| {
             let target = targets

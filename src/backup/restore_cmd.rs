@@ -55,12 +55,11 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let query = args.backup.as_deref().unwrap_or("latest");
     let backup = store.resolve(query)?;
     let p = &ctx.printer;
-    let threads = settings.compress_threads();
     p.note(&format!(
         "verifying backup {} ({} files)…",
         backup.meta.id, backup.meta.totals.files
     ));
-    if let Err(e) = verify(&backup, threads) {
+    if let Err(e) = verify(&backup) {
         p.error(&anyhow::Error::new(e).context(format!(
             "backup {} is corrupt or has been tampered with; nothing was restored",
             backup.meta.id
@@ -96,7 +95,7 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     let undo = pre_restore_backup(ctx, &settings, &backup.meta.id, &plan)?;
     let started = Instant::now();
-    let (applied, failure) = apply(&backup, &plan, threads);
+    let (applied, failure) = apply(&backup, &plan);
     let undo_hint = undo.as_ref().map(|(id, cmd)| (id.clone(), cmd.clone()));
     if let Some(e) = failure {
         let written: std::collections::HashSet<&str> =

@@ -121,14 +121,13 @@ pub fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
 /// return its SHA-256 (hex); `Ok(false)` from `wanted` skips (but still checks) an entry.
 pub fn scan(
     backup: &Backup,
-    threads: usize,
     wanted: &dyn Fn(&FileEntry) -> bool,
     visit: &mut dyn FnMut(&FileEntry, &mut dyn Read) -> io::Result<String>,
 ) -> Result<Scanned, VerifyError> {
     let meta = &backup.meta;
     let index = index(meta)?;
     let file = open_checked(&backup.dir, meta)?;
-    let stream = tar_stream(file, meta.archive.size, &meta.archive.members, threads);
+    let stream = tar_stream(file);
     let mut archive = tar::Archive::new(stream);
     let mut seen: HashSet<&str> = HashSet::with_capacity(index.len());
     let mut out = Scanned::default();
@@ -202,8 +201,8 @@ pub fn hash(r: &mut dyn Read) -> io::Result<String> {
 }
 
 /// Checks every file of a backup; nothing is written.
-pub fn verify(backup: &Backup, threads: usize) -> Result<Scanned, VerifyError> {
-    scan(backup, threads, &|_| false, &mut |_, r| hash(r))
+pub fn verify(backup: &Backup) -> Result<Scanned, VerifyError> {
+    scan(backup, &|_| false, &mut |_, r| hash(r))
 }
 
 fn kind_name(kind: tar::EntryType) -> &'static str {
