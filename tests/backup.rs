@@ -231,7 +231,7 @@ fn dry_run_writes_nothing() {
     let before = tree(&h.claude);
     let out = h.ok(&["restore", "latest", "--dry-run"]);
     assert!(out.contains("2 to overwrite"), "{out}");
-    assert!(out.contains("dry run: nothing was written"), "{out}");
+    assert!(out.contains("nothing was written"), "{out}");
     assert_eq!(tree(&h.claude), before);
     assert_eq!(h.list().len(), 1, "no pre-restore backup for a dry run");
 }
@@ -681,5 +681,29 @@ fn pre_compact_and_session_end_take_config_backups() {
     assert!(
         log.contains("backup ") && log.contains("session-end (clear)"),
         "{log}"
+    );
+}
+
+#[test]
+fn restore_never_writes_through_a_symlinked_directory() {
+    let h = Home::populated();
+    h.create("config");
+    let outside = h.root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let dest = h.root.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    std::os::unix::fs::symlink(&outside, dest.join("commands")).unwrap();
+    let out = h.sfp(&["restore", "latest", "--to", dest.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a symlink"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(&dest).unwrap().count(),
+        1,
+        "only the symlink is there"
     );
 }

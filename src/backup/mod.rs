@@ -17,6 +17,7 @@ mod restore;
 mod restore_cmd;
 mod select;
 mod settings;
+mod stage;
 mod store;
 mod verify;
 

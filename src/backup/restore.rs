@@ -1,23 +1,17 @@
-//! Restoring a backup: map its files to their destinations, work out what would be created,
-//! overwritten or left as is, and write each file atomically (temporary file in the same
-//! directory, hash checked, mode and mtime set, then renamed over the target).
-//!
-//! The caller verifies the whole archive first and takes a pre-restore backup of the files about
-//! to be overwritten; [`apply`] re-checks every entry as it streams, so a file is only ever
-//! replaced by content whose SHA-256 matches metadata.json.
+//! Planning a restore: map a backup's files to their destinations (the Claude config dir, sfp's
+//! home for `.sfp-home/` paths, or `--to DIR`), and work out what would be created, overwritten or
+//! left as is. Targets below a symlinked directory, or that are directories, are refused.
 
-use std::collections::HashSet;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use globset::{GlobBuilder, GlobSetBuilder};
 
 use super::metadata::FileEntry;
-use super::pgzip::hex;
 use super::select::SFP_HOME_PREFIX;
 use super::store::Backup;
-use super::verify::{Scanned, VerifyError, hash, scan};
+use super::verify::hash;
 use crate::paths::Paths;
 
 /// What a restore would do to one file.
@@ -32,6 +26,8 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct Step {
     pub rel: String,
+    /// The directory the target lies in (where staging happens).
+    pub base: PathBuf,
     pub target: PathBuf,
     pub action: Action,
 }
@@ -132,6 +128,7 @@ pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::R
         };
         steps.push(Step {
             rel: f.path.clone(),
+            base,
             target,
             action,
         });
@@ -165,89 +162,4 @@ fn linked_parent(base: &Path, target: &Path) -> Option<PathBuf> {
         }
     }
     None
-}
-
-/// What happened when the plan was applied.
-#[derive(Debug, Default)]
-pub struct Applied {
-    /// Files now holding the backup's content.
-    pub written: Vec<String>,
-    pub scanned: Scanned,
-}
-
-/// Streams the archive and writes every file the plan changes. On an error, `written` tells
-/// which files were already replaced; every other file is untouched.
-pub fn apply(backup: &Backup, plan: &Plan) -> (Applied, Option<VerifyError>) {
-    let wanted: HashSet<&str> = plan.writes().map(|s| s.rel.as_str()).collect();
-    let targets: std::collections::HashMap<&str, &Path> = plan
-        .writes()
-        .map(|s| (s.rel.as_str(), s.target.as_path()))
-        .collect();
-    let mut applied = Applied::default();
-    let result = scan(
-        backup,
-        &|f| wanted.contains(f.path.as_str()),
-        &mut |f, content| {
-            let target = targets
-                .get(f.path.as_str())
-                .copied()
-                .ok_or_else(|| io::Error::other("not planned"))?;
-            let sha = write_one(f, content, target)?;
-            if sha == f.sha256 {
-                applied.written.push(f.path.clone());
-            }
-            Ok(sha)
-        },
-    );
-    match result {
-        Ok(scanned) => {
-            applied.scanned = scanned;
-            (applied, None)
-        }
-        Err(e) => (applied, Some(e)),
-    }
-}
-
-/// Writes one file beside its target, then renames it over the target if its hash matches.
-fn write_one(f: &FileEntry, content: &mut dyn Read, target: &Path) -> io::Result<String> {
-    use sha2::{Digest as _, Sha256};
-    use std::os::unix::fs::PermissionsExt as _;
-    let dir = target
-        .parent()
-        .ok_or_else(|| io::Error::other("no parent directory"))?;
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".sfp-restore-")
-        .tempfile_in(dir)?;
-    let mut sha = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = content.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        sha.update(&buf[..n]);
-        tmp.write_all(&buf[..n])?;
-    }
-    let sha = hex(&sha.finalize());
-    if sha != f.sha256 {
-        // Dropping `tmp` removes it; the target is untouched.
-        return Ok(sha);
-    }
-    let file = tmp.as_file();
-    // No set-uid, set-gid from an archive.
-    file.set_permissions(std::fs::Permissions::from_mode(f.mode & 0o1777))?;
-    let mtime =
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(f.mtime).unwrap_or(0));
-    file.set_times(
-        std::fs::FileTimes::new()
-            .set_modified(mtime)
-            .set_accessed(mtime),
-    )?;
-    if target.exists() {
-        // Replacing a file: make sure the new content is on disk before the old name goes.
-        file.sync_data()?;
-    }
-    tmp.persist(target).map_err(|e| e.error)?;
-    Ok(sha)
 }

@@ -12,10 +12,11 @@ use clap::Args;
 use super::command::{human_bytes, print_list, settings};
 use super::create::{Request, Source, write};
 use super::profile::Profile;
-use super::restore::{Action, Plan, apply, plan, select};
+use super::restore::{Action, Plan, plan, select};
 use super::select::Selected;
+use super::stage::{commit, stage};
 use super::store::Store;
-use super::verify::verify;
+use super::verify::{VerifyError, open_checked, verify};
 use crate::ExitStatus;
 use crate::app::Ctx;
 use crate::printer::Style;
@@ -55,15 +56,16 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let query = args.backup.as_deref().unwrap_or("latest");
     let backup = store.resolve(query)?;
     let p = &ctx.printer;
-    p.note(&format!(
-        "verifying backup {} ({} files)…",
-        backup.meta.id, backup.meta.totals.files
-    ));
-    if let Err(e) = verify(&backup) {
-        p.error(&anyhow::Error::new(e).context(format!(
-            "backup {} is corrupt or has been tampered with; nothing was restored",
-            backup.meta.id
-        )));
+    // The archive against its recorded size and SHA-256 first: a corrupt or tampered archive is
+    // refused before anything else. `--dry-run` checks every entry too; a real restore checks
+    // every entry while staging, before any file is touched.
+    let checked = if args.dry_run {
+        verify(&backup).map(|_| ())
+    } else {
+        open_checked(&backup.dir, &backup.meta).map(|_| ())
+    };
+    if let Err(e) = checked {
+        refuse(ctx, &backup.meta.id, e);
         return Ok(ExitStatus::Failure);
     }
     let files = select(&backup, &args.only)?;
@@ -76,7 +78,7 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     };
     show_plan(ctx, &backup.meta.id, &plan);
     if args.dry_run {
-        p.line("dry run: nothing was written");
+        p.line("dry run: every entry verified; nothing was written");
         return Ok(ExitStatus::Success);
     }
     if plan.writes().next().is_none() {
@@ -93,36 +95,31 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         p.line("restore cancelled; nothing was written");
         return Ok(ExitStatus::Failure);
     }
-    let undo = pre_restore_backup(ctx, &settings, &backup.meta.id, &plan)?;
     let started = Instant::now();
-    let (applied, failure) = apply(&backup, &plan);
-    let undo_hint = undo.as_ref().map(|(id, cmd)| (id.clone(), cmd.clone()));
-    if let Some(e) = failure {
-        let written: std::collections::HashSet<&str> =
-            applied.written.iter().map(String::as_str).collect();
-        p.warn(&format!("restore stopped part-way: {e}"));
-        p.warn(&format!(
-            "{} file(s) hold the backup's content:",
-            written.len()
-        ));
-        for w in &applied.written {
-            p.note(&format!("  new  {w}"));
+    let staged = match stage(&backup, &plan) {
+        Ok(staged) => staged,
+        Err(e) => {
+            refuse(ctx, &backup.meta.id, e);
+            return Ok(ExitStatus::Failure);
         }
-        for s in plan.writes().filter(|s| !written.contains(s.rel.as_str())) {
-            p.note(&format!("  old  {}", s.rel));
+    };
+    let undo = match pre_restore_backup(ctx, &settings, &backup.meta.id, &plan) {
+        Ok(undo) => undo,
+        Err(e) => {
+            staged.discard();
+            return Err(e);
         }
-        if let Some((id, cmd)) = undo_hint {
-            p.warn(&format!(
-                "the files as they were before are in backup {id}: `{cmd}` puts them back"
-            ));
-        }
+    };
+    let done = commit(&plan, &staged);
+    if let Some(e) = &done.error {
+        report_partial(ctx, &plan, &done.written, e, undo.as_ref());
         ctx.log
             .error(&format!("restore {} failed part-way: {e}", backup.meta.id));
         return Ok(ExitStatus::Error);
     }
     ctx.log.info(&format!(
         "restored {} files from backup {} into {} in {} ms",
-        applied.written.len(),
+        done.written.len(),
         backup.meta.id,
         plan.base.display(),
         started.elapsed().as_millis()
@@ -130,14 +127,50 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     p.line(&format!(
         "{} restored {} file(s) from backup {} into {}",
         p.paint("done:", Style::Green),
-        applied.written.len(),
+        done.written.len(),
         backup.meta.id,
         plan.base.display()
     ));
-    if let Some((id, cmd)) = undo_hint {
+    if let Some((id, cmd)) = undo {
         p.line(&format!("to undo: {cmd}   (pre-restore backup {id})"));
     }
     Ok(ExitStatus::Success)
+}
+
+fn refuse(ctx: &Ctx, id: &str, e: VerifyError) {
+    ctx.log.warn(&format!("restore of {id} refused: {e}"));
+    ctx.printer.error(&anyhow::Error::new(e).context(format!(
+        "backup {id} is corrupt or has been tampered with; nothing was restored"
+    )));
+}
+
+fn report_partial(
+    ctx: &Ctx,
+    plan: &Plan,
+    written: &[String],
+    error: &str,
+    undo: Option<&(String, String)>,
+) {
+    let p = &ctx.printer;
+    let new: std::collections::HashSet<&str> = written.iter().map(String::as_str).collect();
+    p.warn(&format!("restore stopped part-way: {error}"));
+    p.warn(&format!(
+        "{} file(s) now hold the backup's content (new), the others are as they were (old):",
+        new.len()
+    ));
+    for s in plan.writes() {
+        let state = if new.contains(s.rel.as_str()) {
+            "new"
+        } else {
+            "old"
+        };
+        p.note(&format!("  {state}  {}", s.target.display()));
+    }
+    if let Some((id, cmd)) = undo {
+        p.warn(&format!(
+            "the overwritten files as they were before are in backup {id}: `{cmd}` puts them back"
+        ));
+    }
 }
 
 fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {

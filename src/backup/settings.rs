@@ -34,7 +34,7 @@ impl Default for BackupSettings {
             max_age_days: 0,
             include: Vec::new(),
             exclude: Vec::new(),
-            compression_level: 6,
+            compression_level: 7,
             threads: 0,
             lock_wait_ms: 2_000,
             on_pre_compact: true,
