@@ -25,7 +25,8 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 "$MAKE_HOME" "$SIZE_MB" "$WORK/home" "$WORK/proj" >/dev/null
 CLAUDE="$WORK/home/.claude"
-export HOME="$WORK/home" SFP_HOME="$WORK/sfp" NO_COLOR=1
+# sfp's home at its default place inside the Claude dir, so its sfp.yaml is in every list too.
+export HOME="$WORK/home" SFP_HOME="$CLAUDE/sfp" NO_COLOR=1
 unset CLAUDE_CONFIG_DIR CLAUDE_PROJECT_DIR CLAUDE_PLUGIN_ROOT SFP_LOG_LEVEL
 mkdir -p "$SFP_HOME"
 printf 'backup:\n  keep: 0\n' >"$SFP_HOME/sfp.yaml"

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, bail};
 
-use super::metadata::Metadata;
+use super::metadata::{METADATA_NAME, Metadata};
 use crate::util::lock::FileLock;
 
 /// Temporary directories older than this are left-overs of a killed backup.
@@ -201,23 +201,32 @@ impl Store {
         wait: Duration,
     ) -> anyhow::Result<Vec<String>> {
         let _lock = self.lock(wait)?;
-        let all = self.list()?;
-        let now = chrono::Utc::now();
-        let n = all.len();
+        // Ids and times come from directory names, so retention never parses metadata.
+        let mut ids: Vec<String> = self
+            .names()?
+            .into_iter()
+            .filter(|n| sort_key(n).is_some() && self.dir.join(n).join(METADATA_NAME).is_file())
+            .collect();
+        ids.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        let now = chrono::Utc::now().naive_utc();
+        let n = ids.len();
         let mut removed = Vec::new();
-        for (i, b) in all.iter().enumerate() {
+        for (i, id) in ids.iter().enumerate() {
             let newer = n - 1 - i;
             let too_many = keep > 0 && newer >= keep;
             let too_old = max_age_days > 0
                 && newer > 0
-                && chrono::DateTime::parse_from_rfc3339(&b.meta.created).is_ok_and(|t| {
-                    now.signed_duration_since(t).num_days()
-                        >= i64::try_from(max_age_days).unwrap_or(i64::MAX)
-                });
+                && chrono::NaiveDateTime::parse_from_str(&id[..15], "%Y%m%d-%H%M%S").is_ok_and(
+                    |t| {
+                        now.signed_duration_since(t).num_days()
+                            >= i64::try_from(max_age_days).unwrap_or(i64::MAX)
+                    },
+                );
             if too_many || too_old {
-                std::fs::remove_dir_all(&b.dir)
-                    .with_context(|| format!("cannot remove {}", b.dir.display()))?;
-                removed.push(b.meta.id.clone());
+                let dir = self.dir.join(id);
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("cannot remove {}", dir.display()))?;
+                removed.push(id.clone());
             }
         }
         Ok(removed)
@@ -288,5 +297,37 @@ mod tests {
         );
         let mode = std::fs::metadata(&a.tmp).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn retention_keeps_the_newest_and_drops_the_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        let now = chrono::Utc::now();
+        let ids = [
+            (now - chrono::Duration::days(40))
+                .format("%Y%m%d-%H%M%S")
+                .to_string(),
+            (now - chrono::Duration::days(2))
+                .format("%Y%m%d-%H%M%S")
+                .to_string(),
+            (now - chrono::Duration::days(1))
+                .format("%Y%m%d-%H%M%S")
+                .to_string(),
+            now.format("%Y%m%d-%H%M%S").to_string(),
+        ];
+        for id in &ids {
+            std::fs::create_dir_all(dir.path().join(id)).unwrap();
+            std::fs::write(dir.path().join(id).join(METADATA_NAME), "{}").unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("20200101-000000")).unwrap();
+        let wait = Duration::from_secs(1);
+        assert_eq!(store.prune(0, 30, wait).unwrap(), [ids[0].clone()]);
+        assert_eq!(store.prune(2, 0, wait).unwrap(), [ids[1].clone()]);
+        assert!(
+            dir.path().join("20200101-000000").exists(),
+            "not a backup: left alone"
+        );
+        assert_eq!(store.prune(0, 0, wait).unwrap(), Vec::<String>::new());
     }
 }
