@@ -636,7 +636,7 @@ fn two_concurrent_backups_both_verify() {
 #[test]
 fn pre_compact_and_session_end_take_config_backups() {
     let h = Home::populated();
-    for (event, input) in [
+    let events = [
         (
             "pre-compact",
             r#"{"hook_event_name":"PreCompact","session_id":"s1","trigger":"auto"}"#,
@@ -645,7 +645,16 @@ fn pre_compact_and_session_end_take_config_backups() {
             "session-end",
             r#"{"hook_event_name":"SessionEnd","session_id":"s1","reason":"clear"}"#,
         ),
-    ] {
+        // Nothing changed since the previous one: no new backup.
+        (
+            "session-end",
+            r#"{"hook_event_name":"SessionEnd","session_id":"s2","reason":"other"}"#,
+        ),
+    ];
+    for (i, (event, input)) in events.into_iter().enumerate() {
+        if i == 1 {
+            h.write("commands/new.md", "a new command\n", 0o644);
+        }
         let mut child = h
             .cmd(&["hook", event])
             .stdin(Stdio::piped())
@@ -682,6 +691,13 @@ fn pre_compact_and_session_end_take_config_backups() {
         log.contains("backup ") && log.contains("session-end (clear)"),
         "{log}"
     );
+    assert!(
+        log.contains("backup skipped (session-end (other), session s2)"),
+        "{log}"
+    );
+    // A backup on demand is always written.
+    h.create("config");
+    assert_eq!(h.list().len(), 3);
 }
 
 #[test]

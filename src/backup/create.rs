@@ -35,6 +35,18 @@ pub struct Created {
 
 /// Takes a `config` or `full` backup of the Claude config dir.
 pub fn create(paths: &Paths, settings: &BackupSettings, req: &Request) -> anyhow::Result<Created> {
+    create_unless(paths, settings, req, false)?.context("no backup was written")
+}
+
+/// Like [`create`], but when `skip_unchanged` is set and the newest backup has the same profile
+/// and the same files with the same size, mode and mtime, writes nothing and returns `None`
+/// (hooks use this so that retention keeps backups of distinct states).
+pub fn create_unless(
+    paths: &Paths,
+    settings: &BackupSettings,
+    req: &Request,
+    skip_unchanged: bool,
+) -> anyhow::Result<Option<Created>> {
     let started = Instant::now();
     let rules = Rules::new(
         req.profile,
@@ -44,6 +56,9 @@ pub fn create(paths: &Paths, settings: &BackupSettings, req: &Request) -> anyhow
     )
     .context("the backup include/exclude globs in sfp.yaml")?;
     let selection = select(&paths.claude_dir, &paths.sfp_home, &rules)?;
+    if skip_unchanged && unchanged(&Store::new(paths.backups_dir()), req, &selection.files) {
+        return Ok(None);
+    }
     let source = Source {
         dir: &paths.claude_dir,
         default_dir: &paths.claude_dir,
@@ -57,6 +72,31 @@ pub fn create(paths: &Paths, settings: &BackupSettings, req: &Request) -> anyhow
         selection.skipped,
         started,
     )
+    .map(Some)
+}
+
+/// Whether the newest backup already holds exactly `files` as they are now.
+fn unchanged(store: &Store, req: &Request, files: &[Selected]) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let Some(latest) = store.latest_id() else {
+        return false;
+    };
+    let Ok(meta) = Metadata::read(&store.dir.join(&latest)) else {
+        return false;
+    };
+    meta.profile == req.profile
+        && meta.include_credentials == req.include_credentials
+        && meta.files.len() == files.len()
+        && meta.files.iter().zip(files).all(|(old, now)| {
+            old.path == now.rel
+                && !old.changed
+                && std::fs::symlink_metadata(&now.abs).is_ok_and(|m| {
+                    m.is_file()
+                        && m.len() == old.size
+                        && m.mtime() == old.mtime
+                        && m.mode() & 0o7777 == old.mode
+                })
+        })
 }
 
 /// Where the files of a backup come from.

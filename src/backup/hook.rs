@@ -1,9 +1,11 @@
 //! The hooks' part: a `config` backup on PreCompact and on SessionEnd. SessionEnd shares a 1.5 s
 //! budget with every other SessionEnd hook, so the backup is the small `config` profile and the
-//! lock is waited for only briefly. Nothing is printed: the outcome goes to sfp's log.
+//! lock is waited for only briefly. When nothing changed since the latest backup, none is written,
+//! so that retention keeps distinct states rather than copies. Nothing is printed: the outcome
+//! goes to sfp's log.
 
 use super::command::settings;
-use super::create::{Request, create};
+use super::create::{Request, create_unless};
 use super::profile::Profile;
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
@@ -38,7 +40,13 @@ fn backup(ctx: &Ctx, input: &HookInput, why: &str, lock_wait_ms: u64) -> anyhow:
         include_credentials: false,
     };
     let started = std::time::Instant::now();
-    let created = create(&ctx.paths, &settings, &req)?;
+    let Some(created) = create_unless(&ctx.paths, &settings, &req, true)? else {
+        ctx.log.info(&format!(
+            "backup skipped ({}): nothing changed since the latest backup",
+            req.reason
+        ));
+        return Ok(());
+    };
     let m = &created.meta;
     ctx.log.info(&format!(
         "backup {} ({}): {} files, {} bytes -> {} in {} ms at {}{}",

@@ -142,6 +142,15 @@ impl Store {
         Ok(out)
     }
 
+    /// The newest complete backup's id, from directory names alone.
+    pub fn latest_id(&self) -> Option<String> {
+        self.names()
+            .ok()?
+            .into_iter()
+            .filter(|n| sort_key(n).is_some() && self.dir.join(n).join(METADATA_NAME).is_file())
+            .max_by(|a, b| sort_key(a).cmp(&sort_key(b)))
+    }
+
     /// Finds a backup by id, unique prefix, or `latest`.
     pub fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
         let all = self.list()?;
