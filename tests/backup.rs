@@ -329,10 +329,17 @@ fn prefixes_latest_and_prune() {
     let shown = h.ok(&["backup", "show", "latest"]);
     assert!(shown.contains(&ids[2]));
     let out = h.sfp(&["backup", "show", "2"]);
-    assert!(
-        !out.status.success(),
+    assert_eq!(
+        out.status.code(),
+        Some(1),
         "a prefix shared by several is ambiguous"
     );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches 3 backups"));
+    let out = h.sfp(&["restore", "19990101", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no backup `19990101`"));
+    let out = h.sfp(&["restore", "latest", "--only", "nothing/here", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(1));
     h.ok(&["backup", "prune", "--keep", "1"]);
     let left: Vec<String> = h
         .list()

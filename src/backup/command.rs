@@ -131,7 +131,9 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         BackupAction::Show(a) => {
-            let b = store.resolve(&a.id)?;
+            let Some(b) = resolve(ctx, &store, &a.id) else {
+                return Ok(ExitStatus::Failure);
+            };
             if a.json {
                 ctx.printer.json(&b.meta)?;
             } else {
@@ -140,7 +142,9 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         BackupAction::Verify(a) => {
-            let b = store.resolve(&a.id)?;
+            let Some(b) = resolve(ctx, &store, &a.id) else {
+                return Ok(ExitStatus::Failure);
+            };
             let result = verify(&b);
             if a.json {
                 ctx.printer.json(&serde_json::json!({
@@ -257,6 +261,17 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Finds a backup, or prints why not (a wrong id is bad input: exit 1).
+pub fn resolve(ctx: &Ctx, store: &Store, query: &str) -> Option<Backup> {
+    match store.resolve(query) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            ctx.printer.error(&e);
+            None
+        }
+    }
 }
 
 pub fn print_list(ctx: &Ctx, all: &[Backup], json: bool) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
-//! `sfp restore <id>`: verify, show the plan, ask (or require `--yes` without a terminal), take a
-//! pre-restore backup of what will be overwritten, then write. Every step that can refuse does so
-//! before anything is written.
+//! `sfp restore <id>`: check the archive's hash, show the plan, ask (or require `--yes` without a
+//! terminal), stage every file while checking every entry, take a pre-restore backup of what will
+//! be overwritten, then rename the staged files into place. Everything that can refuse does so
+//! before a single file is touched.
 
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::command::{human_bytes, print_list, settings};
+use super::command::{human_bytes, print_list, resolve, settings};
 use super::create::{Request, Source, write};
 use super::profile::Profile;
 use super::restore::{Action, Plan, plan, select};
@@ -54,7 +55,9 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let query = args.backup.as_deref().unwrap_or("latest");
-    let backup = store.resolve(query)?;
+    let Some(backup) = resolve(ctx, &store, query) else {
+        return Ok(ExitStatus::Failure);
+    };
     let p = &ctx.printer;
     // The archive against its recorded size and SHA-256 first: a corrupt or tampered archive is
     // refused before anything else. `--dry-run` checks every entry too; a real restore checks
@@ -68,7 +71,13 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         refuse(ctx, &backup.meta.id, e);
         return Ok(ExitStatus::Failure);
     }
-    let files = select(&backup, &args.only)?;
+    let files = match select(&backup, &args.only) {
+        Ok(files) => files,
+        Err(e) => {
+            p.error(&e);
+            return Ok(ExitStatus::Failure);
+        }
+    };
     let plan = match plan(&files, args.to.as_deref(), &ctx.paths) {
         Ok(plan) => plan,
         Err(e) => {
