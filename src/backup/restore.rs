@@ -163,3 +163,88 @@ fn linked_parent(base: &Path, target: &Path) -> Option<PathBuf> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    fn paths(root: &Path) -> Paths {
+        let env = Env {
+            home: Some(root.to_path_buf()),
+            claude_config_dir: Some(root.join("claude")),
+            sfp_home: Some(root.join("state")),
+            ..Env::default()
+        };
+        Paths::resolve(&env, None)
+    }
+
+    fn entry(path: &str, content: &[u8], mode: u32) -> FileEntry {
+        FileEntry {
+            path: path.into(),
+            size: content.len() as u64,
+            mode,
+            mtime: 0,
+            sha256: hash(&mut &content[..]).unwrap(),
+            changed: false,
+        }
+    }
+
+    #[test]
+    fn sfp_home_paths_go_home_unless_redirected() {
+        let root = Path::new("/r");
+        let p = paths(root);
+        assert_eq!(
+            destination(".sfp-home/sfp.yaml", None, &p),
+            (root.join("state"), root.join("state/sfp.yaml"))
+        );
+        assert_eq!(
+            destination("commands/a.md", None, &p).1,
+            root.join("claude/commands/a.md")
+        );
+        let to = Path::new("/elsewhere");
+        assert_eq!(
+            destination(".sfp-home/sfp.yaml", Some(to), &p).1,
+            to.join(".sfp-home/sfp.yaml")
+        );
+    }
+
+    #[test]
+    fn plan_tells_create_overwrite_and_same() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        let claude = dir.path().join("claude");
+        std::fs::create_dir_all(claude.join("commands")).unwrap();
+        std::fs::write(claude.join("same.json"), b"same").unwrap();
+        std::fs::set_permissions(
+            claude.join("same.json"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        std::fs::write(claude.join("changed.json"), b"old").unwrap();
+        let files = [
+            entry("same.json", b"same", 0o644),
+            entry("changed.json", b"new", 0o644),
+            entry("commands/new.md", b"x", 0o644),
+        ];
+        let refs: Vec<&FileEntry> = files.iter().collect();
+        let planned = plan(&refs, None, &p).unwrap();
+        let actions: Vec<Action> = planned.steps.iter().map(|s| s.action).collect();
+        assert_eq!(actions, [Action::Same, Action::Overwrite, Action::Create]);
+        assert_eq!(planned.writes().count(), 2);
+
+        std::fs::create_dir_all(claude.join("agents.d")).unwrap();
+        std::os::unix::fs::symlink(claude.join("agents.d"), claude.join("agents")).unwrap();
+        let bad = [
+            entry("agents/x.md", b"x", 0o644),
+            entry("commands", b"x", 0o644),
+        ];
+        let refs: Vec<&FileEntry> = bad.iter().collect();
+        let err = plan(&refs, None, &p).unwrap_err().to_string();
+        assert!(
+            err.contains("is a symlink") && err.contains("is a directory"),
+            "{err}"
+        );
+    }
+}
