@@ -353,6 +353,7 @@ fn prefixes_latest_and_prune() {
 
 enum Entry<'a> {
     File(&'a [u8], &'a [u8]),
+    Device(&'a [u8]),
     Symlink(&'a [u8], &'a str),
     HardLink(&'a [u8], &'a str),
 }
@@ -378,6 +379,9 @@ fn craft(entries: &[Entry<'_>]) -> Vec<u8> {
                 );
                 tar_bytes.extend_from_slice(data);
                 tar_bytes.resize(tar_bytes.len().div_ceil(512) * 512, 0);
+            }
+            Entry::Device(name) => {
+                tar_bytes.extend_from_slice(raw_header(name, tar::EntryType::Char, 0).as_bytes());
             }
             Entry::Symlink(name, target) | Entry::HardLink(name, target) => {
                 let kind = if matches!(e, Entry::Symlink(..)) {
@@ -500,6 +504,12 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
             ]),
             vec![("settings.json", good)],
             "hard link entries are refused",
+        ),
+        (
+            "20250101-000010",
+            craft(&[Entry::File(b"settings.json", good), Entry::Device(b"null")]),
+            vec![("settings.json", good)],
+            "device entries are refused",
         ),
         (
             "20250101-000005",
