@@ -740,3 +740,34 @@ fn restore_never_writes_through_a_symlinked_directory() {
         "only the symlink is there"
     );
 }
+
+#[test]
+fn a_project_config_cannot_change_backup_retention() {
+    let h = Home::populated();
+    let project = h.root.join("repo");
+    std::fs::create_dir_all(project.join(".claude/sfp")).unwrap();
+    std::fs::write(project.join(".claude/sfp/sfp.yaml"), "backup:\n  keep: 1\n").unwrap();
+    for i in 0..3 {
+        h.write("commands/n.md", &format!("{i}\n"), 0o644);
+        let mut child = h
+            .cmd(&["hook", "session-end"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let input = serde_json::json!({"hook_event_name": "SessionEnd", "cwd": project});
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.to_string().as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(h.list().len(), 3, "the project's keep: 1 was ignored");
+    // The user's own setting applies.
+    std::fs::write(h.sfp.join("sfp.yaml"), "backup:\n  keep: 2\n").unwrap();
+    h.create("config");
+    assert_eq!(h.list().len(), 2);
+}

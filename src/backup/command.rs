@@ -13,6 +13,7 @@ use super::store::{Backup, Store};
 use super::verify::verify;
 use crate::ExitStatus;
 use crate::app::Ctx;
+use crate::config::{Config, Layer, LayerKind};
 use crate::printer::Style;
 
 #[derive(Debug, Args)]
@@ -112,8 +113,18 @@ pub fn summary(b: &Backup) -> Summary<'_> {
     }
 }
 
+/// The `backup:` section from the user's layers only (embedded default, the plugin's config,
+/// `$SFP_HOME/sfp.yaml`): a project's committed config must not change how the user's home is
+/// backed up (a cloned repository could otherwise set `keep: 1` and prune every backup).
 pub fn settings(ctx: &Ctx) -> BackupSettings {
-    let (settings, diags) = ctx.config.section::<BackupSettings>("backup");
+    let user_layers: Vec<Layer> = ctx
+        .config
+        .layers()
+        .iter()
+        .filter(|l| !matches!(l.kind, LayerKind::Project | LayerKind::Local))
+        .cloned()
+        .collect();
+    let (settings, diags) = Config::from_layers(user_layers).section::<BackupSettings>("backup");
     for d in diags.iter().filter(|d| d.is_error()) {
         ctx.log.warn(&d.to_string());
     }

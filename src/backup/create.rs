@@ -39,7 +39,7 @@ pub fn create(paths: &Paths, settings: &BackupSettings, req: &Request) -> anyhow
 }
 
 /// Like [`create`], but when `skip_unchanged` is set and the newest backup has the same profile
-/// and the same files with the same size, mode and mtime, writes nothing and returns `None`
+/// and the same files with the same mode and content (SHA-256), writes nothing and returns `None`
 /// (hooks use this so that retention keeps backups of distinct states).
 pub fn create_unless(
     paths: &Paths,
@@ -91,11 +91,12 @@ fn unchanged(store: &Store, req: &Request, files: &[Selected]) -> bool {
             old.path == now.rel
                 && !old.changed
                 && std::fs::symlink_metadata(&now.abs).is_ok_and(|m| {
-                    m.is_file()
-                        && m.len() == old.size
-                        && m.mtime() == old.mtime
-                        && m.mode() & 0o7777 == old.mode
+                    m.is_file() && m.len() == old.size && m.mode() & 0o7777 == old.mode
                 })
+                // Content, not timestamps: a same-size edit within one second must count.
+                && std::fs::File::open(&now.abs)
+                    .and_then(|mut f| super::verify::hash(&mut f))
+                    .is_ok_and(|sha| sha == old.sha256)
         })
 }
 

@@ -208,3 +208,44 @@ fn put(src: &Path, target: &Path) -> io::Result<()> {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backup::restore::Step;
+
+    #[test]
+    fn commit_stops_at_a_failure_and_says_which_files_are_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().to_path_buf();
+        let staging = base.join(".sfp-restore-test");
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::write(base.join("a.json"), b"old a").unwrap();
+        // `blocked/b.json` cannot be written: `blocked` is a file.
+        std::fs::write(base.join("blocked"), b"a file").unwrap();
+        std::fs::write(base.join("c.json"), b"old c").unwrap();
+        let mut staged = Staged::default();
+        for (i, rel) in ["a.json", "blocked/b.json", "c.json"].iter().enumerate() {
+            let path = staging.join(i.to_string());
+            std::fs::write(&path, format!("new {rel}")).unwrap();
+            staged.files.insert((*rel).to_owned(), path);
+        }
+        staged.dirs.push(staging.clone());
+        let step = |rel: &str| Step {
+            rel: rel.into(),
+            base: base.clone(),
+            target: base.join(rel),
+            action: Action::Overwrite,
+        };
+        let plan = Plan {
+            steps: vec![step("a.json"), step("blocked/b.json"), step("c.json")],
+            base: base.clone(),
+        };
+        let done = commit(&plan, &staged);
+        assert_eq!(done.written, ["a.json"]);
+        assert!(done.error.unwrap().contains("blocked/b.json"));
+        assert_eq!(std::fs::read(base.join("a.json")).unwrap(), b"new a.json");
+        assert_eq!(std::fs::read(base.join("c.json")).unwrap(), b"old c");
+        assert!(!staging.exists(), "the staging directory is cleaned up");
+    }
+}
