@@ -185,7 +185,7 @@ fn report_partial(
 fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {
     let p = &ctx.printer;
     p.line(&format!(
-        "backup {id} verified; restore into {}: {} to create, {} to overwrite, {} unchanged",
+        "backup {id} (archive checksum ok): restore into {}: {} to create, {} to overwrite, {} unchanged",
         plan.base.display(),
         plan.count(Action::Create),
         plan.count(Action::Overwrite),
