@@ -53,6 +53,7 @@ tar -cf - -C "$CLAUDE" . >/dev/null
 for _ in $(seq "$CONFIG_RUNS"); do measure "sfp-config" "$SFP" backup create --profile config; done
 for i in $(seq "$CONFIG_RUNS"); do
   # A changed file, so that the hook writes a backup rather than skipping an unchanged state.
+  mkdir -p "$CLAUDE/commands"
   echo "bench $i" >"$CLAUDE/commands/bench.md"
   t0=$(date +%s%N)
   echo '{"hook_event_name":"SessionEnd","session_id":"bench","reason":"other"}' \
@@ -107,5 +108,5 @@ echo "full backup speed-up vs tar -czf:   $(ratio "$(median tar-czf)" "$(median 
 grep -q '^tar+pigz ' "$WORK/runs" && echo "full backup speed-up vs tar | pigz: $(ratio "$(median tar+pigz)" "$(median sfp-full)")x"
 echo "restore (with verification) vs tar -xzf: $(ratio "$(median tar-xzf)" "$(median sfp-restore)")x as fast (target >= 1.0x)"
 echo "archive bytes: sfp $(size "$SFP_ARCHIVE"), tar -czf $(size "$WORK/ref.tar.gz")$([ -f "$WORK/ref.pigz.tar.gz" ] && echo ", pigz $(size "$WORK/ref.pigz.tar.gz")")"
-echo "size ratio sfp / tar -czf: $(ratio "$(size "$SFP_ARCHIVE")" "$(size "$WORK/ref.tar.gz")")  (target <= 1.00)"
+echo "size ratio sfp / tar -czf: $(awk -v a="$(size "$SFP_ARCHIVE")" -v b="$(size "$WORK/ref.tar.gz")" 'BEGIN { printf "%.4f", a / b }')  (target <= 1.0000)"
 echo "restored tree differs from the source in $SAME file(s)"
