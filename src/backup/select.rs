@@ -78,6 +78,17 @@ pub fn select(claude_dir: &Path, sfp_home: &Path, rules: &Rules) -> anyhow::Resu
             if rules.walks_root(&name) {
                 walk_dir(&abs, &name, rules, sfp_rel.as_deref(), &mut out);
             }
+        } else if meta.file_type().is_symlink()
+            && rules.walks_root(&name)
+            && std::fs::metadata(&abs).is_ok_and(|m| m.is_dir())
+        {
+            // A directory kept elsewhere (a dotfiles checkout): say so rather than drop it silently.
+            let target =
+                std::fs::read_link(&abs).map_or_else(|_| "?".into(), |t| t.display().to_string());
+            out.skipped.push(Skipped {
+                path: name,
+                reason: format!("symlink to directory {target} (not followed)"),
+            });
         } else {
             consider(abs, name, &meta, rules, &mut out);
         }
@@ -216,6 +227,8 @@ mod tests {
             touch(c, rel);
         }
         std::os::unix::fs::symlink("/etc/passwd", c.join("commands/evil.md")).unwrap();
+        std::fs::create_dir_all(dir.path().join("dotfiles/agents")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("dotfiles/agents"), c.join("agents")).unwrap();
         let rules = Rules::new(Profile::Config, &[], &[], false).unwrap();
         let sel = select(c, &c.join("sfp"), &rules).unwrap();
         let rels: Vec<&str> = sel.files.iter().map(|f| f.rel.as_str()).collect();
@@ -230,8 +243,9 @@ mod tests {
             ]
         );
         let skipped: Vec<&str> = sel.skipped.iter().map(|s| s.path.as_str()).collect();
-        assert_eq!(skipped, [".credentials.json", "commands/evil.md"]);
-        assert!(sel.skipped[1].reason.contains("symlink to /etc/passwd"));
+        assert_eq!(skipped, [".credentials.json", "agents", "commands/evil.md"]);
+        assert!(sel.skipped[1].reason.contains("symlink to directory"));
+        assert!(sel.skipped[2].reason.contains("symlink to /etc/passwd"));
     }
 
     #[test]
