@@ -7,6 +7,8 @@
 //!    against metadata.json. Any bad entry removes the staging directories: nothing was written.
 //! 2. [`commit`] renames each staged file over its target (same filesystem: atomic), so every
 //!    file is either entirely old or entirely new; on a failure it reports which were replaced.
+//!
+//! A staging directory left by an interrupted restore is removed by the next restore an hour on.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -107,12 +109,31 @@ fn staging_dir(base: &Path, made: &mut Vec<PathBuf>) -> io::Result<PathBuf> {
         std::fs::create_dir_all(base)?;
         made.extend(missing.into_iter().rev());
     }
+    remove_stale_staging(base);
     let dir = base.join(format!(".sfp-restore-{}", std::process::id()));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
     Ok(dir)
+}
+
+/// Removes staging directories an interrupted restore left in `base` more than an hour ago.
+fn remove_stale_staging(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let stale = e.file_name().to_string_lossy().starts_with(".sfp-restore-")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if stale {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Writes one file to `path` with its mode and mtime; returns the SHA-256 of what was written.
