@@ -101,10 +101,15 @@ fn pre_compact_and_session_end_take_config_backups() {
             "session-end",
             r#"{"hook_event_name":"SessionEnd","session_id":"s1","reason":"clear"}"#,
         ),
-        // Nothing changed since the previous one: no new backup.
+        // Nothing changed since the previous one: SessionEnd writes no new backup …
         (
             "session-end",
             r#"{"hook_event_name":"SessionEnd","session_id":"s2","reason":"other"}"#,
+        ),
+        // … but PreCompact always does.
+        (
+            "pre-compact",
+            r#"{"hook_event_name":"PreCompact","session_id":"s2","trigger":"manual"}"#,
         ),
     ];
     for (i, (event, input)) in events.into_iter().enumerate() {
@@ -138,7 +143,8 @@ fn pre_compact_and_session_end_take_config_backups() {
         reasons,
         [
             "pre-compact (auto), session s1",
-            "session-end (clear), session s1"
+            "session-end (clear), session s1",
+            "pre-compact (manual), session s2"
         ]
     );
     assert!(list.iter().all(|b| b["profile"] == "config"));
@@ -151,9 +157,6 @@ fn pre_compact_and_session_end_take_config_backups() {
         log.contains("backup skipped (session-end (other), session s2)"),
         "{log}"
     );
-    // A backup on demand is always written.
-    h.create("config");
-    assert_eq!(h.list().len(), 3);
 }
 
 #[test]
