@@ -1,9 +1,8 @@
 //! Faults a hook meets on real machines, with the real binary: a file-size limit standing in for a
 //! full disk, and many sfp processes at once sharing one `$SFP_HOME`.
 //!
-//! The capabilities' faults (a backup killed at random points, a restore killed part-way, gates
-//! that fork, ignore SIGTERM or flood output) are written below against their specifications and
-//! `#[ignore]`d until each capability lands; delete the `#[ignore]` line to switch one on.
+//! And the capabilities' faults: a backup killed at random points, a backup under a file-size
+//! limit, gates that fork, ignore SIGTERM or flood output.
 
 use std::io::Write;
 use std::path::Path;
@@ -208,7 +207,6 @@ fn claude_home(home: &Path) {
 }
 
 #[test]
-#[ignore = "enabled when backup (issue 5) lands"]
 fn a_backup_killed_at_any_point_never_lists_as_valid() {
     let home = tempfile::tempdir().unwrap();
     claude_home(home.path());
@@ -254,10 +252,18 @@ fn a_backup_killed_at_any_point_never_lists_as_valid() {
 }
 
 #[test]
-#[ignore = "enabled when backup (issue 5) lands"]
 fn a_file_size_limit_fails_a_backup_clearly_and_loses_nothing() {
     let home = tempfile::tempdir().unwrap();
     claude_home(home.path());
+    // Content that does not compress, so the archive must grow past the limit.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: String = (0..256 * 1024)
+        .map(|_| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            char::from(b'!' + u8::try_from((seed >> 33) % 90).unwrap())
+        })
+        .collect();
+    std::fs::write(home.path().join(".claude/projects/-p/noise.jsonl"), noise).unwrap();
     let before = std::fs::read(home.path().join(".claude/projects/-p/s.jsonl")).unwrap();
     let out = sfp_sh(
         home.path(),
