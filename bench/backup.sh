@@ -16,7 +16,6 @@ CONFIG_RUNS="${CONFIG_RUNS:-15}"
 WORK="${WORK:-/tmp/sfp-bench-backup}"
 SFP="${SFP:-$ROOT/target/release/sfp}"
 MAKE_HOME="${MAKE_HOME:-$ROOT/../shared/bench/make-claude-home.sh}"
-[ -x "$MAKE_HOME" ] || MAKE_HOME=/work/shared/bench/make-claude-home.sh
 
 [ -x "$SFP" ] || (cd "$ROOT" && cargo build --release --locked)
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
