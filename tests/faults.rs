@@ -514,10 +514,17 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
         std::fs::read(root.join(".claude/settings.json")).unwrap(),
         "the restore wrote whole files"
     );
-    // Every state and handoff file sfp wrote is whole JSON.
     let sfp_home = root.join(".claude/sfp");
+    let checked = assert_whole_json_state(&sfp_home);
+    assert!(checked >= 3, "state was written ({checked} files checked)");
+    assert!(assert_whole_lines(&sfp_home.join("logs")) > 0);
+}
+
+/// Every state and handoff file sfp wrote under `sfp_home` (backups aside) is whole JSON or
+/// whole JSON lines; returns how many files were checked.
+fn assert_whole_json_state(sfp_home: &Path) -> usize {
     let mut checked = 0;
-    for entry in walkdir::WalkDir::new(&sfp_home)
+    for entry in walkdir::WalkDir::new(sfp_home)
         .into_iter()
         .filter_map(Result::ok)
     {
@@ -543,6 +550,5 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
             _ => {}
         }
     }
-    assert!(checked >= 3, "state was written ({checked} files checked)");
-    assert!(assert_whole_lines(&sfp_home.join("logs")) > 0);
+    checked
 }
