@@ -15,7 +15,6 @@ SIZE_MB=${SIZE_MB:-60}
 RUNS=${RUNS:-30}
 MAKE_HOME=${MAKE_HOME:-$here/../shared/bench/make-claude-home.sh}
 [ -x "$SFP" ] || { echo "no sfp binary at $SFP (cargo build --release)" >&2; exit 2; }
-[ -x "$MAKE_HOME" ] || MAKE_HOME=/work/shared/bench/make-claude-home.sh
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sfp-bench-handoff.XXXXXX")
 trap 'rm -rf "$work"' EXIT

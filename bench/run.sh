@@ -28,7 +28,6 @@ SIZES=${BENCH_SIZES:-"10 50 200"}
 RUNS=${BENCH_RUNS:-50}
 OUT=${BENCH_OUT:-$root/docs/PERFORMANCE.md}
 MAKE_HOME=${BENCH_MAKE_HOME:-$root/../shared/bench/make-claude-home.sh}
-[ -x "$MAKE_HOME" ] || MAKE_HOME=/work/shared/bench/make-claude-home.sh
 WORK=${BENCH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sfp-bench.XXXXXX")}
 mkdir -p "$WORK"
 if [ -z "${BENCH_WORK:-}" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then trap 'rm -rf "$WORK"' EXIT; fi

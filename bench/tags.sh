@@ -4,7 +4,7 @@
 #
 # Usage: bench/tags.sh [SFP_BIN]        (default: target/release/sfp; build it with
 #                                         `cargo build --release` first)
-#   env: RUNS (default 300), MAKE_HOME (default /work/shared/bench/make-claude-home.sh)
+#   env: RUNS (default 300), MAKE_HOME (default ../shared/bench/make-claude-home.sh beside the checkout)
 #
 # Builds a home with make-claude-home.sh (5 context files, ~19 KB, ~170 tags), starts a session
 # (SessionStart), takes the first prompt (which also looks at the project evidence), then runs
@@ -22,7 +22,7 @@ set -euo pipefail
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 bin=$(realpath "${1:-$here/target/release/sfp}")
-make_home=${MAKE_HOME:-/work/shared/bench/make-claude-home.sh}
+make_home=${MAKE_HOME:-$here/../shared/bench/make-claude-home.sh}
 [ -x "$bin" ] || { echo "no binary at $bin: run cargo build --release" >&2; exit 2; }
 
 work=$(mktemp -d)

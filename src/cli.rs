@@ -32,6 +32,10 @@ pub enum Command {
     /// Write, list, show and prune handoffs: where a session's work stood when it was compacted
     /// or ended.
     Handoff(crate::handoff::HandoffArgs),
+    /// Back up the Claude config dir: create, list, show, verify, prune.
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup (verified first; what it overwrites is backed up first).
+    Restore(crate::backup::RestoreArgs),
     /// Answer a Claude Code hook event: reads the event's JSON on stdin, prints at most one JSON
     /// object, always exits 0.
     Hook(HookArgs),

@@ -4,6 +4,7 @@
 //! exposes an `execute` for its subcommand and `on_<event>` handlers for the hooks it serves.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod env;
@@ -108,6 +109,14 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Handoff(args) => {
             let ctx = terminal_ctx(env, args.project.as_deref(), "handoff");
             handoff::execute(&args, &ctx)
+        }
+        Command::Backup(args) => {
+            let ctx = terminal_ctx(env, None, "backup");
+            backup::execute(&args, &ctx)
+        }
+        Command::Restore(args) => {
+            let ctx = terminal_ctx(env, None, "restore");
+            backup::execute_restore(&args, &ctx)
         }
         Command::Completions(args) => {
             let mut out = Vec::new();

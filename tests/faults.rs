@@ -1,9 +1,8 @@
 //! Faults a hook meets on real machines, with the real binary: a file-size limit standing in for a
 //! full disk, and many sfp processes at once sharing one `$SFP_HOME`.
 //!
-//! The capabilities' faults (a backup killed at random points, a restore killed part-way, gates
-//! that fork, ignore SIGTERM or flood output) are written below against their specifications and
-//! `#[ignore]`d until each capability lands; delete the `#[ignore]` line to switch one on.
+//! And the capabilities' faults: a backup killed at random points, a backup under a file-size
+//! limit, gates that fork, ignore SIGTERM or flood output.
 
 use std::io::Write;
 use std::path::Path;
@@ -208,7 +207,6 @@ fn claude_home(home: &Path) {
 }
 
 #[test]
-#[ignore = "enabled when backup (issue 5) lands"]
 fn a_backup_killed_at_any_point_never_lists_as_valid() {
     let home = tempfile::tempdir().unwrap();
     claude_home(home.path());
@@ -254,10 +252,18 @@ fn a_backup_killed_at_any_point_never_lists_as_valid() {
 }
 
 #[test]
-#[ignore = "enabled when backup (issue 5) lands"]
 fn a_file_size_limit_fails_a_backup_clearly_and_loses_nothing() {
     let home = tempfile::tempdir().unwrap();
     claude_home(home.path());
+    // Content that does not compress, so the archive must grow past the limit.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: String = (0..256 * 1024)
+        .map(|_| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            char::from(b'!' + u8::try_from((seed >> 33) % 90).unwrap())
+        })
+        .collect();
+    std::fs::write(home.path().join(".claude/projects/-p/noise.jsonl"), noise).unwrap();
     let before = std::fs::read(home.path().join(".claude/projects/-p/s.jsonl")).unwrap();
     let out = sfp_sh(
         home.path(),
@@ -325,4 +331,224 @@ fn gates_that_fork_ignore_sigterm_or_flood_leave_no_process_and_bounded_memory()
         survivors.is_empty(),
         "processes outlived their gates: {survivors:?}"
     );
+}
+
+/// `sfp ARGS…` with `home` as HOME, no shell, stdin closed.
+fn sfp(home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfp"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .current_dir(home)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The ids `sfp backup list --json` lists.
+fn listed_backups(home: &Path) -> Vec<String> {
+    let out = sfp(home, &["backup", "list", "--json"]).output().unwrap();
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("backup list --json");
+    listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|b| b["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+fn assert_all_verify(home: &Path) {
+    for id in listed_backups(home) {
+        let out = sfp(home, &["backup", "verify", &id]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "listed backup {id} does not verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_restore_killed_part_way_leaves_every_file_old_or_new() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let content = |tag: &str, i: usize| format!("{tag}-{i}\n").repeat(2_000 + i * 37);
+    let files = 120;
+    for i in 0..files {
+        std::fs::write(dir.join(format!("f{i}.jsonl")), content("new", i)).unwrap();
+    }
+    let made = sfp(home.path(), &["backup", "create", "--profile", "full"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let id = listed_backups(home.path()).pop().unwrap();
+    for i in 0..files {
+        std::fs::write(dir.join(format!("f{i}.jsonl")), content("old", i)).unwrap();
+    }
+    for delay in delays(10, 60) {
+        let mut child = sfp(home.path(), &["restore", &id, "--yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL, wherever it is
+        let _ = child.wait();
+        for i in 0..files {
+            let now = std::fs::read_to_string(dir.join(format!("f{i}.jsonl"))).unwrap();
+            assert!(
+                now == content("old", i) || now == content("new", i),
+                "f{i}.jsonl is neither old nor new after a kill at {delay} ms"
+            );
+        }
+        // Every backup that lists, the pre-restore ones included, is whole.
+        assert_all_verify(home.path());
+    }
+    let done = sfp(home.path(), &["restore", &id, "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    for i in 0..files {
+        let now = std::fs::read_to_string(dir.join(format!("f{i}.jsonl"))).unwrap();
+        assert_eq!(
+            now,
+            content("new", i),
+            "a completed restore brings every file back"
+        );
+    }
+}
+
+#[test]
+fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp_home() {
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().to_owned();
+    claude_home(&root);
+    let project = root.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let first = sfp(&root, &["backup", "create"]).output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let restore_to = root.join("restored");
+    let hooks = [
+        ("session-start", "SessionStart"),
+        ("user-prompt-submit", "UserPromptSubmit"),
+        ("post-tool-use", "PostToolUse"),
+        ("stop", "Stop"),
+        ("pre-compact", "PreCompact"),
+        ("session-end", "SessionEnd"),
+    ];
+    std::thread::scope(|scope| {
+        // Two sessions' hooks: six processes at a time, alternating sessions.
+        for (i, (arg, name)) in hooks.into_iter().enumerate() {
+            let (root, project) = (&root, &project);
+            scope.spawn(move || {
+                let session = if i % 2 == 0 { "alpha" } else { "beta" };
+                let input = serde_json::json!({
+                    "hook_event_name": name, "session_id": session, "cwd": project,
+                    "prompt": "p", "source": "startup", "trigger": "manual", "reason": "other",
+                    "tool_name": "Write",
+                    "tool_input": {"file_path": project.join("a.txt"), "content": "x"},
+                });
+                for _ in 0..6 {
+                    let out = sfp_sh(
+                        root,
+                        "",
+                        &format!("hook {arg}"),
+                        input.to_string().as_bytes(),
+                        &[],
+                    );
+                    assert_eq!(out.status.code(), Some(0), "{arg}");
+                    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+                    if !out.stdout.is_empty() {
+                        one_object(&out);
+                    }
+                }
+            });
+        }
+        // A terminal backup and a terminal restore beside them.
+        scope.spawn(|| {
+            for _ in 0..4 {
+                let out = sfp(&root, &["backup", "create", "--reason", "terminal"])
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        });
+        scope.spawn(|| {
+            for _ in 0..4 {
+                let to = restore_to.to_string_lossy().into_owned();
+                let out = sfp(&root, &["restore", "latest", "--yes", "--to", &to])
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        });
+    });
+    assert_all_verify(&root);
+    let ids = listed_backups(&root);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique, "ids stay unique");
+    assert_eq!(
+        std::fs::read(restore_to.join("settings.json")).unwrap(),
+        std::fs::read(root.join(".claude/settings.json")).unwrap(),
+        "the restore wrote whole files"
+    );
+    let sfp_home = root.join(".claude/sfp");
+    let checked = assert_whole_json_state(&sfp_home);
+    assert!(checked >= 3, "state was written ({checked} files checked)");
+    assert!(assert_whole_lines(&sfp_home.join("logs")) > 0);
+}
+
+/// Every state and handoff file sfp wrote under `sfp_home` (backups aside) is whole JSON or
+/// whole JSON lines; returns how many files were checked.
+fn assert_whole_json_state(sfp_home: &Path) -> usize {
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(sfp_home)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        let name = path.file_name().unwrap().to_string_lossy();
+        if name.starts_with('.') || path.components().any(|c| c.as_os_str() == "backups") {
+            continue;
+        }
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => {
+                let text = std::fs::read_to_string(path).unwrap();
+                serde_json::from_str::<Value>(&text)
+                    .unwrap_or_else(|e| panic!("{} is not whole JSON: {e}", path.display()));
+                checked += 1;
+            }
+            Some("jsonl") => {
+                for line in std::fs::read_to_string(path).unwrap().lines() {
+                    serde_json::from_str::<Value>(line)
+                        .unwrap_or_else(|e| panic!("{}: torn line {line:?}: {e}", path.display()));
+                }
+                checked += 1;
+            }
+            _ => {}
+        }
+    }
+    checked
 }

@@ -13,6 +13,7 @@ pub fn sections() -> Vec<(&'static str, SectionCheck)> {
         ("gates", section_check::<crate::gates::GateSettings>),
         ("format", section_check::<crate::gates::FormatSettings>),
         ("handoff", section_check::<crate::handoff::HandoffSettings>),
+        ("backup", section_check::<crate::backup::BackupSettings>),
     ]
 }
 

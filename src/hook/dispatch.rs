@@ -23,8 +23,15 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
             ("format", crate::gates::format_edit),
         ],
         Event::Stop => vec![("gates", crate::gates::on_stop)],
-        Event::PreCompact => vec![("handoff", crate::handoff::on_pre_compact)],
-        Event::SessionEnd => vec![("handoff", crate::handoff::on_session_end)],
+        // The handoff first: the backup then holds the state it describes.
+        Event::PreCompact => vec![
+            ("handoff", crate::handoff::on_pre_compact),
+            ("backup", crate::backup::on_pre_compact),
+        ],
+        Event::SessionEnd => vec![
+            ("handoff", crate::handoff::on_session_end),
+            ("backup", crate::backup::on_session_end),
+        ],
         Event::PreToolUse
         | Event::PostToolUseFailure
         | Event::SubagentStop

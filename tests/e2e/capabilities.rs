@@ -1,10 +1,5 @@
 //! Scenarios of the capabilities beyond the foundation — TAG context, quality gates, handoff and
-//! backup — run against sfp. Each is `#[ignore]`d until its capability is merged; switch it on by
-//! deleting the `#[ignore]` line (`cargo test --test e2e -- --ignored` runs them regardless). The
-//! setups and verdicts live in `expect.rs`, where `standins.rs` proves each one can be met.
-//!
-//! The unreadable-context scenario runs already: whatever reads `.context/` must never break a
-//! session over a file it cannot read.
+//! backup — run against sfp through the real CLI. Their setups and verdicts live in `expect.rs`.
 
 use serde_json::json;
 
@@ -85,7 +80,6 @@ fn a_broken_gates_yaml_never_breaks_the_session() {
 }
 
 #[test]
-#[ignore = "enabled when handoff and backup (issue 5) land"]
 fn compact_writes_a_handoff_and_a_backup_and_hands_it_over() {
     let Some(claude) = claude_or_skip("compact_writes_a_handoff_and_a_backup_and_hands_it_over")
     else {
@@ -99,7 +93,6 @@ fn compact_writes_a_handoff_and_a_backup_and_hands_it_over() {
 }
 
 #[test]
-#[ignore = "enabled when handoff and backup (issue 5) land"]
 fn clear_completes_session_end() {
     let Some(claude) = claude_or_skip("clear_completes_session_end") else {
         return;

@@ -188,12 +188,6 @@ impl Session {
         self
     }
 
-    /// Adds a stand-in shell hook to the staged plugin (harness self-checks).
-    pub fn stand_in(self, event: &str, matcher: Option<&str>, name: &str, script: &str) -> Self {
-        plugin::add_hook(&self.plugin, event, matcher, name, script);
-        self
-    }
-
     pub fn install(mut self, how: Install) -> Self {
         self.install = how;
         self

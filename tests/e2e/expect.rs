@@ -1,7 +1,5 @@
 //! The capabilities' scenarios as data and verdicts: how each session is set up, what the fake
-//! model does, and what must be observed afterwards. `capabilities.rs` runs them against sfp;
-//! `standins.rs` runs them against minimal shell hooks that behave as the specifications say, which
-//! proves every assertion here can be met through the real CLI.
+//! model does, and what must be observed afterwards. `capabilities.rs` runs them against sfp.
 
 use std::path::{Path, PathBuf};
 

@@ -13,7 +13,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 PLUGIN=${1:-$here}
 RUN_SH=${RUN_SH:-$here/../shared/tools/claude-e2e/run.sh}
-[ -x "$RUN_SH" ] || RUN_SH=/work/shared/tools/claude-e2e/run.sh
 [ -x "$PLUGIN/bin/sfp" ] || { echo "no $PLUGIN/bin/sfp: build it (cargo build --release; cp target/release/sfp bin/)" >&2; exit 2; }
 scenario=$here/tests/fixtures/e2e/handoff-scenario.json
 prompt="Please add an add() function in src/app.py"

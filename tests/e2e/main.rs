@@ -17,6 +17,5 @@ mod fake_api;
 mod health;
 mod install;
 mod plugin;
-mod standins;
 mod summary;
 mod wiring;

@@ -50,31 +50,3 @@ fn copy_tree(src: &Path, dest: &Path) {
         }
     }
 }
-
-/// Adds a shell hook to a staged plugin: writes `hooks/<name>.sh` and appends an entry for
-/// `event` (with `matcher`, if any) to its `hooks/hooks.json`. For harness self-checks only: the
-/// plugin under test is never changed in the checkout.
-pub fn add_hook(plugin: &Path, event: &str, matcher: Option<&str>, name: &str, script: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    let file = plugin.join("hooks").join(format!("{name}.sh"));
-    std::fs::write(&file, format!("#!/bin/sh\n{script}")).expect("write stand-in hook");
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let path = plugin.join("hooks/hooks.json");
-    let mut hooks: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("read hooks.json"))
-            .expect("hooks.json is JSON");
-    let mut entry = serde_json::json!({"hooks": [{"type": "command",
-        "command": format!("${{CLAUDE_PLUGIN_ROOT}}/hooks/{name}.sh"), "timeout": 10}]});
-    if let Some(m) = matcher {
-        entry["matcher"] = m.into();
-    }
-    let list = hooks["hooks"][event]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let mut list = list;
-    list.push(entry);
-    hooks["hooks"][event] = list.into();
-    std::fs::write(&path, serde_json::to_string_pretty(&hooks).expect("render"))
-        .expect("write hooks.json");
-}

@@ -1,0 +1,365 @@
+//! `sfp backup create|list|show|verify|prune`: arguments, and what each prints.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::create::{Request, create};
+use super::profile::Profile;
+use super::settings::BackupSettings;
+use super::store::{Backup, Store};
+use super::verify::verify;
+use crate::ExitStatus;
+use crate::app::Ctx;
+use crate::config::{Config, Layer, LayerKind};
+use crate::printer::Style;
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub action: BackupAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// Take a backup of the Claude config dir into $SFP_HOME/backups/<id>/.
+    Create(CreateArgs),
+    /// List backups, oldest first.
+    List(JsonArg),
+    /// Show one backup's metadata and files.
+    Show(IdArgs),
+    /// Check a backup's archive and every file's SHA-256 against its metadata.
+    Verify(IdArgs),
+    /// Apply retention now (keep the newest N).
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// `config` (settings, context, commands, …) or `full` (also transcripts and history).
+    #[arg(long, value_enum, default_value = "config")]
+    pub profile: CliProfile,
+    /// Why the backup was taken (kept in metadata.json).
+    #[arg(long, value_name = "TEXT", default_value = "manual")]
+    pub reason: String,
+    /// Also back up credential files such as .credentials.json (left out by default).
+    #[arg(long)]
+    pub include_credentials: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The profiles a person can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CliProfile {
+    Config,
+    Full,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The backup: its id, a unique prefix of it, or `latest`.
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep this many of the newest backups (default: `backup.keep` in sfp.yaml).
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Print the removed ids as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One line of `sfp backup list --json`.
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    pub id: &'a str,
+    pub created: &'a str,
+    pub reason: &'a str,
+    pub profile: &'a str,
+    pub files: usize,
+    pub bytes: u64,
+    pub archive_bytes: u64,
+    pub path: String,
+    pub restore_command: &'a str,
+}
+
+pub fn summary(b: &Backup) -> Summary<'_> {
+    Summary {
+        id: &b.meta.id,
+        created: &b.meta.created,
+        reason: &b.meta.reason,
+        profile: b.meta.profile.as_str(),
+        files: b.meta.totals.files,
+        bytes: b.meta.totals.bytes,
+        archive_bytes: b.meta.archive.size,
+        path: b.dir.display().to_string(),
+        restore_command: &b.meta.restore_command,
+    }
+}
+
+/// The `backup:` section from the user's layers only (embedded default, the plugin's config,
+/// `$SFP_HOME/sfp.yaml`): a project's committed config must not change how the user's home is
+/// backed up (a cloned repository could otherwise set `keep: 1` and prune every backup).
+pub fn settings(ctx: &Ctx) -> BackupSettings {
+    let user_layers: Vec<Layer> = ctx
+        .config
+        .layers()
+        .iter()
+        .filter(|l| !matches!(l.kind, LayerKind::Project | LayerKind::Local))
+        .cloned()
+        .collect();
+    let (settings, diags) = Config::from_layers(user_layers).section::<BackupSettings>("backup");
+    for d in diags.iter().filter(|d| d.is_error()) {
+        ctx.log.warn(&d.to_string());
+    }
+    settings
+}
+
+pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let settings = settings(ctx);
+    let store = Store::new(ctx.paths.backups_dir());
+    match &args.action {
+        BackupAction::Create(a) => run_create(a, ctx, &settings),
+        BackupAction::List(a) => {
+            store.clean_stale();
+            print_list(ctx, &store.list()?, a.json)?;
+            Ok(ExitStatus::Success)
+        }
+        BackupAction::Show(a) => {
+            let Some(b) = resolve(ctx, &store, &a.id) else {
+                return Ok(ExitStatus::Failure);
+            };
+            if a.json {
+                ctx.printer.json(&b.meta)?;
+            } else {
+                show(ctx, &b);
+            }
+            Ok(ExitStatus::Success)
+        }
+        BackupAction::Verify(a) => {
+            let Some(b) = resolve(ctx, &store, &a.id) else {
+                return Ok(ExitStatus::Failure);
+            };
+            let result = verify(&b);
+            if a.json {
+                ctx.printer.json(&serde_json::json!({
+                    "id": b.meta.id,
+                    "ok": result.is_ok(),
+                    "files": result.as_ref().map_or(0, |s| s.files),
+                    "problem": result.as_ref().err().map(ToString::to_string),
+                }))?;
+            }
+            match result {
+                Ok(s) => {
+                    if !a.json {
+                        ctx.printer.line(&format!(
+                            "{} backup {}: {} files, {} verified",
+                            ctx.printer.paint("ok", Style::Green),
+                            b.meta.id,
+                            s.files,
+                            human_bytes(s.bytes)
+                        ));
+                    }
+                    Ok(ExitStatus::Success)
+                }
+                Err(e) => {
+                    if !a.json {
+                        ctx.printer.line(&format!(
+                            "{} backup {}: {e}",
+                            ctx.printer.paint("FAILED", Style::Red),
+                            b.meta.id
+                        ));
+                    }
+                    Ok(ExitStatus::Failure)
+                }
+            }
+        }
+        BackupAction::Prune(a) => {
+            let keep = a.keep.unwrap_or(settings.keep);
+            let max_age = if a.keep.is_some() {
+                0
+            } else {
+                settings.max_age_days
+            };
+            let removed =
+                store.prune(keep, max_age, Duration::from_millis(settings.lock_wait_ms))?;
+            let cleaned = store.clean_stale();
+            if a.json {
+                ctx.printer
+                    .json(&serde_json::json!({"removed": removed, "stale_removed": cleaned}))?;
+            } else if removed.is_empty() {
+                ctx.printer.line("nothing to prune");
+            } else {
+                ctx.printer.line(&format!(
+                    "removed {} backup(s): {}",
+                    removed.len(),
+                    removed.join(", ")
+                ));
+            }
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::Result<ExitStatus> {
+    let req = Request {
+        profile: match a.profile {
+            CliProfile::Config => Profile::Config,
+            CliProfile::Full => Profile::Full,
+        },
+        reason: a.reason.clone(),
+        include_credentials: a.include_credentials,
+    };
+    let created = create(&ctx.paths, settings, &req).context("backup failed")?;
+    let m = &created.meta;
+    ctx.log.info(&format!(
+        "backup {} ({}, {}): {} files, {} -> {} in {} ms",
+        m.id,
+        m.profile.as_str(),
+        m.reason,
+        m.totals.files,
+        m.totals.bytes,
+        m.archive.size,
+        m.totals.duration_ms
+    ));
+    if a.json {
+        let b = Backup {
+            dir: created.dir.clone(),
+            meta: created.meta.clone(),
+        };
+        let mut v = serde_json::to_value(summary(&b))?;
+        v["duration_ms"] = m.totals.duration_ms.into();
+        v["skipped"] = serde_json::to_value(&m.skipped)?;
+        v["pruned"] = serde_json::to_value(&created.pruned)?;
+        ctx.printer.json(&v)?;
+    } else {
+        ctx.printer.line(&format!(
+            "backup {} written: {} files, {} -> {} in {} ms",
+            ctx.printer.paint(&m.id, Style::Bold),
+            m.totals.files,
+            human_bytes(m.totals.bytes),
+            human_bytes(m.archive.size),
+            m.totals.duration_ms
+        ));
+        ctx.printer.line(&format!("  {}", created.dir.display()));
+        ctx.printer
+            .line(&format!("  restore with: {}", m.restore_command));
+        for s in &m.skipped {
+            ctx.printer
+                .note(&format!("  skipped {}: {}", s.path, s.reason));
+        }
+        if !created.pruned.is_empty() {
+            ctx.printer.line(&format!(
+                "  retention removed: {}",
+                created.pruned.join(", ")
+            ));
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Finds a backup, or prints why not (a wrong id is bad input: exit 1).
+pub fn resolve(ctx: &Ctx, store: &Store, query: &str) -> Option<Backup> {
+    match store.resolve(query) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            ctx.printer.error(&e);
+            None
+        }
+    }
+}
+
+pub fn print_list(ctx: &Ctx, all: &[Backup], json: bool) -> anyhow::Result<()> {
+    if json {
+        let list: Vec<Summary<'_>> = all.iter().map(summary).collect();
+        return ctx.printer.json(&list);
+    }
+    if all.is_empty() {
+        ctx.printer.line(&format!(
+            "no backups in {}",
+            ctx.paths.backups_dir().display()
+        ));
+        return Ok(());
+    }
+    let p = &ctx.printer;
+    p.line(&p.paint(
+        &format!(
+            "{:<20} {:<11} {:>6} {:>10} {:>10}  reason",
+            "id", "profile", "files", "size", "archive"
+        ),
+        Style::Bold,
+    ));
+    for b in all {
+        let m = &b.meta;
+        p.line(&format!(
+            "{:<20} {:<11} {:>6} {:>10} {:>10}  {}",
+            m.id,
+            m.profile.as_str(),
+            m.totals.files,
+            human_bytes(m.totals.bytes),
+            human_bytes(m.archive.size),
+            m.reason
+        ));
+    }
+    Ok(())
+}
+
+fn show(ctx: &Ctx, b: &Backup) {
+    let m = &b.meta;
+    let p = &ctx.printer;
+    p.line(&format!("backup    {}", p.paint(&m.id, Style::Bold)));
+    p.line(&format!("created   {}", m.created));
+    p.line(&format!("reason    {}", m.reason));
+    p.line(&format!("profile   {}", m.profile.as_str()));
+    p.line(&format!("source    {}", m.source_dir));
+    p.line(&format!("sfp       {}", m.sfp_version));
+    p.line(&format!(
+        "files     {} ({}), archive {} ({})",
+        m.totals.files,
+        human_bytes(m.totals.bytes),
+        human_bytes(m.archive.size),
+        m.archive.compression
+    ));
+    p.line(&format!("sha256    {}", m.archive.sha256));
+    p.line(&format!("path      {}", b.dir.display()));
+    p.line(&format!("restore   {}", m.restore_command));
+    for f in &m.files {
+        p.line(&format!("  {:>4o} {:>10}  {}", f.mode, f.size, f.path));
+    }
+    for s in &m.skipped {
+        p.line(&p.paint(&format!("  skipped {}: {}", s.path, s.reason), Style::Dim));
+    }
+}
+
+/// `1.2 MiB`, `340 B`.
+#[expect(clippy::cast_precision_loss, reason = "a display figure")]
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,204 @@
+//! Taking a backup: pick the files, reserve an id, write the archive and metadata.json into a
+//! temporary directory, rename it into place, then apply retention.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use super::archive::{Compress, create_private, write_archive};
+use super::metadata::{
+    ARCHIVE_NAME, ArchiveInfo, FORMAT, METADATA_NAME, Metadata, Totals, restore_command,
+};
+use super::profile::{Profile, Rules};
+use super::select::{Selected, Skipped, select};
+use super::settings::BackupSettings;
+use super::store::{Reserved, Store};
+use crate::paths::Paths;
+
+/// What to back up.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub profile: Profile,
+    pub reason: String,
+    pub include_credentials: bool,
+}
+
+/// A backup just written.
+#[derive(Debug)]
+pub struct Created {
+    pub dir: PathBuf,
+    pub meta: Metadata,
+    /// Ids removed by retention afterwards.
+    pub pruned: Vec<String>,
+}
+
+/// Takes a `config` or `full` backup of the Claude config dir.
+pub fn create(paths: &Paths, settings: &BackupSettings, req: &Request) -> anyhow::Result<Created> {
+    create_unless(paths, settings, req, false)?.context("no backup was written")
+}
+
+/// Like [`create`], but when `skip_unchanged` is set and the newest backup has the same profile
+/// and the same files with the same mode and content (SHA-256), writes nothing and returns `None`
+/// (hooks use this so that retention keeps backups of distinct states).
+pub fn create_unless(
+    paths: &Paths,
+    settings: &BackupSettings,
+    req: &Request,
+    skip_unchanged: bool,
+) -> anyhow::Result<Option<Created>> {
+    let started = Instant::now();
+    let rules = Rules::new(
+        req.profile,
+        &settings.include,
+        &settings.exclude,
+        req.include_credentials,
+    )
+    .context("the backup include/exclude globs in sfp.yaml")?;
+    let selection = select(&paths.claude_dir, &paths.sfp_home, &rules)?;
+    if skip_unchanged && unchanged(&Store::new(paths.backups_dir()), req, &selection.files) {
+        return Ok(None);
+    }
+    let source = Source {
+        dir: &paths.claude_dir,
+        default_dir: &paths.claude_dir,
+    };
+    write(
+        paths,
+        settings,
+        req,
+        &source,
+        &selection.files,
+        selection.skipped,
+        started,
+    )
+    .map(Some)
+}
+
+/// Whether the newest backup already holds exactly `files` as they are now.
+fn unchanged(store: &Store, req: &Request, files: &[Selected]) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let Some(latest) = store.latest_id() else {
+        return false;
+    };
+    let Ok(meta) = Metadata::read(&store.dir.join(&latest)) else {
+        return false;
+    };
+    meta.profile == req.profile
+        && meta.include_credentials == req.include_credentials
+        && meta.files.len() == files.len()
+        && meta.files.iter().zip(files).all(|(old, now)| {
+            old.path == now.rel
+                && !old.changed
+                && std::fs::symlink_metadata(&now.abs).is_ok_and(|m| {
+                    m.is_file() && m.len() == old.size && m.mode() & 0o7777 == old.mode
+                })
+                // Content, not timestamps: a same-size edit within one second must count.
+                && std::fs::File::open(&now.abs)
+                    .and_then(|mut f| super::verify::hash(&mut f))
+                    .is_ok_and(|sha| sha == old.sha256)
+        })
+}
+
+/// Where the files of a backup come from.
+pub struct Source<'a> {
+    /// The directory archive paths are relative to.
+    pub dir: &'a Path,
+    /// The directory `sfp restore` writes to by default.
+    pub default_dir: &'a Path,
+}
+
+/// Writes a backup of `files`, commits it and applies retention.
+pub fn write(
+    paths: &Paths,
+    settings: &BackupSettings,
+    req: &Request,
+    source: &Source<'_>,
+    files: &[Selected],
+    mut skipped: Vec<Skipped>,
+    started: Instant,
+) -> anyhow::Result<Created> {
+    let store = Store::new(paths.backups_dir());
+    let wait = Duration::from_millis(settings.lock_wait_ms);
+    let now = chrono::Utc::now();
+    let reserved = store.reserve(now, wait)?;
+    let result = fill(
+        &reserved,
+        settings,
+        req,
+        source,
+        files,
+        &mut skipped,
+        now,
+        started,
+    );
+    let meta = match result {
+        Ok(meta) => meta,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&reserved.tmp);
+            return Err(e);
+        }
+    };
+    let dir = store.commit(&reserved)?;
+    let pruned = store
+        .prune(settings.keep, settings.max_age_days, wait)
+        .unwrap_or_default();
+    store.clean_stale();
+    Ok(Created { dir, meta, pruned })
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+fn fill(
+    reserved: &Reserved,
+    settings: &BackupSettings,
+    req: &Request,
+    source: &Source<'_>,
+    files: &[Selected],
+    skipped: &mut Vec<Skipped>,
+    now: chrono::DateTime<chrono::Utc>,
+    started: Instant,
+) -> anyhow::Result<Metadata> {
+    let compress = Compress {
+        level: settings.level(),
+        threads: settings.compress_threads(),
+    };
+    let written = write_archive(&reserved.tmp.join(ARCHIVE_NAME), files, compress)?;
+    skipped.extend(written.skipped);
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let bytes = written.files.iter().map(|f| f.size).sum();
+    let meta = Metadata {
+        format: FORMAT,
+        id: reserved.id.clone(),
+        created: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        reason: req.reason.clone(),
+        profile: req.profile,
+        sfp_version: env!("CARGO_PKG_VERSION").to_owned(),
+        source_dir: source.dir.display().to_string(),
+        include_credentials: req.include_credentials,
+        restore_command: restore_command(&reserved.id, source.dir, source.default_dir),
+        archive: ArchiveInfo {
+            name: ARCHIVE_NAME.to_owned(),
+            size: written.archive.size,
+            sha256: written.archive.sha256,
+            compression: format!("gzip -{}", compress.level),
+        },
+        totals: Totals {
+            files: written.files.len(),
+            bytes,
+            skipped: skipped.len(),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        },
+        files: written.files,
+        skipped: std::mem::take(skipped),
+    };
+    let path = reserved.tmp.join(METADATA_NAME);
+    let mut f = create_private(&path)?;
+    std::io::Write::write_all(&mut f, &meta.to_json()?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.sync_all()
+        .with_context(|| format!("cannot sync {}", path.display()))?;
+    Ok(meta)
+}

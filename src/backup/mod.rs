@@ -1,0 +1,29 @@
+//! Backup and restore of the user's Claude Code state.
+//!
+//! `sfp backup create` writes one gzip-compressed tar (compressed on every core) and a
+//! metadata.json listing every file with its SHA-256 to `$SFP_HOME/backups/<id>/`; `sfp restore`
+//! verifies a backup completely before writing anything, takes a pre-restore backup of what it
+//! overwrites, and replaces each file atomically. PreCompact and SessionEnd take `config` backups.
+
+mod archive;
+mod command;
+mod create;
+mod gunzip;
+mod hook;
+mod metadata;
+mod pgzip;
+mod profile;
+mod restore;
+mod restore_cmd;
+mod select;
+mod settings;
+mod stage;
+mod store;
+mod verify;
+
+pub use command::{BackupArgs, execute};
+pub use hook::{on_pre_compact, on_session_end};
+pub use metadata::{FileEntry, Metadata};
+pub use profile::Profile;
+pub use restore_cmd::{RestoreArgs, execute as execute_restore};
+pub use settings::BackupSettings;

@@ -1,0 +1,88 @@
+//! The `backup:` section of `sfp.yaml`: retention, extra include and exclude globs, compression
+//! and how long a backup waits for another sfp process holding the backup lock.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct BackupSettings {
+    /// Backups kept by retention (the newest ones); 0 keeps every backup.
+    pub keep: usize,
+    /// Backups older than this many days are removed by retention; 0 means no age limit. The
+    /// newest backup is never removed for its age.
+    pub max_age_days: u64,
+    /// Extra globs (relative to the Claude config dir) added to every profile.
+    pub include: Vec<String>,
+    /// Globs (relative to the Claude config dir) left out of every profile.
+    pub exclude: Vec<String>,
+    /// gzip level, 1 (fastest) to 9 (smallest).
+    pub compression_level: u32,
+    /// Threads that compress; 0 means one per CPU.
+    pub threads: usize,
+    /// How long a backup waits for the backup lock, in milliseconds.
+    pub lock_wait_ms: u64,
+    /// Take a `config` backup on PreCompact.
+    pub on_pre_compact: bool,
+    /// Take a `config` backup on SessionEnd.
+    pub on_session_end: bool,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        Self {
+            keep: 10,
+            max_age_days: 0,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            compression_level: 7,
+            threads: 0,
+            lock_wait_ms: 2_000,
+            on_pre_compact: true,
+            on_session_end: true,
+        }
+    }
+}
+
+impl BackupSettings {
+    /// Compression threads to use: the setting, else one per CPU (at most 8).
+    pub fn compress_threads(&self) -> usize {
+        if self.threads > 0 {
+            return self.threads.min(64);
+        }
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    }
+
+    /// The gzip level, clamped to 1..=9.
+    pub fn level(&self) -> u32 {
+        self.compression_level.clamp(1, 9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_default_matches_the_code_default() {
+        let text = crate::config::embedded("sfp.yaml").unwrap();
+        let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        let section = value
+            .get("backup")
+            .cloned()
+            .expect("sfp.yaml has a backup section");
+        let parsed: BackupSettings = serde_yaml::from_value(section).unwrap();
+        assert_eq!(parsed, BackupSettings::default());
+    }
+
+    #[test]
+    fn level_and_threads_are_clamped() {
+        let s = BackupSettings {
+            compression_level: 42,
+            threads: 3,
+            ..BackupSettings::default()
+        };
+        assert_eq!(s.level(), 9);
+        assert_eq!(s.compress_threads(), 3);
+        assert!(BackupSettings::default().compress_threads() >= 1);
+    }
+}

@@ -1,0 +1,238 @@
+//! Checking a backup before it is trusted: the archive's size and SHA-256 against metadata.json,
+//! then every tar entry — only regular files, with safe relative paths, each listed once in the
+//! metadata with the same size and SHA-256 — and every listed file present.
+//!
+//! [`scan`] walks the entries once and hands each checked entry's content to a callback; `verify`
+//! hashes it, a restore writes it.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Read, Seek as _};
+use std::path::Path;
+
+use sha2::{Digest as _, Sha256};
+
+use super::gunzip::tar_stream;
+use super::metadata::{ARCHIVE_NAME, FileEntry, Metadata};
+use super::pgzip::hex;
+use super::store::Backup;
+
+/// Why a backup is not trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read the archive {path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error("the archive is {actual} bytes, metadata.json says {expected}")]
+    ArchiveSize { expected: u64, actual: u64 },
+    #[error("the archive's SHA-256 does not match metadata.json (corrupt or tampered)")]
+    ArchiveHash,
+    #[error("metadata.json: {0}")]
+    Metadata(String),
+    #[error("entry `{path}`: {problem}")]
+    Entry { path: String, problem: String },
+    #[error("the tar stream is damaged: {0}")]
+    Stream(io::Error),
+    #[error("{0} file(s) listed in metadata.json are missing from the archive (first: {1})")]
+    Missing(usize, String),
+}
+
+/// What a successful scan saw.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scanned {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL.
+pub fn safe_rel(raw: &[u8]) -> Result<&str, String> {
+    let text = std::str::from_utf8(raw).map_err(|_| "path is not valid UTF-8".to_owned())?;
+    if text.is_empty() {
+        return Err("empty path".into());
+    }
+    if text.starts_with('/') {
+        return Err("absolute path".into());
+    }
+    if text.len() > 4096 || text.contains('\0') {
+        return Err("path too long or holds NUL".into());
+    }
+    for part in text.split('/') {
+        match part {
+            ".." => return Err("path climbs out with `..`".into()),
+            "" | "." => return Err("path has an empty or `.` component".into()),
+            _ => {}
+        }
+    }
+    Ok(text)
+}
+
+/// Checks the metadata's own file list (paths, duplicates) and returns it by path.
+pub fn index(meta: &Metadata) -> Result<HashMap<&str, &FileEntry>, VerifyError> {
+    let mut map = HashMap::with_capacity(meta.files.len());
+    for f in &meta.files {
+        safe_rel(f.path.as_bytes())
+            .map_err(|p| VerifyError::Metadata(format!("`{}`: {p}", f.path)))?;
+        if map.insert(f.path.as_str(), f).is_some() {
+            return Err(VerifyError::Metadata(format!(
+                "`{}` is listed twice",
+                f.path
+            )));
+        }
+    }
+    Ok(map)
+}
+
+/// Opens the archive and checks its size and SHA-256 against the metadata.
+pub fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join(ARCHIVE_NAME);
+    let io_err = |source| VerifyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(io_err)?;
+    let actual = file.metadata().map_err(io_err)?.len();
+    if actual != meta.archive.size {
+        return Err(VerifyError::ArchiveSize {
+            expected: meta.archive.size,
+            actual,
+        });
+    }
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(io_err)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+    }
+    if !hex(&sha.finalize()).eq_ignore_ascii_case(&meta.archive.sha256) {
+        return Err(VerifyError::ArchiveHash);
+    }
+    file.seek(io::SeekFrom::Start(0)).map_err(io_err)?;
+    Ok(file)
+}
+
+/// Walks every entry of a checked archive. `visit(entry, content)` must consume `content` and
+/// return its SHA-256 (hex); `Ok(false)` from `wanted` skips (but still checks) an entry.
+pub fn scan(
+    backup: &Backup,
+    wanted: &dyn Fn(&FileEntry) -> bool,
+    visit: &mut dyn FnMut(&FileEntry, &mut dyn Read) -> io::Result<String>,
+) -> Result<Scanned, VerifyError> {
+    let meta = &backup.meta;
+    let index = index(meta)?;
+    let file = open_checked(&backup.dir, meta)?;
+    let stream = tar_stream(file);
+    let mut archive = tar::Archive::new(stream);
+    let mut seen: HashSet<&str> = HashSet::with_capacity(index.len());
+    let mut out = Scanned::default();
+    for entry in archive.entries().map_err(VerifyError::Stream)? {
+        let mut entry = entry.map_err(VerifyError::Stream)?;
+        let raw = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let bad = |problem: String| VerifyError::Entry {
+            path: shown.clone(),
+            problem,
+        };
+        let kind = entry.header().entry_type();
+        if kind != tar::EntryType::Regular {
+            return Err(bad(format!("{} entries are refused", kind_name(kind))));
+        }
+        let rel = safe_rel(&raw).map_err(&bad)?;
+        let Some((&key, &expected)) = index.get_key_value(rel) else {
+            return Err(bad("not listed in metadata.json".into()));
+        };
+        if !seen.insert(key) {
+            return Err(bad("appears twice in the archive".into()));
+        }
+        if entry.size() != expected.size {
+            return Err(bad(format!(
+                "{} bytes, metadata.json says {}",
+                entry.size(),
+                expected.size
+            )));
+        }
+        let sha = if wanted(expected) {
+            visit(expected, &mut entry)
+        } else {
+            hash(&mut entry)
+        }
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => VerifyError::Stream(e),
+            _ => bad(e.to_string()),
+        })?;
+        if sha != expected.sha256 {
+            return Err(bad(
+                "content does not match its SHA-256 in metadata.json".into()
+            ));
+        }
+        out.files += 1;
+        out.bytes += expected.size;
+    }
+    // Read to the end, so that gzip checks its CRC and length trailers even past the tar's end.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(VerifyError::Stream)?;
+    if seen.len() != index.len() {
+        let first = meta
+            .files
+            .iter()
+            .find(|f| !seen.contains(f.path.as_str()))
+            .map_or_else(String::new, |f| f.path.clone());
+        return Err(VerifyError::Missing(index.len() - seen.len(), first));
+    }
+    Ok(out)
+}
+
+/// Reads `r` to its end and returns its SHA-256 (hex).
+pub fn hash(r: &mut dyn Read) -> io::Result<String> {
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&sha.finalize()));
+        }
+        sha.update(&buf[..n]);
+    }
+}
+
+/// Checks every file of a backup; nothing is written.
+pub fn verify(backup: &Backup) -> Result<Scanned, VerifyError> {
+    scan(backup, &|_| false, &mut |_, r| hash(r))
+}
+
+fn kind_name(kind: tar::EntryType) -> &'static str {
+    match kind {
+        tar::EntryType::Symlink => "symlink",
+        tar::EntryType::Link => "hard link",
+        tar::EntryType::Char | tar::EntryType::Block => "device",
+        tar::EntryType::Fifo => "FIFO",
+        tar::EntryType::Directory => "directory",
+        _ => "special",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        assert_eq!(safe_rel(b"a/b.json"), Ok("a/b.json"));
+        for bad in [
+            &b"/etc/passwd"[..],
+            b"../x",
+            b"a/../../x",
+            b"a//b",
+            b"./a",
+            b"",
+            b"a/\xff",
+        ] {
+            assert!(safe_rel(bad).is_err(), "{bad:?}");
+        }
+    }
+}

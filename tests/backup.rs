@@ -1,0 +1,11 @@
+//! `sfp backup` and `sfp restore` through the real binary, in a temporary home with the
+//! environment scrubbed of `SFP_*` and `CLAUDE_*` variables.
+
+#[path = "backup/hostile.rs"]
+mod hostile;
+#[path = "backup/lifecycle.rs"]
+mod lifecycle;
+#[path = "backup/robustness.rs"]
+mod robustness;
+#[path = "backup/support.rs"]
+mod support;

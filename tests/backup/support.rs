@@ -1,0 +1,121 @@
+//! The temporary home every backup test runs in, and helpers to run the real `sfp` binary.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Home {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub claude: PathBuf,
+    pub sfp: PathBuf,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let claude = root.join(".claude");
+        let sfp = root.join("sfp-home");
+        std::fs::create_dir_all(&claude).unwrap();
+        Self {
+            _dir: dir,
+            root,
+            claude,
+            sfp,
+        }
+    }
+
+    pub fn write(&self, rel: &str, text: &str, mode: u32) {
+        let p = self.claude.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// A small but complete Claude home.
+    pub fn populated() -> Self {
+        let h = Self::new();
+        h.write("settings.json", "{\"model\":\"sonnet\"}\n", 0o644);
+        h.write("settings.local.json", "{}\n", 0o600);
+        h.write("CLAUDE.md", "# global\n", 0o644);
+        h.write(".context/CLAUDE.md", "## Identity\n- me\n", 0o644);
+        h.write("commands/review.md", "review the diff\n", 0o640);
+        h.write("hooks/notify.sh", "#!/bin/sh\necho hi\n", 0o755);
+        h.write(
+            "plugins/installed_plugins.json",
+            "{\"plugins\":{}}\n",
+            0o644,
+        );
+        h.write("plugins/cache/p/plugin.json", "{}\n", 0o644);
+        h.write("todos/a.json", "[]\n", 0o600);
+        h.write("projects/-p/s1.jsonl", "{\"type\":\"user\"}\n", 0o600);
+        h.write("history.jsonl", "{\"display\":\"hi\"}\n", 0o600);
+        h.write("sessions/123.json", "{}\n", 0o600);
+        h.write(
+            ".credentials.json",
+            "{\"accessToken\":\"sk-ant-oat01-SECRET-TOKEN\"}\n",
+            0o600,
+        );
+        h
+    }
+
+    pub fn sfp(&self, args: &[&str]) -> Output {
+        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sfp"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.root)
+            .env("CLAUDE_CONFIG_DIR", &self.claude)
+            .env("SFP_HOME", &self.sfp)
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.sfp(args);
+        assert!(out.status.success(), "sfp {args:?} failed: {}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn create(&self, profile: &str) -> serde_json::Value {
+        let out = self.ok(&["backup", "create", "--profile", profile, "--json"]);
+        serde_json::from_str(&out).unwrap()
+    }
+
+    pub fn list(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str(&self.ok(&["backup", "list", "--json"])).unwrap()
+    }
+
+    pub fn backups(&self) -> PathBuf {
+        self.sfp.join("backups")
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every file under `dir`: relative path → (content, mode).
+pub fn tree(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            let mode = e.metadata().unwrap().permissions().mode() & 0o7777;
+            (rel, (std::fs::read(e.path()).unwrap(), mode))
+        })
+        .collect()
+}
