@@ -56,3 +56,8 @@ fn tags_extract_corpus_and_regressions_replay_cleanly() {
 fn gates_yaml_corpus_and_regressions_replay_cleanly() {
     assert!(replay("gates_yaml", checks::gates_yaml) >= 8);
 }
+
+#[test]
+fn archive_read_corpus_and_regressions_replay_cleanly() {
+    assert!(replay("archive_read", checks::archive_read) >= 8);
+}

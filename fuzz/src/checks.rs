@@ -5,13 +5,21 @@
 //!
 //! Each function must never panic on any input: a panic is the finding.
 
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use sfp::backup::{Backup, Metadata, commit, plan, stage, verify};
 use sfp::config::{
     Config, Diagnostic, Layer, LayerKind, embedded, parse_document, parse_value, registry,
 };
+use sfp::env::Env;
 use sfp::gates::{GATES_FILE, from_layers};
 use sfp::health::HealthSettings;
 use sfp::hook::{Event, MAX_TEXT_CHARS, Response, cap_text, parse_hook_input};
+use sfp::paths::Paths;
 use sfp::tags::{Gathered, TagName, TagsSettings, arrange, extract};
+use sha2::{Digest as _, Sha256};
 
 /// Hook input parsing through the path `sfp hook` takes: parse, pick the event, read the fields
 /// handlers use, and render an answer quoting the input back (capping and escaping any text).
@@ -320,4 +328,161 @@ fn yaml_lines(text: &str) -> Vec<&str> {
     }
     out.push(&text[start..]);
     out
+}
+
+/// The files the fixed `metadata.json` of [`archive_read`] lists: path, mode, content. The seed
+/// archives in `corpus/archive_read/` hold these (or hostile variations of them).
+pub const ARCHIVE_FILES: [(&str, u32, &[u8]); 4] = [
+    ("settings.json", 0o644, b"{\"theme\": \"dark\"}\n"),
+    (
+        "CLAUDE.md",
+        0o644,
+        b"# Memory\n- Run the tests before a commit\n",
+    ),
+    ("commands/review.md", 0o600, b"Review the staged diff.\n"),
+    (
+        ".sfp-home/sfp.yaml",
+        0o644,
+        b"tags:\n  budget_chars: 4000\n",
+    ),
+];
+
+/// Restore from an arbitrary archive: the bytes as a backup's `backup.tar.gz` (compressed
+/// first when they are not gzip, so that tar headers are mutated directly too) beside a fixed
+/// metadata.json listing [`ARCHIVE_FILES`], its archive size and SHA-256 taken from the bytes so
+/// that the entry checks are reached. `verify` and the restore's staging must agree; a refused
+/// archive writes nothing anywhere; an accepted one leaves exactly the listed files, with their
+/// content and mode, in the target directory; nothing outside the target directory changes.
+pub fn archive_read(data: &[u8]) {
+    let root = tempfile::tempdir().expect("a scratch directory");
+    let backup_dir = root.path().join("backups").join("20261122-020000");
+    let to = root.path().join("claude");
+    let outside = root.path().join("outside");
+    for dir in [&backup_dir, &to, &outside] {
+        std::fs::create_dir_all(dir).expect("scratch directories");
+    }
+    std::fs::write(outside.join("keep.txt"), b"not part of any restore\n").expect("write");
+    std::fs::write(to.join("settings.json"), b"{\"theme\": \"light\"}\n").expect("write");
+    let archive = if data.starts_with(&[0x1f, 0x8b]) {
+        data.to_vec()
+    } else {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(data).expect("gzip in memory");
+        gz.finish().expect("gzip in memory")
+    };
+    std::fs::write(backup_dir.join("backup.tar.gz"), &archive).expect("write");
+    std::fs::write(
+        backup_dir.join("metadata.json"),
+        fixed_metadata(&archive, &to).to_string(),
+    )
+    .expect("write");
+    let meta = Metadata::read(&backup_dir).expect("the fixed metadata.json reads");
+    let backup = Backup {
+        dir: backup_dir,
+        meta,
+    };
+    let before = snapshot(root.path());
+
+    let verified = verify(&backup);
+    assert_eq!(snapshot(root.path()), before, "verify wrote something");
+    let files: Vec<_> = backup.meta.files.iter().collect();
+    let paths = Paths::resolve(&Env::default(), None);
+    let planned = plan(&files, Some(&to), &paths).expect("a plan into the scratch directory");
+    match stage(&backup, &planned) {
+        Ok(staged) => {
+            assert!(verified.is_ok(), "staging accepted what verify refused");
+            let done = commit(&planned, &staged);
+            assert!(done.error.is_none(), "{:?}", done.error);
+            for (rel, mode, content) in ARCHIVE_FILES {
+                let path = to.join(rel);
+                assert_eq!(std::fs::read(&path).expect("restored"), content, "{rel}");
+                let meta = std::fs::symlink_metadata(&path).expect("restored");
+                assert!(meta.file_type().is_file(), "{rel} is not a regular file");
+                assert_eq!(
+                    std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777,
+                    mode
+                );
+            }
+        }
+        Err(e) => {
+            assert!(
+                verified.is_err(),
+                "verify accepted what staging refused: {e}"
+            );
+            assert!(!e.to_string().is_empty());
+            assert_eq!(
+                snapshot(root.path()),
+                before,
+                "a refused restore wrote: {e}"
+            );
+        }
+    }
+    let after = snapshot(root.path());
+    for (path, was) in before.iter().filter(|(p, _)| !p.starts_with(&to)) {
+        assert_eq!(after.get(path), Some(was), "{} changed", path.display());
+    }
+    for path in after.keys() {
+        let rel = path.strip_prefix(&to);
+        assert!(
+            before.contains_key(path)
+                || rel.is_ok_and(|rel| ARCHIVE_FILES
+                    .iter()
+                    .any(|(f, _, _)| { Path::new(f) == rel || Path::new(f).starts_with(rel) })),
+            "{} written by a restore into {}",
+            path.display(),
+            to.display()
+        );
+    }
+}
+
+/// metadata.json for [`ARCHIVE_FILES`] and the archive as given.
+fn fixed_metadata(archive: &[u8], source: &Path) -> serde_json::Value {
+    let sha = |bytes: &[u8]| format!("{:x}", Sha256::digest(bytes));
+    let files: Vec<serde_json::Value> = ARCHIVE_FILES
+        .iter()
+        .map(|(path, mode, content)| {
+            serde_json::json!({
+                "path": path, "size": content.len(), "mode": mode, "mtime": 1_763_776_800,
+                "sha256": sha(content),
+            })
+        })
+        .collect();
+    let bytes: usize = ARCHIVE_FILES.iter().map(|(_, _, c)| c.len()).sum();
+    serde_json::json!({
+        "format": 1,
+        "id": "20261122-020000",
+        "created": "2026-11-22T02:00:00Z",
+        "reason": "manual",
+        "profile": "config",
+        "sfp_version": "0.1.0",
+        "source_dir": source.display().to_string(),
+        "include_credentials": false,
+        "restore_command": "sfp restore 20261122-020000",
+        "archive": {
+            "name": "backup.tar.gz", "size": archive.len(), "sha256": sha(archive),
+            "compression": "gzip",
+        },
+        "totals": {"files": files.len(), "bytes": bytes, "skipped": 0, "duration_ms": 1},
+        "files": files,
+    })
+}
+
+/// Every path under `root` (directories too) with its content; a symlink as its target.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.expect("walk the scratch directory"))
+        .map(|e| {
+            let kind = e.file_type();
+            let content = if kind.is_symlink() {
+                let target = std::fs::read_link(e.path()).expect("read link");
+                format!("symlink -> {}", target.display()).into_bytes()
+            } else if kind.is_dir() {
+                b"<dir>".to_vec()
+            } else {
+                std::fs::read(e.path()).expect("read")
+            };
+            (e.path().to_path_buf(), content)
+        })
+        .collect()
 }
