@@ -183,8 +183,9 @@ fn is_tag_line(line: &str) -> bool {
 }
 
 /// gates.yaml loading on arbitrary text: the text as the project's layer over the shipped
-/// defaults with every glob compiled now (`sfp gates check`), and as the project's and the local
-/// layer on their own with globs compiled on first use (the Stop hook). Every diagnostic renders
+/// defaults with globs compiled on first use (the Stop hook), and as the project's and the local
+/// layer with every glob compiled now (`sfp gates check`; the shipped defaults' globs are left
+/// out of this run only because compiling them on every input would slow the fuzzer tenfold). Every diagnostic renders
 /// as `file[:line[:col]]: severity: message` naming one of the layers, with a position inside
 /// that file; a YAML syntax error always carries its line and column; every loaded gate can be
 /// matched against paths.
@@ -214,9 +215,9 @@ pub fn gates_yaml(data: &[u8]) {
                 layer(LayerKind::Embedded, "<embedded>/gates.yaml", defaults),
                 project.clone(),
             ],
-            true,
+            false,
         ),
-        (vec![project, local], false),
+        (vec![project, local], true),
     ];
     for (layers, strict) in runs {
         let (config, diags) = from_layers(&layers, strict);
@@ -241,6 +242,9 @@ pub fn gates_yaml(data: &[u8]) {
             assert!(!gate.name.trim().is_empty());
             assert!(!gate.timeout.is_zero(), "gate `{}` has no time", gate.name);
             assert!(layers.iter().any(|l| l.display == gate.source));
+            if gate.source == layers[0].display && !strict {
+                continue;
+            }
             for path in ["src/main.rs", "a/b/c.py", "vendor/x.lock", "é/ü.md"] {
                 let _ = gate.matcher.matches(path);
             }
