@@ -353,6 +353,27 @@ fn stop_stops_blocking_after_the_limit() {
 }
 
 #[test]
+fn stop_never_loops_when_the_session_state_cannot_be_saved() {
+    let sb = Sandbox::new(FORBIDDEN);
+    let sessions = sb.sfp_home().join("sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    // `sessions/sess-1` is a plain file: neither the ledger nor gates.json can be written.
+    std::fs::write(sessions.join("sess-1"), "not a directory").unwrap();
+    for attempt in 0..6 {
+        std::fs::write(
+            sb.project.join("a.txt"),
+            format!("FORBIDDEN{}\n", "!".repeat(attempt)),
+        )
+        .unwrap();
+        let out = sb.stop(attempt > 0).expect("a message for the user");
+        assert!(out.get("decision").is_none(), "attempt {attempt}: {out}");
+        let msg = out["systemMessage"].as_str().unwrap();
+        assert!(msg.contains("forbidden failed"), "{msg}");
+        assert!(msg.contains("could not be"), "{msg}");
+    }
+}
+
+#[test]
 fn stop_is_silent_while_background_tasks_run_or_gates_are_off() {
     let sb = Sandbox::new(FORBIDDEN);
     sb.write("a.txt", "FORBIDDEN\n");

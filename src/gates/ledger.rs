@@ -96,11 +96,16 @@ fn state_path(paths: &Paths, session: &str) -> PathBuf {
     paths.session_dir(session).join("gates.json")
 }
 
-pub fn load_state(paths: &Paths, session: &str) -> StopState {
-    std::fs::read(state_path(paths, session))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+/// The session's Stop state: the default when there is none yet (or it is unreadable JSON, which
+/// the next save replaces), an error when the file exists but cannot be read (so the caller knows
+/// the block count is unknown).
+pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
+    let path = state_path(paths, session);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StopState::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
 }
 
 pub fn save_state(paths: &Paths, session: &str, state: &StopState) -> anyhow::Result<()> {
@@ -179,14 +184,19 @@ mod tests {
     fn state_round_trips_and_fingerprints_follow_the_files() {
         let dir = tempfile::tempdir().unwrap();
         let p = paths(dir.path());
-        assert_eq!(load_state(&p, "s"), StopState::default());
+        assert_eq!(load_state(&p, "s").unwrap(), StopState::default());
         let st = StopState {
             fingerprint: "abc".into(),
             consecutive_blocks: 2,
             last_status: "failed".into(),
         };
         save_state(&p, "s", &st).unwrap();
-        assert_eq!(load_state(&p, "s"), st);
+        assert_eq!(load_state(&p, "s").unwrap(), st);
+        std::fs::write(state_path(&p, "s"), "{not json").unwrap();
+        assert_eq!(load_state(&p, "s").unwrap(), StopState::default());
+        std::fs::write(dir.path().join("sessions/blocked"), "a file").unwrap();
+        assert!(load_state(&p, "blocked").is_err());
+        assert!(save_state(&p, "blocked", &st).is_err());
 
         let proj = dir.path().join("proj");
         std::fs::create_dir_all(&proj).unwrap();
