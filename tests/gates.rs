@@ -400,6 +400,71 @@ fn non_critical_failures_only_tell_the_user() {
 }
 
 #[test]
+fn timeouts_and_gates_that_cannot_start_never_send_claude_back() {
+    // Three critical gates Claude cannot fix: a timeout, a `root` that does not exist, and a
+    // non-critical timeout; the timeout rate (2 of 3) is a CRITICAL alert, which must not block.
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - {name: slow, command: 'sleep 30', timeout: 200ms, critical: true, file_patterns: ['*.txt']}\n      - {name: web, command: 'true', root: frontend, critical: true, file_patterns: ['*.txt']}\n      - {name: slower, command: 'sleep 30', timeout: 200ms, file_patterns: ['*.txt']}\n",
+    );
+    for attempt in 0..2 {
+        sb.write("a.txt", &format!("x{attempt}\n"));
+        let out = sb.stop(attempt > 0).expect("a message for the user");
+        assert!(out.get("decision").is_none(), "{out}");
+        let msg = out["systemMessage"].as_str().unwrap();
+        assert!(
+            msg.contains("slow timed out") && msg.contains("web error"),
+            "{msg}"
+        );
+    }
+    // A person running them still gets a failed run.
+    let (code, report) = sb.gates_json(&["--all-files"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(find(&report, "web")["status"], "error");
+    assert_eq!(find(&report, "slow")["status"], "timed_out");
+    assert!(
+        report["alerts"].to_string().contains("timeout_rate"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_critical_gate_cut_off_by_the_run_budget_is_only_reported() {
+    let sb = Sandbox::new(&gate(
+        "long",
+        "sleep 30",
+        "        critical: true\n        file_patterns: ['*.txt']\n",
+    ));
+    std::fs::write(
+        sb.project.join(".claude/sfp/sfp.yaml"),
+        "gates:\n  budget: 1\n",
+    )
+    .unwrap();
+    sb.write("a.txt", "x\n");
+    let out = sb.stop(false).expect("a message for the user");
+    assert!(out.get("decision").is_none(), "{out}");
+    let msg = out["systemMessage"].as_str().unwrap();
+    assert!(
+        msg.contains("time budget") && msg.contains("long timed out"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_real_failure_blocks_and_a_timeout_beside_it_is_only_reported() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - {name: bad, command: 'echo wrong; exit 1', critical: true, file_patterns: ['*.txt']}\n      - {name: slow, command: 'sleep 30', timeout: 200ms, critical: true, file_patterns: ['*.txt']}\n",
+    );
+    sb.write("a.txt", "x\n");
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block", "{out}");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(reason.contains("## bad (exit code 1)"), "{reason}");
+    assert!(!reason.contains("## slow"), "{reason}");
+    let msg = out["systemMessage"].as_str().unwrap();
+    assert!(msg.contains("slow timed out (not sent to Claude)"), "{msg}");
+}
+
+#[test]
 fn stop_with_nothing_changed_runs_nothing() {
     let sb = Sandbox::new(&gate("marker", "touch ../ran", ""));
     assert_eq!(sb.stop(false), None);

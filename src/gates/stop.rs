@@ -1,6 +1,7 @@
 //! The hook side of gates: PostToolUse records the touched file in the session's ledger; Stop
-//! runs the configured tier on what changed and, when a critical gate fails (or the alerts
-//! escalate to CRITICAL), sends Claude back with what to fix.
+//! runs the configured tier on what changed and, when a critical gate fails on the code (or the
+//! failure rate escalates to CRITICAL), sends Claude back with what to fix. Timeouts, gates that
+//! could not start and the run budget running out are told to the user, never sent to Claude.
 //!
 //! Loops cannot happen: gates run only when the changed files differ from the last run (so a
 //! continuation that changed nothing is answered silently), blocks in a row are counted per
@@ -195,12 +196,14 @@ fn answer(
     state: &mut StopState,
     out: &mut Response,
 ) -> Option<Block> {
+    // Only failures Claude can fix send it back: timeouts, gates that could not start and the
+    // budget running out are the user's to look at, and a timeout rate never escalates.
     let escalated = report
         .alerts
         .iter()
-        .any(|a| a.severity == Severity::Critical);
+        .any(|a| a.severity == Severity::Critical && a.metric != "timeout_rate");
     let blocking: Vec<&GateResult> = if escalated {
-        report.failures().collect()
+        report.fixable_failures().collect()
     } else {
         report.critical_failures().collect()
     };
@@ -218,6 +221,18 @@ fn answer(
             out.add_system_message(report::one_line(report));
         }
         return None;
+    }
+    let unfixable: Vec<String> = report
+        .failures()
+        .filter(|g| !g.status.is_fixable())
+        .map(|g| format!("{} {}", g.name, g.status.as_str()))
+        .collect();
+    if !unfixable.is_empty() {
+        out.add_system_message(format!(
+            "sfp gates ({}): {} (not sent to Claude)",
+            report.tier,
+            unfixable.join(", ")
+        ));
     }
     let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
     if state.consecutive_blocks >= settings.max_blocks {
