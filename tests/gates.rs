@@ -569,6 +569,64 @@ fn auto_format_tells_claude_when_the_file_changed() {
 }
 
 #[test]
+fn auto_format_formats_rust_in_the_crate_edition_like_cargo_fmt() {
+    // The shipped `rs` formatter on an edition-2024 crate: a let-chain is 2024-only syntax.
+    let sb = Sandbox::new("gates: []\n");
+    std::fs::write(
+        sb.project.join("Cargo.toml"),
+        "[package]\nname = \"chain\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(sb.project.join("src")).unwrap();
+    let file = sb.project.join("src/lib.rs");
+    std::fs::write(
+        &file,
+        "pub fn f(a: Option<u8>, b: bool) -> u8 { if let Some(x) = a && b { x } else { 0 } }\n",
+    )
+    .unwrap();
+    let input = json!({
+        "session_id": "sess-1", "cwd": sb.project, "hook_event_name": "PostToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": file}
+    });
+    // The sandbox's HOME hides the toolchain from rustup's proxies: point them at the real one.
+    let real_home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+    let toolchain = |var: &str, dir: &str| {
+        std::env::var_os(var).map_or_else(|| real_home.join(dir), PathBuf::from)
+    };
+    let (rustup, cargo) = (
+        toolchain("RUSTUP_HOME", ".rustup"),
+        toolchain("CARGO_HOME", ".cargo"),
+    );
+    let env = [
+        ("RUSTUP_HOME", rustup.to_str().unwrap()),
+        ("CARGO_HOME", cargo.to_str().unwrap()),
+    ];
+    let out = sb
+        .hook("post-tool-use", &input, &env)
+        .expect("context for Claude");
+    let ctx = out["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(ctx.contains("reformatted by `rustfmt`"), "{ctx}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("    if let Some(x) = a\n        && b\n"),
+        "{text}"
+    );
+    let check = Command::new("cargo")
+        .args(["fmt", "--check"])
+        .envs(env)
+        .current_dir(&sb.project)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "cargo fmt disagrees: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
 fn alerts_escalating_to_critical_block_without_a_critical_gate() {
     let sb = Sandbox::new(
         "tiers:\n  fast:\n    gates:\n      - {name: a, command: 'exit 1', file_patterns: ['*.txt']}\n      - {name: b, command: 'exit 1', file_patterns: ['*.txt']}\n      - {name: c, command: 'exit 1', file_patterns: ['*.txt']}\n",
