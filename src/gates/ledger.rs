@@ -6,6 +6,7 @@
 //! - `$SFP_HOME/sessions/<id>/gates.json`: the fingerprint of the changed files at the last gate
 //!   run, and how many Stops in a row were blocked.
 
+use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -57,11 +58,14 @@ pub fn touched(paths: &Paths, session: &str) -> Vec<PathBuf> {
     let Ok(text) = read_tail(&file, MAX_LEDGER_BYTES) else {
         return Vec::new();
     };
+    // Up to 16 MiB of lines: a set keeps the dedup linear, the Vec the first-touched order.
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut out: Vec<PathBuf> = Vec::new();
     for line in text.lines() {
         if let Ok(entry) = serde_json::from_str::<Entry>(line)
-            && !out.contains(&entry.path)
+            && !seen.contains(&entry.path)
         {
+            seen.insert(entry.path.clone());
             out.push(entry.path);
         }
     }
@@ -178,6 +182,31 @@ mod tests {
             vec![PathBuf::from("/proj/a.py"), PathBuf::from("/proj/b.py")]
         );
         assert!(touched(&p, "other").is_empty());
+    }
+
+    #[test]
+    fn a_long_ledger_is_deduplicated_in_first_touched_order() {
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        let file = ledger_path(&p, "long");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let mut text = String::new();
+        for _ in 0..20 {
+            for i in (0..5_000).rev() {
+                let _ = writeln!(
+                    text,
+                    "{{\"path\":\"/p/f{i}.rs\",\"tool\":\"Edit\",\"at\":\"t\"}}"
+                );
+            }
+        }
+        std::fs::write(&file, text).unwrap();
+        let started = std::time::Instant::now();
+        let got = touched(&p, "long");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(got.len(), 5_000);
+        assert_eq!(got[0], PathBuf::from("/p/f4999.rs"));
+        assert_eq!(got[4_999], PathBuf::from("/p/f0.rs"));
     }
 
     #[test]
