@@ -9,3 +9,5 @@ mod lifecycle;
 mod robustness;
 #[path = "backup/support.rs"]
 mod support;
+#[path = "backup/targets.rs"]
+mod targets;

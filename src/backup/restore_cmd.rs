@@ -116,7 +116,8 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Ok(undo) => undo,
         Err(e) => {
             staged.discard();
-            return Err(e);
+            p.error(&e);
+            return Ok(ExitStatus::Failure);
         }
     };
     let done = commit(&plan, &staged);
@@ -270,6 +271,23 @@ fn pre_restore_backup(
         Instant::now(),
     )
     .context("cannot take the pre-restore backup; nothing was restored")?;
+    // A file the backup could not take (it became a symlink, or could not be read) would be
+    // replaced with no way back: refuse the whole restore before anything is touched.
+    if !created.meta.skipped.is_empty() {
+        let _ = std::fs::remove_dir_all(&created.dir);
+        let names: Vec<String> = created
+            .meta
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        anyhow::bail!(
+            "the pre-restore backup could not take {} file(s) that would be overwritten: {}; \
+             nothing was restored",
+            names.len(),
+            names.join(", ")
+        );
+    }
     ctx.printer.note(&format!(
         "pre-restore backup {} ({} files, {})",
         created.meta.id,

@@ -7,6 +7,9 @@
 //!    against metadata.json. Any bad entry removes the staging directories: nothing was written.
 //! 2. [`commit`] renames each staged file over its target (same filesystem: atomic), so every
 //!    file is either entirely old or entirely new; on a failure it reports which were replaced.
+//!    Right before each one it checks the target again: a file to overwrite must still be a
+//!    regular file, and a file to create must still not exist (it is linked in without
+//!    replacing anything), else the restore stops there and reports it.
 //!
 //! A staging directory left by an interrupted restore is removed by the next restore an hour on.
 
@@ -18,7 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::metadata::FileEntry;
 use super::pgzip::hex;
-use super::restore::{Action, Plan};
+use super::restore::{Action, Plan, Step};
 use super::store::Backup;
 use super::verify::{Scanned, VerifyError, scan};
 
@@ -192,8 +195,25 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
             out.error = Some(format!("{} was not staged", step.rel));
             break;
         };
-        if let Err(e) = put(src, &step.target) {
-            out.error = Some(format!("cannot write {}: {e}", step.target.display()));
+        if let Err(e) = recheck(step) {
+            out.error = Some(e);
+            break;
+        }
+        let put = if step.action == Action::Create {
+            put_new(src, &step.target)
+        } else {
+            put(src, &step.target)
+        };
+        if let Err(e) = put {
+            out.error = Some(if e.kind() == io::ErrorKind::AlreadyExists {
+                format!(
+                    "{} appeared after the restore was planned (another process wrote it); \
+                     left as it is",
+                    step.target.display()
+                )
+            } else {
+                format!("cannot write {}: {e}", step.target.display())
+            });
             break;
         }
         out.written.push(step.rel.clone());
@@ -202,6 +222,54 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
         let _ = std::fs::remove_dir_all(d);
     }
     out
+}
+
+/// Whether a file planned for `Overwrite` is still a regular file (or gone) right before it is
+/// replaced: one that became a symlink or anything else since the plan is not in the pre-restore
+/// backup, so it is left alone.
+fn recheck(step: &Step) -> Result<(), String> {
+    if step.action != Action::Overwrite {
+        return Ok(());
+    }
+    match std::fs::symlink_metadata(&step.target) {
+        Ok(m) if m.is_file() => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Ok(_) => Err(format!(
+            "{} is no longer a regular file (changed after the restore was planned); left as it is",
+            step.target.display()
+        )),
+        Err(e) => Err(format!("cannot inspect {}: {e}", step.target.display())),
+    }
+}
+
+/// Puts a staged file at a target that must not exist: a hard link (or, where links are not
+/// possible, a copy persisted without clobbering) fails with `AlreadyExists` if something
+/// appeared there since the plan, so a file no pre-restore backup holds is never replaced.
+fn put_new(src: &Path, target: &Path) -> io::Result<()> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent"))?;
+    std::fs::create_dir_all(dir)?;
+    match std::fs::hard_link(src, target) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(src);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".sfp-restore-")
+                .tempfile_in(dir)?;
+            io::copy(&mut std::fs::File::open(src)?, tmp.as_file_mut())?;
+            let meta = std::fs::metadata(src)?;
+            tmp.as_file().set_permissions(meta.permissions())?;
+            tmp.as_file()
+                .set_times(std::fs::FileTimes::new().set_modified(meta.modified()?))?;
+            tmp.as_file().sync_data()?;
+            tmp.persist_noclobber(target).map_err(|e| e.error)?;
+            Ok(())
+        }
+    }
 }
 
 fn put(src: &Path, target: &Path) -> io::Result<()> {
@@ -233,7 +301,6 @@ fn put(src: &Path, target: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backup::restore::Step;
 
     #[test]
     fn commit_stops_at_a_failure_and_says_which_files_are_new() {
