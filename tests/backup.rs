@@ -5,6 +5,8 @@
 mod hostile;
 #[path = "backup/lifecycle.rs"]
 mod lifecycle;
+#[path = "backup/retention.rs"]
+mod retention;
 #[path = "backup/robustness.rs"]
 mod robustness;
 #[path = "backup/support.rs"]
