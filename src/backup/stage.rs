@@ -195,14 +195,17 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
             out.error = Some(format!("{} was not staged", step.rel));
             break;
         };
-        if let Err(e) = recheck(step) {
-            out.error = Some(e);
-            break;
-        }
-        let put = if step.action == Action::Create {
-            put_new(src, &step.target)
-        } else {
+        let exists = match recheck(step) {
+            Ok(exists) => exists,
+            Err(e) => {
+                out.error = Some(e);
+                break;
+            }
+        };
+        let put = if exists {
             put(src, &step.target)
+        } else {
+            put_new(src, &step.target)
         };
         if let Err(e) = put {
             out.error = Some(if e.kind() == io::ErrorKind::AlreadyExists {
@@ -224,16 +227,17 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
     out
 }
 
-/// Whether a file planned for `Overwrite` is still a regular file (or gone) right before it is
-/// replaced: one that became a symlink or anything else since the plan is not in the pre-restore
-/// backup, so it is left alone.
-fn recheck(step: &Step) -> Result<(), String> {
+/// Whether the target is there right before it is written. A file planned for `Overwrite` must
+/// still be a regular file (one that became a symlink or anything else since the plan is not in
+/// the pre-restore backup, so it is left alone); one that is gone, like every `Create` target, is
+/// put in place without replacing anything.
+fn recheck(step: &Step) -> Result<bool, String> {
     if step.action != Action::Overwrite {
-        return Ok(());
+        return Ok(false);
     }
     match std::fs::symlink_metadata(&step.target) {
-        Ok(m) if m.is_file() => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Ok(m) if m.is_file() => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Ok(_) => Err(format!(
             "{} is no longer a regular file (changed after the restore was planned); left as it is",
             step.target.display()
@@ -335,5 +339,57 @@ mod tests {
         assert_eq!(std::fs::read(base.join("a.json")).unwrap(), b"new a.json");
         assert_eq!(std::fs::read(base.join("c.json")).unwrap(), b"old c");
         assert!(!staging.exists(), "the staging directory is cleaned up");
+    }
+
+    #[test]
+    fn commit_never_replaces_a_file_that_appeared_or_became_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().to_path_buf();
+        let staging = base.join(".sfp-restore-test");
+        std::fs::create_dir_all(&staging).unwrap();
+        let mut staged = Staged::default();
+        for (i, rel) in ["new.json", "linked.json"].iter().enumerate() {
+            let path = staging.join(i.to_string());
+            std::fs::write(&path, "from the backup").unwrap();
+            staged.files.insert((*rel).to_owned(), path);
+        }
+        staged.dirs.push(staging.clone());
+        // Planned as a create, but a live process wrote it meanwhile.
+        std::fs::write(base.join("new.json"), "live").unwrap();
+        let step = |rel: &str, action| Step {
+            rel: rel.into(),
+            base: base.clone(),
+            target: base.join(rel),
+            action,
+        };
+        let plan = Plan {
+            steps: vec![step("new.json", Action::Create)],
+            base: base.clone(),
+        };
+        let done = commit(&plan, &staged);
+        assert!(done.written.is_empty());
+        assert!(done.error.unwrap().contains("appeared after"));
+        assert_eq!(std::fs::read(base.join("new.json")).unwrap(), b"live");
+
+        // Planned as an overwrite of a regular file, but it became a symlink meanwhile.
+        std::fs::create_dir_all(&staging).unwrap();
+        let path = staging.join("1");
+        std::fs::write(&path, "from the backup").unwrap();
+        staged.files.insert("linked.json".into(), path);
+        std::fs::write(base.join("elsewhere.json"), "mine").unwrap();
+        std::os::unix::fs::symlink(base.join("elsewhere.json"), base.join("linked.json")).unwrap();
+        let plan = Plan {
+            steps: vec![step("linked.json", Action::Overwrite)],
+            base: base.clone(),
+        };
+        let done = commit(&plan, &staged);
+        assert!(done.error.unwrap().contains("no longer a regular file"));
+        assert!(
+            std::fs::symlink_metadata(base.join("linked.json"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(base.join("elsewhere.json")).unwrap(), b"mine");
     }
 }
