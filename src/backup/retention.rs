@@ -98,16 +98,51 @@ impl Store {
     }
 }
 
-/// The kind (profile) of the backup in `dir`, read from its metadata.json alone.
+/// The kind (profile) of the backup in `dir`, read from its metadata.json alone. `profile` is
+/// written near the top, before the list of files, so the first few KiB answer without parsing
+/// a metadata file of many megabytes (a `full` backup's) on the hook path; the whole file is
+/// parsed only when the head does not say.
 fn kind_of(dir: &Path) -> Option<Profile> {
     #[derive(serde::Deserialize)]
     struct Kind {
         profile: Profile,
     }
-    let file = std::fs::File::open(dir.join(METADATA_NAME)).ok()?;
+    let path = dir.join(METADATA_NAME);
+    if let Ok(Some(head)) = head_profile(&path) {
+        return Some(head);
+    }
+    let file = std::fs::File::open(&path).ok()?;
     serde_json::from_reader::<_, Kind>(std::io::BufReader::new(file))
         .ok()
         .map(|k| k.profile)
+}
+
+/// `"profile": "<kind>"` from the first 4 KiB of a metadata file, if it is there.
+fn head_profile(path: &Path) -> std::io::Result<Option<Profile>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)?
+        .take(4096)
+        .read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let Some(at) = text
+        .match_indices("\"profile\"")
+        .find(|(i, _)| *i == 0 || text.as_bytes()[i - 1] != b'\\')
+        .map(|(i, m)| i + m.len())
+    else {
+        return Ok(None);
+    };
+    let rest = text[at..]
+        .trim_start()
+        .strip_prefix(':')
+        .map(str::trim_start);
+    let Some(value) = rest
+        .and_then(|r| r.strip_prefix('"'))
+        .and_then(|r| r.split('"').next())
+    else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_value(serde_json::Value::String(value.to_owned())).ok())
 }
 
 #[cfg(test)]
@@ -121,6 +156,27 @@ mod tests {
             format!("{{\"id\":\"{id}\",\"profile\":\"{profile}\"}}"),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn the_kind_is_read_from_the_head_of_a_large_metadata_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<String> = (0..20_000)
+            .map(|i| format!("{{\"path\":\"f{i}\"}}"))
+            .collect();
+        std::fs::write(
+            dir.path().join(METADATA_NAME),
+            format!(
+                "{{\"id\":\"x\",\"reason\":\"say \\\"profile\\\": \\\"config\\\"\",\"profile\":\"full\",\"files\":[{}]}}",
+                files.join(",")
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            head_profile(&dir.path().join(METADATA_NAME)).unwrap(),
+            Some(Profile::Full)
+        );
+        assert_eq!(kind_of(dir.path()), Some(Profile::Full));
     }
 
     #[test]
