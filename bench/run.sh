@@ -38,6 +38,17 @@ if ! command -v hyperfine >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v ap
   apt-get install -y -qq hyperfine >/dev/null 2>&1 || say "hyperfine not installed; timing with a loop"
 fi
 
+# The peers the gates benchmark runs beside sfp, from PyPI; pigz for the backup comparison.
+for peer in lefthook prek; do
+  if ! command -v "$peer" >/dev/null 2>&1; then
+    say "installing $peer from PyPI"
+    python3 -m pip install --quiet "$peer" >/dev/null 2>&1 || say "$peer not installed; its rows are left out"
+  fi
+done
+if ! command -v pigz >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -qq pigz >/dev/null 2>&1 || say "pigz not installed; its rows are left out"
+fi
+
 say "building release"
 cargo build --release --locked --quiet
 SFP=$root/target/release/sfp

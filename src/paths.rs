@@ -43,7 +43,7 @@ impl Paths {
             .filter(|p| p.is_dir())
             .map(Path::to_path_buf)
             .or_else(|| env.project_dir.clone().filter(|p| p.is_dir()))
-            .map(|start| project_root(&start));
+            .map(|start| project_root(&start, env.home.as_deref(), &sfp_home));
         Self {
             claude_dir,
             sfp_home,
@@ -90,13 +90,20 @@ impl Paths {
 }
 
 /// The project that `start` (a hook's `cwd`, which follows `cd`) lies in: the nearest directory
-/// at or above it holding `.git` or `.claude/sfp`, else `start` itself.
-pub fn project_root(start: &Path) -> PathBuf {
-    start
-        .ancestors()
-        .find(|dir| dir.join(".git").exists() || dir.join(".claude/sfp").is_dir())
-        .unwrap_or(start)
-        .to_path_buf()
+/// at or above it holding `.git` or `.claude/sfp`, else `start` itself. The walk stops below the
+/// home directory (a dotfiles repository in `~` does not make every folder one project), and
+/// sfp's own home is not a project's `.claude/sfp`.
+pub fn project_root(start: &Path, home: Option<&Path>, sfp_home: &Path) -> PathBuf {
+    for dir in start.ancestors() {
+        if dir != start && Some(dir) == home {
+            break;
+        }
+        let config = dir.join(".claude/sfp");
+        if dir.join(".git").exists() || (config.is_dir() && config != sfp_home) {
+            return dir.to_path_buf();
+        }
+    }
+    start.to_path_buf()
 }
 
 /// The plugin root when the binary runs from `<root>/bin/sfp` (directly or through a symlink).
@@ -159,10 +166,30 @@ mod tests {
         let repo = dir.path().join("repo");
         std::fs::create_dir_all(repo.join(".git")).unwrap();
         std::fs::create_dir_all(repo.join("src/deep")).unwrap();
-        assert_eq!(project_root(&repo.join("src/deep")), repo);
+        let sfp_home = dir.path().join("home/.claude/sfp");
+        assert_eq!(project_root(&repo.join("src/deep"), None, &sfp_home), repo);
         let loose = dir.path().join("loose");
         std::fs::create_dir_all(&loose).unwrap();
-        assert_eq!(project_root(&loose), loose);
+        assert_eq!(project_root(&loose, None, &sfp_home), loose);
+        // Under a home that is itself a git repository (dotfiles) and holds ~/.claude/sfp, a
+        // folder without markers is its own project, and ~ is still ~.
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(home.join(".git")).unwrap();
+        std::fs::create_dir_all(&sfp_home).unwrap();
+        std::fs::create_dir_all(home.join("a/b")).unwrap();
+        assert_eq!(
+            project_root(&home.join("a/b"), Some(&home), &sfp_home),
+            home.join("a/b")
+        );
+        assert_eq!(project_root(&home, Some(&home), &sfp_home), home);
+        let env = Env {
+            home: Some(home.clone()),
+            ..Env::default()
+        };
+        assert_eq!(
+            Paths::resolve(&env, Some(&home.join("a"))).project,
+            Some(home.join("a"))
+        );
         let env = Env::default();
         assert_eq!(
             Paths::resolve(&env, Some(&repo.join("src"))).project,

@@ -5,7 +5,11 @@
 mod hostile;
 #[path = "backup/lifecycle.rs"]
 mod lifecycle;
+#[path = "backup/retention.rs"]
+mod retention;
 #[path = "backup/robustness.rs"]
 mod robustness;
 #[path = "backup/support.rs"]
 mod support;
+#[path = "backup/targets.rs"]
+mod targets;

@@ -353,6 +353,27 @@ fn stop_stops_blocking_after_the_limit() {
 }
 
 #[test]
+fn stop_never_loops_when_the_session_state_cannot_be_saved() {
+    let sb = Sandbox::new(FORBIDDEN);
+    let sessions = sb.sfp_home().join("sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    // `sessions/sess-1` is a plain file: neither the ledger nor gates.json can be written.
+    std::fs::write(sessions.join("sess-1"), "not a directory").unwrap();
+    for attempt in 0..6 {
+        std::fs::write(
+            sb.project.join("a.txt"),
+            format!("FORBIDDEN{}\n", "!".repeat(attempt)),
+        )
+        .unwrap();
+        let out = sb.stop(attempt > 0).expect("a message for the user");
+        assert!(out.get("decision").is_none(), "attempt {attempt}: {out}");
+        let msg = out["systemMessage"].as_str().unwrap();
+        assert!(msg.contains("forbidden failed"), "{msg}");
+        assert!(msg.contains("could not be"), "{msg}");
+    }
+}
+
+#[test]
 fn stop_is_silent_while_background_tasks_run_or_gates_are_off() {
     let sb = Sandbox::new(FORBIDDEN);
     sb.write("a.txt", "FORBIDDEN\n");
@@ -376,6 +397,71 @@ fn non_critical_failures_only_tell_the_user() {
     let out = sb.stop(false).expect("a message");
     assert!(out.get("decision").is_none(), "{out}");
     assert_eq!(out["systemMessage"], "sfp gates (fast): style failed");
+}
+
+#[test]
+fn timeouts_and_gates_that_cannot_start_never_send_claude_back() {
+    // Three critical gates Claude cannot fix: a timeout, a `root` that does not exist, and a
+    // non-critical timeout; the timeout rate (2 of 3) is a CRITICAL alert, which must not block.
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - {name: slow, command: 'sleep 30', timeout: 200ms, critical: true, file_patterns: ['*.txt']}\n      - {name: web, command: 'true', root: frontend, critical: true, file_patterns: ['*.txt']}\n      - {name: slower, command: 'sleep 30', timeout: 200ms, file_patterns: ['*.txt']}\n",
+    );
+    for attempt in 0..2 {
+        sb.write("a.txt", &format!("x{attempt}\n"));
+        let out = sb.stop(attempt > 0).expect("a message for the user");
+        assert!(out.get("decision").is_none(), "{out}");
+        let msg = out["systemMessage"].as_str().unwrap();
+        assert!(
+            msg.contains("slow timed out") && msg.contains("web error"),
+            "{msg}"
+        );
+    }
+    // A person running them still gets a failed run.
+    let (code, report) = sb.gates_json(&["--all-files"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(find(&report, "web")["status"], "error");
+    assert_eq!(find(&report, "slow")["status"], "timed_out");
+    assert!(
+        report["alerts"].to_string().contains("timeout_rate"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_critical_gate_cut_off_by_the_run_budget_is_only_reported() {
+    let sb = Sandbox::new(&gate(
+        "long",
+        "sleep 30",
+        "        critical: true\n        file_patterns: ['*.txt']\n",
+    ));
+    std::fs::write(
+        sb.project.join(".claude/sfp/sfp.yaml"),
+        "gates:\n  budget: 1\n",
+    )
+    .unwrap();
+    sb.write("a.txt", "x\n");
+    let out = sb.stop(false).expect("a message for the user");
+    assert!(out.get("decision").is_none(), "{out}");
+    let msg = out["systemMessage"].as_str().unwrap();
+    assert!(
+        msg.contains("time budget") && msg.contains("long timed out"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_real_failure_blocks_and_a_timeout_beside_it_is_only_reported() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - {name: bad, command: 'echo wrong; exit 1', critical: true, file_patterns: ['*.txt']}\n      - {name: slow, command: 'sleep 30', timeout: 200ms, critical: true, file_patterns: ['*.txt']}\n",
+    );
+    sb.write("a.txt", "x\n");
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block", "{out}");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(reason.contains("## bad (exit code 1)"), "{reason}");
+    assert!(!reason.contains("## slow"), "{reason}");
+    let msg = out["systemMessage"].as_str().unwrap();
+    assert!(msg.contains("slow timed out (not sent to Claude)"), "{msg}");
 }
 
 #[test]
@@ -479,6 +565,64 @@ fn auto_format_tells_claude_when_the_file_changed() {
         post("d.md", "x\n"),
         (None, "x\n".to_owned()),
         "formatter not installed"
+    );
+}
+
+#[test]
+fn auto_format_formats_rust_in_the_crate_edition_like_cargo_fmt() {
+    // The shipped `rs` formatter on an edition-2024 crate: a let-chain is 2024-only syntax.
+    let sb = Sandbox::new("gates: []\n");
+    std::fs::write(
+        sb.project.join("Cargo.toml"),
+        "[package]\nname = \"chain\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(sb.project.join("src")).unwrap();
+    let file = sb.project.join("src/lib.rs");
+    std::fs::write(
+        &file,
+        "pub fn f(a: Option<u8>, b: bool) -> u8 { if let Some(x) = a && b { x } else { 0 } }\n",
+    )
+    .unwrap();
+    let input = json!({
+        "session_id": "sess-1", "cwd": sb.project, "hook_event_name": "PostToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": file}
+    });
+    // The sandbox's HOME hides the toolchain from rustup's proxies: point them at the real one.
+    let real_home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+    let toolchain = |var: &str, dir: &str| {
+        std::env::var_os(var).map_or_else(|| real_home.join(dir), PathBuf::from)
+    };
+    let (rustup, cargo) = (
+        toolchain("RUSTUP_HOME", ".rustup"),
+        toolchain("CARGO_HOME", ".cargo"),
+    );
+    let env = [
+        ("RUSTUP_HOME", rustup.to_str().unwrap()),
+        ("CARGO_HOME", cargo.to_str().unwrap()),
+    ];
+    let out = sb
+        .hook("post-tool-use", &input, &env)
+        .expect("context for Claude");
+    let ctx = out["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(ctx.contains("reformatted by `rustfmt`"), "{ctx}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("    if let Some(x) = a\n        && b\n"),
+        "{text}"
+    );
+    let check = Command::new("cargo")
+        .args(["fmt", "--check"])
+        .envs(env)
+        .current_dir(&sb.project)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "cargo fmt disagrees: {}",
+        String::from_utf8_lossy(&check.stdout)
     );
 }
 

@@ -32,7 +32,7 @@ pub enum BackupAction {
     Show(IdArgs),
     /// Check a backup's archive and every file's SHA-256 against its metadata.
     Verify(IdArgs),
-    /// Apply retention now (keep the newest N).
+    /// Apply retention now (keep the newest N of each kind).
     Prune(PruneArgs),
 }
 
@@ -77,7 +77,8 @@ pub struct IdArgs {
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
-    /// Keep this many of the newest backups (default: `backup.keep` in sfp.yaml).
+    /// Keep this many of the newest backups of each kind: config, full, pre-restore (default:
+    /// `backup.keep` in sfp.yaml).
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
     /// Print the removed ids as JSON.

@@ -1,5 +1,5 @@
 //! Taking a backup: pick the files, reserve an id, write the archive and metadata.json into a
-//! temporary directory, rename it into place, then apply retention.
+//! temporary directory, rename it into place, then apply retention (never inside a restore).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -108,7 +108,7 @@ pub struct Source<'a> {
     pub default_dir: &'a Path,
 }
 
-/// Writes a backup of `files`, commits it and applies retention.
+/// Writes a backup of `files`, commits it and applies retention (except for a pre-restore backup).
 pub fn write(
     paths: &Paths,
     settings: &BackupSettings,
@@ -140,9 +140,15 @@ pub fn write(
         }
     };
     let dir = store.commit(&reserved)?;
-    let pruned = store
-        .prune(settings.keep, settings.max_age_days, wait)
-        .unwrap_or_default();
+    // A pre-restore backup is part of a restore: it never removes anything (least of all the
+    // backup being restored); retention runs with the next `config` or `full` backup.
+    let pruned = if req.profile == Profile::PreRestore {
+        Vec::new()
+    } else {
+        store
+            .prune(settings.keep, settings.max_age_days, wait)
+            .unwrap_or_default()
+    };
     store.clean_stale();
     Ok(Created { dir, meta, pruned })
 }

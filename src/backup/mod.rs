@@ -15,6 +15,7 @@ mod pgzip;
 mod profile;
 mod restore;
 mod restore_cmd;
+mod retention;
 mod select;
 mod settings;
 mod stage;

@@ -1,6 +1,7 @@
 //! Planning a restore: map a backup's files to their destinations (the Claude config dir, sfp's
 //! home for `.sfp-home/` paths, or `--to DIR`), and work out what would be created, overwritten or
-//! left as is. Targets below a symlinked directory, or that are directories, are refused.
+//! left as is. Targets below a symlinked directory, and targets that are directories, symlinks or
+//! other non-regular files, are refused.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -95,7 +96,9 @@ pub fn select<'a>(backup: &'a Backup, only: &[String]) -> anyhow::Result<Vec<&'a
     Ok(files)
 }
 
-/// Works out each file's action. Refuses targets that are directories or lie below a symlink.
+/// Works out each file's action. Refuses targets that are directories, symlinks or other
+/// non-regular files, or that lie below a symlinked directory: nothing sfp cannot back up first
+/// is ever replaced.
 pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::Result<Plan> {
     let mut steps = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
@@ -123,7 +126,24 @@ pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::R
                 problems.push(format!("{}: {} is a directory", f.path, target.display()));
                 continue;
             }
-            Ok(m) if m.is_file() && same_file(&target, &m, f) => Action::Same,
+            Ok(m) if m.file_type().is_symlink() => {
+                problems.push(format!(
+                    "{}: {} is a symlink; refusing to replace it (restore with --to DIR, or \
+                     replace the link by hand)",
+                    f.path,
+                    target.display()
+                ));
+                continue;
+            }
+            Ok(m) if !m.is_file() => {
+                problems.push(format!(
+                    "{}: {} is not a regular file; refusing to replace it",
+                    f.path,
+                    target.display()
+                ));
+                continue;
+            }
+            Ok(m) if same_file(&target, &m, f) => Action::Same,
             Ok(_) => Action::Overwrite,
         };
         steps.push(Step {
@@ -236,14 +256,18 @@ mod tests {
 
         std::fs::create_dir_all(claude.join("agents.d")).unwrap();
         std::os::unix::fs::symlink(claude.join("agents.d"), claude.join("agents")).unwrap();
+        std::os::unix::fs::symlink(claude.join("same.json"), claude.join("linked.json")).unwrap();
         let bad = [
             entry("agents/x.md", b"x", 0o644),
             entry("commands", b"x", 0o644),
+            entry("linked.json", b"x", 0o644),
         ];
         let refs: Vec<&FileEntry> = bad.iter().collect();
         let err = plan(&refs, None, &p).unwrap_err().to_string();
         assert!(
-            err.contains("is a symlink") && err.contains("is a directory"),
+            err.contains("agents is a symlink")
+                && err.contains("is a directory")
+                && err.contains("linked.json is a symlink; refusing to replace it"),
             "{err}"
         );
     }

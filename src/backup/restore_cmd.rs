@@ -59,6 +59,17 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Failure);
     };
     let p = &ctx.printer;
+    // Held until the restore ends: retention in any sfp process leaves this backup alone.
+    let _held = match store.hold(
+        &backup.meta.id,
+        std::time::Duration::from_millis(settings.lock_wait_ms),
+    ) {
+        Ok(held) => held,
+        Err(e) => {
+            p.error(&e);
+            return Ok(ExitStatus::Failure);
+        }
+    };
     // The archive against its recorded size and SHA-256 first: a corrupt or tampered archive is
     // refused before anything else. `--dry-run` checks every entry too; a real restore checks
     // every entry while staging, before any file is touched.
@@ -116,7 +127,8 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Ok(undo) => undo,
         Err(e) => {
             staged.discard();
-            return Err(e);
+            p.error(&e);
+            return Ok(ExitStatus::Failure);
         }
     };
     let done = commit(&plan, &staged);
@@ -126,24 +138,39 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             .error(&format!("restore {} failed part-way: {e}", backup.meta.id));
         return Ok(ExitStatus::Error);
     }
-    ctx.log.info(&format!(
-        "restored {} files from backup {} into {} in {} ms",
+    report_done(
+        ctx,
+        &backup.meta.id,
+        &plan,
         done.written.len(),
-        backup.meta.id,
+        started,
+        undo,
+    );
+    Ok(ExitStatus::Success)
+}
+
+fn report_done(
+    ctx: &Ctx,
+    id: &str,
+    plan: &Plan,
+    written: usize,
+    started: Instant,
+    undo: Option<(String, String)>,
+) {
+    let p = &ctx.printer;
+    ctx.log.info(&format!(
+        "restored {written} files from backup {id} into {} in {} ms",
         plan.base.display(),
         started.elapsed().as_millis()
     ));
     p.line(&format!(
-        "{} restored {} file(s) from backup {} into {}",
+        "{} restored {written} file(s) from backup {id} into {}",
         p.paint("done:", Style::Green),
-        done.written.len(),
-        backup.meta.id,
         plan.base.display()
     ));
     if let Some((id, cmd)) = undo {
         p.line(&format!("to undo: {cmd}   (pre-restore backup {id})"));
     }
-    Ok(ExitStatus::Success)
 }
 
 fn refuse(ctx: &Ctx, id: &str, e: VerifyError) {
@@ -270,6 +297,23 @@ fn pre_restore_backup(
         Instant::now(),
     )
     .context("cannot take the pre-restore backup; nothing was restored")?;
+    // A file the backup could not take (it became a symlink, or could not be read) would be
+    // replaced with no way back: refuse the whole restore before anything is touched.
+    if !created.meta.skipped.is_empty() {
+        let _ = std::fs::remove_dir_all(&created.dir);
+        let names: Vec<String> = created
+            .meta
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        anyhow::bail!(
+            "the pre-restore backup could not take {} file(s) that would be overwritten: {}; \
+             nothing was restored",
+            names.len(),
+            names.join(", ")
+        );
+    }
     ctx.printer.note(&format!(
         "pre-restore backup {} ({} files, {})",
         created.meta.id,

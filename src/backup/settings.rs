@@ -6,10 +6,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct BackupSettings {
-    /// Backups kept by retention (the newest ones); 0 keeps every backup.
+    /// Backups kept by retention of each kind (`config`, `full`, `pre-restore`, counted apart):
+    /// the newest ones; 0 keeps every backup.
     pub keep: usize,
     /// Backups older than this many days are removed by retention; 0 means no age limit. The
-    /// newest backup is never removed for its age.
+    /// newest backup of each kind is never removed for its age.
     pub max_age_days: u64,
     /// Extra globs (relative to the Claude config dir) added to every profile.
     pub include: Vec<String>,

@@ -7,6 +7,9 @@
 //!    against metadata.json. Any bad entry removes the staging directories: nothing was written.
 //! 2. [`commit`] renames each staged file over its target (same filesystem: atomic), so every
 //!    file is either entirely old or entirely new; on a failure it reports which were replaced.
+//!    Right before each one it checks the target again: a file to overwrite must still be a
+//!    regular file, and a file to create must still not exist (it is linked in without
+//!    replacing anything), else the restore stops there and reports it.
 //!
 //! A staging directory left by an interrupted restore is removed by the next restore an hour on.
 
@@ -18,7 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::metadata::FileEntry;
 use super::pgzip::hex;
-use super::restore::{Action, Plan};
+use super::restore::{Action, Plan, Step};
 use super::store::Backup;
 use super::verify::{Scanned, VerifyError, scan};
 
@@ -192,8 +195,28 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
             out.error = Some(format!("{} was not staged", step.rel));
             break;
         };
-        if let Err(e) = put(src, &step.target) {
-            out.error = Some(format!("cannot write {}: {e}", step.target.display()));
+        let exists = match recheck(step) {
+            Ok(exists) => exists,
+            Err(e) => {
+                out.error = Some(e);
+                break;
+            }
+        };
+        let put = if exists {
+            put(src, &step.target)
+        } else {
+            put_new(src, &step.target)
+        };
+        if let Err(e) = put {
+            out.error = Some(if e.kind() == io::ErrorKind::AlreadyExists {
+                format!(
+                    "{} appeared after the restore was planned (another process wrote it); \
+                     left as it is",
+                    step.target.display()
+                )
+            } else {
+                format!("cannot write {}: {e}", step.target.display())
+            });
             break;
         }
         out.written.push(step.rel.clone());
@@ -202,6 +225,55 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
         let _ = std::fs::remove_dir_all(d);
     }
     out
+}
+
+/// Whether the target is there right before it is written. A file planned for `Overwrite` must
+/// still be a regular file (one that became a symlink or anything else since the plan is not in
+/// the pre-restore backup, so it is left alone); one that is gone, like every `Create` target, is
+/// put in place without replacing anything.
+fn recheck(step: &Step) -> Result<bool, String> {
+    if step.action != Action::Overwrite {
+        return Ok(false);
+    }
+    match std::fs::symlink_metadata(&step.target) {
+        Ok(m) if m.is_file() => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Ok(_) => Err(format!(
+            "{} is no longer a regular file (changed after the restore was planned); left as it is",
+            step.target.display()
+        )),
+        Err(e) => Err(format!("cannot inspect {}: {e}", step.target.display())),
+    }
+}
+
+/// Puts a staged file at a target that must not exist: a hard link (or, where links are not
+/// possible, a copy persisted without clobbering) fails with `AlreadyExists` if something
+/// appeared there since the plan, so a file no pre-restore backup holds is never replaced.
+fn put_new(src: &Path, target: &Path) -> io::Result<()> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent"))?;
+    std::fs::create_dir_all(dir)?;
+    match std::fs::hard_link(src, target) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(src);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".sfp-restore-")
+                .tempfile_in(dir)?;
+            io::copy(&mut std::fs::File::open(src)?, tmp.as_file_mut())?;
+            let meta = std::fs::metadata(src)?;
+            tmp.as_file().set_permissions(meta.permissions())?;
+            tmp.as_file()
+                .set_times(std::fs::FileTimes::new().set_modified(meta.modified()?))?;
+            tmp.as_file().sync_data()?;
+            tmp.persist_noclobber(target).map_err(|e| e.error)?;
+            Ok(())
+        }
+    }
 }
 
 fn put(src: &Path, target: &Path) -> io::Result<()> {
@@ -233,7 +305,6 @@ fn put(src: &Path, target: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backup::restore::Step;
 
     #[test]
     fn commit_stops_at_a_failure_and_says_which_files_are_new() {
@@ -268,5 +339,57 @@ mod tests {
         assert_eq!(std::fs::read(base.join("a.json")).unwrap(), b"new a.json");
         assert_eq!(std::fs::read(base.join("c.json")).unwrap(), b"old c");
         assert!(!staging.exists(), "the staging directory is cleaned up");
+    }
+
+    #[test]
+    fn commit_never_replaces_a_file_that_appeared_or_became_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().to_path_buf();
+        let staging = base.join(".sfp-restore-test");
+        std::fs::create_dir_all(&staging).unwrap();
+        let mut staged = Staged::default();
+        for (i, rel) in ["new.json", "linked.json"].iter().enumerate() {
+            let path = staging.join(i.to_string());
+            std::fs::write(&path, "from the backup").unwrap();
+            staged.files.insert((*rel).to_owned(), path);
+        }
+        staged.dirs.push(staging.clone());
+        // Planned as a create, but a live process wrote it meanwhile.
+        std::fs::write(base.join("new.json"), "live").unwrap();
+        let step = |rel: &str, action| Step {
+            rel: rel.into(),
+            base: base.clone(),
+            target: base.join(rel),
+            action,
+        };
+        let plan = Plan {
+            steps: vec![step("new.json", Action::Create)],
+            base: base.clone(),
+        };
+        let done = commit(&plan, &staged);
+        assert!(done.written.is_empty());
+        assert!(done.error.unwrap().contains("appeared after"));
+        assert_eq!(std::fs::read(base.join("new.json")).unwrap(), b"live");
+
+        // Planned as an overwrite of a regular file, but it became a symlink meanwhile.
+        std::fs::create_dir_all(&staging).unwrap();
+        let path = staging.join("1");
+        std::fs::write(&path, "from the backup").unwrap();
+        staged.files.insert("linked.json".into(), path);
+        std::fs::write(base.join("elsewhere.json"), "mine").unwrap();
+        std::os::unix::fs::symlink(base.join("elsewhere.json"), base.join("linked.json")).unwrap();
+        let plan = Plan {
+            steps: vec![step("linked.json", Action::Overwrite)],
+            base: base.clone(),
+        };
+        let done = commit(&plan, &staged);
+        assert!(done.error.unwrap().contains("no longer a regular file"));
+        assert!(
+            std::fs::symlink_metadata(base.join("linked.json"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(base.join("elsewhere.json")).unwrap(), b"mine");
     }
 }

@@ -1,5 +1,6 @@
 //! The backup directory, `$SFP_HOME/backups/`: allocating unique ids, listing complete backups,
-//! resolving an id, a prefix or `latest`, retention, and cleaning up what a crash left behind.
+//! resolving an id, a prefix or `latest`, and cleaning up what a crash left behind (retention is
+//! in [`super::retention`]).
 //!
 //! A backup is written into `.tmp-<id>-<pid>/` and renamed to `<id>/` when complete, so a listing
 //! (which reads only `<id>/` directories holding a valid metadata.json) never shows half a backup.
@@ -47,7 +48,7 @@ impl Store {
         FileLock::acquire(&self.dir.join(".lock"), wait)
     }
 
-    fn ensure_dir(&self) -> anyhow::Result<()> {
+    pub(super) fn ensure_dir(&self) -> anyhow::Result<()> {
         if !self.dir.is_dir() {
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -115,7 +116,7 @@ impl Store {
         Ok(dest)
     }
 
-    fn names(&self) -> anyhow::Result<Vec<String>> {
+    pub(super) fn names(&self) -> anyhow::Result<Vec<String>> {
         match std::fs::read_dir(&self.dir) {
             Ok(rd) => Ok(rd
                 .filter_map(Result::ok)
@@ -200,46 +201,6 @@ impl Store {
         }
         removed
     }
-
-    /// Applies retention: keeps the newest `keep` (0 = all) and drops those older than
-    /// `max_age_days` (0 = no limit), never the newest. Returns the removed ids.
-    pub fn prune(
-        &self,
-        keep: usize,
-        max_age_days: u64,
-        wait: Duration,
-    ) -> anyhow::Result<Vec<String>> {
-        let _lock = self.lock(wait)?;
-        // Ids and times come from directory names, so retention never parses metadata.
-        let mut ids: Vec<String> = self
-            .names()?
-            .into_iter()
-            .filter(|n| sort_key(n).is_some() && self.dir.join(n).join(METADATA_NAME).is_file())
-            .collect();
-        ids.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        let now = chrono::Utc::now().naive_utc();
-        let n = ids.len();
-        let mut removed = Vec::new();
-        for (i, id) in ids.iter().enumerate() {
-            let newer = n - 1 - i;
-            let too_many = keep > 0 && newer >= keep;
-            let too_old = max_age_days > 0
-                && newer > 0
-                && chrono::NaiveDateTime::parse_from_str(&id[..15], "%Y%m%d-%H%M%S").is_ok_and(
-                    |t| {
-                        now.signed_duration_since(t).num_days()
-                            >= i64::try_from(max_age_days).unwrap_or(i64::MAX)
-                    },
-                );
-            if too_many || too_old {
-                let dir = self.dir.join(id);
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("cannot remove {}", dir.display()))?;
-                removed.push(id.clone());
-            }
-        }
-        Ok(removed)
-    }
 }
 
 /// `(date-time, sequence)` of an id, or `None` for a name that is not a backup id.
@@ -306,37 +267,5 @@ mod tests {
         );
         let mode = std::fs::metadata(&a.tmp).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
-    }
-
-    #[test]
-    fn retention_keeps_the_newest_and_drops_the_old() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path().to_path_buf());
-        let now = chrono::Utc::now();
-        let ids = [
-            (now - chrono::Duration::days(40))
-                .format("%Y%m%d-%H%M%S")
-                .to_string(),
-            (now - chrono::Duration::days(2))
-                .format("%Y%m%d-%H%M%S")
-                .to_string(),
-            (now - chrono::Duration::days(1))
-                .format("%Y%m%d-%H%M%S")
-                .to_string(),
-            now.format("%Y%m%d-%H%M%S").to_string(),
-        ];
-        for id in &ids {
-            std::fs::create_dir_all(dir.path().join(id)).unwrap();
-            std::fs::write(dir.path().join(id).join(METADATA_NAME), "{}").unwrap();
-        }
-        std::fs::create_dir_all(dir.path().join("20200101-000000")).unwrap();
-        let wait = Duration::from_secs(1);
-        assert_eq!(store.prune(0, 30, wait).unwrap(), [ids[0].clone()]);
-        assert_eq!(store.prune(2, 0, wait).unwrap(), [ids[1].clone()]);
-        assert!(
-            dir.path().join("20200101-000000").exists(),
-            "not a backup: left alone"
-        );
-        assert_eq!(store.prune(0, 0, wait).unwrap(), Vec::<String>::new());
     }
 }

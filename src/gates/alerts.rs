@@ -1,7 +1,8 @@
 //! Alert escalation from `alerts.yaml`: the share of gates of one run that failed, and the share
 //! that timed out, each graded critical, high, medium or low against thresholds (the first level
-//! reached, from critical down, wins). A CRITICAL alert makes the Stop hook send Claude back even
-//! when no critical gate failed. Runs with fewer gates than `min_gates` are not graded, so one
+//! reached, from critical down, wins). A CRITICAL failure-rate alert makes the Stop hook send
+//! Claude back (for the gates that failed on the code) even when no critical gate failed; a
+//! timeout-rate alert is reported, never a reason to send Claude back. Runs with fewer gates than `min_gates` are not graded, so one
 //! failing lint on a two-gate project does not read as a collapse.
 
 use serde::{Deserialize, Serialize};

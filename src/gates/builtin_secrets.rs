@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use super::select::ignore_file;
 
@@ -15,16 +16,47 @@ const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 /// Findings listed before the report is cut.
 const MAX_REPORTED: usize = 50;
 
-/// The scan's verdict: `Ok(())` when clean, `Err(report)` listing what was found.
-pub fn scan(project: &Path, files: &[String], cancel: &AtomicBool) -> Result<usize, String> {
+/// Lines scanned between two looks at the deadline.
+const LINES_PER_CHECK: usize = 1_000;
+
+/// The scan's verdict.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// Nothing found in this many files.
+    Clean(usize),
+    /// The report listing what was found.
+    Found(String),
+    /// The deadline passed first; what was found until then, and how far it got.
+    TimedOut(String),
+    /// The run was cancelled (fail-fast or Ctrl-C).
+    Cancelled,
+}
+
+/// Scans `files`, giving up at `deadline` (checked before each file and every
+/// [`LINES_PER_CHECK`] lines) or when `cancel` is set.
+pub fn scan(
+    project: &Path,
+    files: &[String],
+    cancel: &AtomicBool,
+    deadline: Option<Instant>,
+) -> Scan {
     let gitignore = ignore_file(&project.join(".gitignore"));
     let secretsignore = ignore_file(&project.join(".secretsignore"));
     let mut report = String::new();
     let mut found = 0usize;
     let mut scanned = 0usize;
-    for rel in files {
+    let stop = || {
         if cancel.load(Ordering::Relaxed) {
-            break;
+            Some(Scan::Cancelled)
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            Some(Scan::TimedOut(String::new()))
+        } else {
+            None
+        }
+    };
+    for rel in files {
+        if let Some(end) = stop() {
+            return ended(end, report, scanned, files.len());
         }
         if [&gitignore, &secretsignore]
             .into_iter()
@@ -36,8 +68,12 @@ pub fn scan(project: &Path, files: &[String], cancel: &AtomicBool) -> Result<usi
         let Some(text) = read_text(&project.join(rel)) else {
             continue;
         };
-        scanned += 1;
         for (n, line) in text.lines().enumerate() {
+            if n % LINES_PER_CHECK == LINES_PER_CHECK - 1
+                && let Some(end) = stop()
+            {
+                return ended(end, report, scanned, files.len());
+            }
             for f in crate::secrets::find(line) {
                 found += 1;
                 if found <= MAX_REPORTED {
@@ -51,9 +87,10 @@ pub fn scan(project: &Path, files: &[String], cancel: &AtomicBool) -> Result<usi
                 }
             }
         }
+        scanned += 1;
     }
     if found == 0 {
-        return Ok(scanned);
+        return Scan::Clean(scanned);
     }
     if found > MAX_REPORTED {
         let _ = writeln!(report, "… and {} more", found - MAX_REPORTED);
@@ -62,7 +99,21 @@ pub fn scan(project: &Path, files: &[String], cancel: &AtomicBool) -> Result<usi
         report,
         "{found} possible secret(s) in {scanned} file(s) scanned"
     );
-    Err(report)
+    Scan::Found(report)
+}
+
+/// A scan cut short: a timeout keeps what was found so far and says how far it got.
+fn ended(end: Scan, mut report: String, scanned: usize, total: usize) -> Scan {
+    match end {
+        Scan::TimedOut(_) => {
+            let _ = write!(
+                report,
+                "scanned {scanned} of {total} file(s) before the time ran out"
+            );
+            Scan::TimedOut(report)
+        }
+        other => other,
+    }
 }
 
 /// The file as text, or `None` when it is missing, large or binary.
@@ -103,7 +154,9 @@ mod tests {
         ]
         .map(str::to_owned)
         .to_vec();
-        let report = scan(p, &files, &AtomicBool::new(false)).unwrap_err();
+        let Scan::Found(report) = scan(p, &files, &AtomicBool::new(false), None) else {
+            panic!("no findings");
+        };
         assert!(
             report.starts_with("conf.py:2: GitHub token: ghp_****"),
             "{report}"
@@ -113,6 +166,28 @@ mod tests {
             report.ends_with("1 possible secret(s) in 1 file(s) scanned"),
             "{report}"
         );
-        assert_eq!(scan(p, &["bin.dat".into()], &AtomicBool::new(false)), Ok(0));
+        assert_eq!(
+            scan(p, &["bin.dat".into()], &AtomicBool::new(false), None),
+            Scan::Clean(0)
+        );
+    }
+
+    #[test]
+    fn the_scan_stops_at_its_deadline_and_on_cancel() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let key = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+        std::fs::write(p.join("a.py"), format!("t = '{key}'\n")).unwrap();
+        std::fs::write(p.join("big.py"), "x = 1\n".repeat(5_000)).unwrap();
+        let files = vec!["a.py".to_owned(), "big.py".to_owned()];
+        let past = Some(Instant::now());
+        assert_eq!(
+            scan(p, &files, &AtomicBool::new(false), past),
+            Scan::TimedOut("scanned 0 of 2 file(s) before the time ran out".into())
+        );
+        assert_eq!(
+            scan(p, &files, &AtomicBool::new(true), None),
+            Scan::Cancelled
+        );
     }
 }

@@ -16,6 +16,10 @@ use crate::process::{self, Spec};
 const TOOLS: [&str; 3] = ["Write", "Edit", "MultiEdit"];
 /// Files larger than this are not formatted.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
+/// Placeholder in a formatter command for the Rust edition of the file's crate.
+const RUST_EDITION: &str = "{rust_edition}";
+/// Directories looked through, from the file up, for its `Cargo.toml`.
+const MAX_MANIFEST_DEPTH: usize = 64;
 
 pub fn format_edit(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     if !TOOLS.contains(&input.tool_name.as_deref().unwrap_or("")) {
@@ -98,14 +102,74 @@ fn formatter_for(settings: &FormatSettings, project: Option<&Path>, path: &Path)
     (!excluded).then(|| command.to_owned())
 }
 
-/// `{file}` replaced by the quoted path, or the quoted path appended.
+/// `{file}` replaced by the quoted path, or the quoted path appended; `{rust_edition}` replaced
+/// by the edition of the crate the file belongs to.
 fn command_line(command: &str, path: &Path) -> String {
     let quoted = shell_quote(&path.to_string_lossy());
+    let command = if command.contains(RUST_EDITION) {
+        command.replace(RUST_EDITION, &rust_edition(path))
+    } else {
+        command.to_owned()
+    };
     if command.contains("{file}") {
         command.replace("{file}", &quoted)
     } else {
         format!("{command} {quoted}")
     }
+}
+
+/// What `edition` says in a `Cargo.toml`.
+#[derive(Debug, PartialEq, Eq)]
+enum EditionLine {
+    Set(String),
+    /// `edition.workspace = true`: the workspace's `[workspace.package]` has it.
+    Inherited,
+    Absent,
+}
+
+/// The edition `cargo fmt` would pass to rustfmt for `file`: the one of the nearest `Cargo.toml`
+/// above it (following `edition.workspace = true` up to the workspace's), 2015 for a manifest
+/// that names none (Cargo's default), 2021 for a file outside any crate. Run on a file directly,
+/// rustfmt would otherwise parse it as 2015 and fight `cargo fmt --check`, or fail outright on
+/// newer syntax such as let-chains.
+fn rust_edition(file: &Path) -> String {
+    let mut inherited = false;
+    for dir in file.ancestors().skip(1).take(MAX_MANIFEST_DEPTH) {
+        let Ok(Some(bytes)) = crate::util::fs::read_bounded(&dir.join("Cargo.toml"), MAX_BYTES)
+        else {
+            continue;
+        };
+        match edition_line(&String::from_utf8_lossy(&bytes)) {
+            EditionLine::Set(edition) => return edition,
+            EditionLine::Inherited => inherited = true,
+            EditionLine::Absent if !inherited => return "2015".to_owned(),
+            EditionLine::Absent => {}
+        }
+    }
+    "2021".to_owned()
+}
+
+/// The first `edition` key of a manifest, by a line scan (`edition = "2024"`, also under
+/// `[workspace.package]`).
+fn edition_line(manifest: &str) -> EditionLine {
+    for line in manifest.lines() {
+        let Some(rest) = line.trim().strip_prefix("edition") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if rest.starts_with(".workspace") || (rest.starts_with('=') && rest.contains("workspace")) {
+            return EditionLine::Inherited;
+        }
+        let Some(value) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let value = value.split('#').next().unwrap_or("").trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            return EditionLine::Set(value.to_owned());
+        }
+    }
+    EditionLine::Absent
 }
 
 fn shell_quote(s: &str) -> String {
@@ -141,6 +205,61 @@ mod tests {
         assert!(formatter_for(&s, Some(p), Path::new("/p/vendor/a.py")).is_none());
         assert!(formatter_for(&s, Some(p), Path::new("/p/a.rs")).is_none());
         assert!(formatter_for(&s, Some(p), Path::new("/elsewhere/a.py")).is_none());
+    }
+
+    #[test]
+    fn the_rust_edition_is_the_one_cargo_fmt_uses() {
+        assert_eq!(
+            edition_line("[package]\nname = \"a\"\nedition = \"2024\" # new\n"),
+            EditionLine::Set("2024".into())
+        );
+        assert_eq!(
+            edition_line("edition='2018'"),
+            EditionLine::Set("2018".into())
+        );
+        assert_eq!(
+            edition_line("edition.workspace = true\n"),
+            EditionLine::Inherited
+        );
+        assert_eq!(
+            edition_line("edition = { workspace = true }\n"),
+            EditionLine::Inherited
+        );
+        assert_eq!(
+            edition_line("editions = 1\n[package]\n"),
+            EditionLine::Absent
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws");
+        let member = ws.join("crates/m");
+        let plain = dir.path().join("plain");
+        std::fs::create_dir_all(member.join("src")).unwrap();
+        std::fs::create_dir_all(plain.join("src")).unwrap();
+        std::fs::write(
+            ws.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/m\"]\n[workspace.package]\nedition = \"2024\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"m\"\nedition.workspace = true\n",
+        )
+        .unwrap();
+        std::fs::write(plain.join("Cargo.toml"), "[package]\nname = \"p\"\n").unwrap();
+        assert_eq!(rust_edition(&member.join("src/lib.rs")), "2024");
+        assert_eq!(rust_edition(&plain.join("src/lib.rs")), "2015");
+        assert_eq!(rust_edition(&dir.path().join("loose.rs")), "2021");
+        assert_eq!(
+            command_line(
+                "rustfmt --edition {rust_edition} {file}",
+                &member.join("src/lib.rs")
+            ),
+            format!(
+                "rustfmt --edition 2024 '{}'",
+                member.join("src/lib.rs").display()
+            )
+        );
     }
 
     #[test]

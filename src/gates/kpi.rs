@@ -1,12 +1,18 @@
 //! The KPI log: one JSON line per gate run in `$SFP_HOME/kpis/events.jsonl` (session, tier,
-//! trigger, verdict, and each gate's status and duration), for trends across sessions.
+//! trigger, verdict, and each gate's status and duration), for trends across sessions. At 5 MiB
+//! it is moved to `events.jsonl.1` (replacing the previous one) and started afresh.
 
 use std::io::Write as _;
+use std::path::Path;
 
+use anyhow::Context as _;
 use serde::Serialize;
 
 use super::model::{GateStatus, RunReport, RunStatus};
 use crate::paths::Paths;
+
+/// Size at which the log is moved to `events.jsonl.1` and started afresh.
+const MAX_LOG_BYTES: u64 = 5 * 1024 * 1024;
 
 #[derive(Serialize)]
 struct Event<'a> {
@@ -65,10 +71,54 @@ pub fn append(
     line.push('\n');
     let dir = paths.kpis_dir();
     fs_err::create_dir_all(&dir)?;
+    append_rotated(&dir.join("events.jsonl"), line.as_bytes(), MAX_LOG_BYTES)
+}
+
+/// Appends `line` to `file`, first moving a file of `limit` bytes or more to `<file>.1` (which
+/// it replaces): one metadata call per event keeps the log bounded at about twice `limit`.
+fn append_rotated(file: &Path, line: &[u8], limit: u64) -> anyhow::Result<()> {
+    if std::fs::metadata(file).is_ok_and(|m| m.len() >= limit) {
+        let mut old = file.as_os_str().to_owned();
+        old.push(".1");
+        // Two runs may both see the full log; the second rename then fails or moves a fresh,
+        // short log: either way no event of the current file is lost.
+        if let Err(e) = std::fs::rename(file, &old)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(e).with_context(|| format!("cannot rotate {}", file.display()));
+        }
+    }
     let mut f = fs_err::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(dir.join("events.jsonl"))?;
-    f.write_all(line.as_bytes())?;
+        .open(file)?;
+    f.write_all(line)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_rotates_by_size_keeping_one_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events.jsonl");
+        let old = dir.path().join("events.jsonl.1");
+        for i in 0..10 {
+            append_rotated(&file, format!("event {i}\n").as_bytes(), 24).unwrap();
+        }
+        // Three 8-byte lines fill the 24-byte limit; the fourth starts a new file.
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "event 9\n",
+            "the current log holds what came after the last rotation"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&old).unwrap(),
+            "event 6\nevent 7\nevent 8\n"
+        );
+        let entries = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(entries, 2, "one old file is kept, no more");
+    }
 }

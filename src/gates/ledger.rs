@@ -6,6 +6,7 @@
 //! - `$SFP_HOME/sessions/<id>/gates.json`: the fingerprint of the changed files at the last gate
 //!   run, and how many Stops in a row were blocked.
 
+use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -57,11 +58,14 @@ pub fn touched(paths: &Paths, session: &str) -> Vec<PathBuf> {
     let Ok(text) = read_tail(&file, MAX_LEDGER_BYTES) else {
         return Vec::new();
     };
+    // Up to 16 MiB of lines: a set keeps the dedup linear, the Vec the first-touched order.
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut out: Vec<PathBuf> = Vec::new();
     for line in text.lines() {
         if let Ok(entry) = serde_json::from_str::<Entry>(line)
-            && !out.contains(&entry.path)
+            && !seen.contains(&entry.path)
         {
+            seen.insert(entry.path.clone());
             out.push(entry.path);
         }
     }
@@ -96,11 +100,16 @@ fn state_path(paths: &Paths, session: &str) -> PathBuf {
     paths.session_dir(session).join("gates.json")
 }
 
-pub fn load_state(paths: &Paths, session: &str) -> StopState {
-    std::fs::read(state_path(paths, session))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+/// The session's Stop state: the default when there is none yet (or it is unreadable JSON, which
+/// the next save replaces), an error when the file exists but cannot be read (so the caller knows
+/// the block count is unknown).
+pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
+    let path = state_path(paths, session);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StopState::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
 }
 
 pub fn save_state(paths: &Paths, session: &str, state: &StopState) -> anyhow::Result<()> {
@@ -176,17 +185,47 @@ mod tests {
     }
 
     #[test]
+    fn a_long_ledger_is_deduplicated_in_first_touched_order() {
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        let file = ledger_path(&p, "long");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let mut text = String::new();
+        for _ in 0..20 {
+            for i in (0..5_000).rev() {
+                let _ = writeln!(
+                    text,
+                    "{{\"path\":\"/p/f{i}.rs\",\"tool\":\"Edit\",\"at\":\"t\"}}"
+                );
+            }
+        }
+        std::fs::write(&file, text).unwrap();
+        let started = std::time::Instant::now();
+        let got = touched(&p, "long");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(got.len(), 5_000);
+        assert_eq!(got[0], PathBuf::from("/p/f4999.rs"));
+        assert_eq!(got[4_999], PathBuf::from("/p/f0.rs"));
+    }
+
+    #[test]
     fn state_round_trips_and_fingerprints_follow_the_files() {
         let dir = tempfile::tempdir().unwrap();
         let p = paths(dir.path());
-        assert_eq!(load_state(&p, "s"), StopState::default());
+        assert_eq!(load_state(&p, "s").unwrap(), StopState::default());
         let st = StopState {
             fingerprint: "abc".into(),
             consecutive_blocks: 2,
             last_status: "failed".into(),
         };
         save_state(&p, "s", &st).unwrap();
-        assert_eq!(load_state(&p, "s"), st);
+        assert_eq!(load_state(&p, "s").unwrap(), st);
+        std::fs::write(state_path(&p, "s"), "{not json").unwrap();
+        assert_eq!(load_state(&p, "s").unwrap(), StopState::default());
+        std::fs::write(dir.path().join("sessions/blocked"), "a file").unwrap();
+        assert!(load_state(&p, "blocked").is_err());
+        assert!(save_state(&p, "blocked", &st).is_err());
 
         let proj = dir.path().join("proj");
         std::fs::create_dir_all(&proj).unwrap();

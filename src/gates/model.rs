@@ -36,6 +36,13 @@ impl GateStatus {
         matches!(self, Self::Failed | Self::TimedOut | Self::Error)
     }
 
+    /// Whether the gate found something to fix in the code: it exited non-zero or was killed by
+    /// a signal of its own. A timeout, a gate that could not start or one cut off by the run's
+    /// budget is a failure of the run, not something sending Claude back can fix.
+    pub fn is_fixable(self) -> bool {
+        self == Self::Failed
+    }
+
     /// Whether the gate ran at all.
     pub fn ran(self) -> bool {
         matches!(
@@ -129,9 +136,14 @@ impl RunReport {
         self.gates.iter().filter(|g| g.status.is_failure())
     }
 
-    /// Critical gates that failed: these make the Stop hook send Claude back.
+    /// Gates that failed on the code (see [`GateStatus::is_fixable`]).
+    pub fn fixable_failures(&self) -> impl Iterator<Item = &GateResult> {
+        self.gates.iter().filter(|g| g.status.is_fixable())
+    }
+
+    /// Critical gates that failed on the code: these make the Stop hook send Claude back.
     pub fn critical_failures(&self) -> impl Iterator<Item = &GateResult> {
-        self.failures().filter(|g| g.critical)
+        self.fixable_failures().filter(|g| g.critical)
     }
 
     pub fn verdict(gates: &[GateResult], interrupted: bool) -> RunStatus {

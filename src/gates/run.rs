@@ -142,24 +142,31 @@ fn run_gate(
         Some(root) => opts.project.join(root),
         None => opts.project.to_path_buf(),
     };
+    // The gate's timeout, cut to what is left of the run's budget.
+    let limited = left.is_some_and(|l| l < gate.timeout);
+    let timeout = left.map_or(gate.timeout, |l| l.min(gate.timeout));
     let command = match &gate.action {
         Action::Secrets => {
+            use super::builtin_secrets::{Scan, scan};
             let started = Instant::now();
-            match super::builtin_secrets::scan(opts.project, files, cancel) {
-                Ok(n) => result.output = format!("no secrets in {n} file(s)"),
-                Err(report) => {
+            match scan(opts.project, files, cancel, started.checked_add(timeout)) {
+                Scan::Clean(n) => result.output = format!("no secrets in {n} file(s)"),
+                Scan::Found(report) => {
                     result.status = GateStatus::Failed;
-                    result.output_bytes = report.len() as u64;
                     result.output = report;
                 }
+                Scan::TimedOut(report) => {
+                    result.output = report;
+                    timed_out(&mut result, limited, timeout, budget_hit);
+                }
+                Scan::Cancelled => cancelled(&mut result),
             }
+            result.output_bytes = result.output.len() as u64;
             result.duration_ms = millis(started.elapsed());
             return result;
         }
         Action::Command(command) => command,
     };
-    let limited = left.is_some_and(|l| l < gate.timeout);
-    let timeout = left.map_or(gate.timeout, |l| l.min(gate.timeout));
     let mut env = gate.env.clone();
     env.push(("SFP_FILES".to_owned(), files_env(files, opts.set.all)));
     env.push(("SFP_GATE".to_owned(), gate.name.clone()));
@@ -187,26 +194,8 @@ fn run_gate(
             result.signal = Some(sig);
             result.reason = Some(format!("killed by signal {sig}"));
         }
-        Exit::TimedOut if limited => {
-            budget_hit.store(true, Ordering::SeqCst);
-            result.status = GateStatus::TimedOut;
-            result.reason = Some(format!(
-                "stopped after {} ms: the run's time budget ran out",
-                timeout.as_millis()
-            ));
-        }
-        Exit::TimedOut => {
-            result.status = GateStatus::TimedOut;
-            result.reason = Some(format!("timed out after {} ms", timeout.as_millis()));
-        }
-        Exit::Cancelled => {
-            result.status = GateStatus::Cancelled;
-            result.reason = Some(if process::interrupted() {
-                "interrupted".to_owned()
-            } else {
-                "cancelled: a critical gate failed (fail-fast)".to_owned()
-            });
-        }
+        Exit::TimedOut => timed_out(&mut result, limited, timeout, budget_hit),
+        Exit::Cancelled => cancelled(&mut result),
         Exit::SpawnFailed(why) => {
             result.status = GateStatus::Error;
             result.reason = Some(why);
@@ -216,6 +205,29 @@ fn run_gate(
         result.reason = Some("left processes running; they were killed".to_owned());
     }
     result
+}
+
+/// Marks a gate stopped at `timeout`; `limited` when that was the run's budget, not its own.
+fn timed_out(result: &mut GateResult, limited: bool, timeout: Duration, budget_hit: &AtomicBool) {
+    result.status = GateStatus::TimedOut;
+    result.reason = Some(if limited {
+        budget_hit.store(true, Ordering::SeqCst);
+        format!(
+            "stopped after {} ms: the run's time budget ran out",
+            timeout.as_millis()
+        )
+    } else {
+        format!("timed out after {} ms", timeout.as_millis())
+    });
+}
+
+fn cancelled(result: &mut GateResult) {
+    result.status = GateStatus::Cancelled;
+    result.reason = Some(if process::interrupted() {
+        "interrupted".to_owned()
+    } else {
+        "cancelled: a critical gate failed (fail-fast)".to_owned()
+    });
 }
 
 fn files_env(files: &[String], all: bool) -> String {
@@ -332,6 +344,58 @@ mod tests {
                 GateStatus::Cancelled
             ]
         );
+    }
+
+    #[test]
+    fn the_secrets_gate_keeps_to_its_timeout_and_the_budget() {
+        let t = tier(
+            "gates:\n  - {name: own, builtin: secrets, timeout: 1ms}\n  - {name: capped, builtin: secrets}\n",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        // Enough text that the scan outlasts a millisecond.
+        let files: Vec<String> = (0..50).map(|i| format!("f{i}.py")).collect();
+        for f in &files {
+            std::fs::write(
+                dir.path().join(f),
+                "token = value_of_something\n".repeat(20_000),
+            )
+            .unwrap();
+        }
+        let set = FileSet { all: false, files };
+        let env = Env::default();
+        let planned = plan(&t, &set, &env, dir.path(), &[]);
+        let opts = RunOptions {
+            project: dir.path(),
+            jobs: 1,
+            fail_fast: false,
+            budget: Some(Duration::from_millis(50)),
+            set: &set,
+        };
+        let started = Instant::now();
+        let out = run(&planned, &opts);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(out.results[0].status, GateStatus::TimedOut);
+        assert!(
+            out.results[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("timed out after 1 ms"),
+            "{:?}",
+            out.results[0]
+        );
+        assert!(out.results[0].output.contains("before the time ran out"));
+        // The second gate starts with what is left of the 50 ms budget, or not at all.
+        let second = &out.results[1];
+        assert!(
+            matches!(second.status, GateStatus::TimedOut | GateStatus::Skipped),
+            "{second:?}"
+        );
+        assert!(
+            second.reason.as_deref().unwrap().contains("budget"),
+            "{second:?}"
+        );
+        assert!(out.budget_hit);
     }
 
     #[test]

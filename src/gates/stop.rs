@@ -1,6 +1,7 @@
 //! The hook side of gates: PostToolUse records the touched file in the session's ledger; Stop
-//! runs the configured tier on what changed and, when a critical gate fails (or the alerts
-//! escalate to CRITICAL), sends Claude back with what to fix.
+//! runs the configured tier on what changed and, when a critical gate fails on the code (or the
+//! failure rate escalates to CRITICAL), sends Claude back with what to fix. Timeouts, gates that
+//! could not start and the run budget running out are told to the user, never sent to Claude.
 //!
 //! Loops cannot happen: gates run only when the changed files differ from the last run (so a
 //! continuation that changed nothing is answered silently), blocks in a row are counted per
@@ -82,7 +83,15 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
         return Ok(());
     };
     let session = session_id(ctx, input);
-    let saved = ledger::load_state(&ctx.paths, &session);
+    // An unreadable state means the count of blocks in a row is unknown: a continuation is then
+    // never sent back again (it may be the fourth of a chain that should have stopped at three).
+    let (saved, readable) = match ledger::load_state(&ctx.paths, &session) {
+        Ok(state) => (state, true),
+        Err(e) => {
+            ctx.log.warn(&format!("gates state: {e:#}"));
+            (StopState::default(), false)
+        }
+    };
     let mut state = saved.clone();
     if !input.stop_hook_active {
         state.consecutive_blocks = 0;
@@ -101,8 +110,35 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     }
     state.fingerprint = fingerprint;
     state.last_status = format!("{:?}", report.status).to_lowercase();
-    answer(ctx, &settings, &report, &mut state, out);
-    ledger::save_state(&ctx.paths, &session, &state)
+    let Some(block) = answer(ctx, &settings, &report, &mut state, out) else {
+        return ledger::save_state(&ctx.paths, &session, &state);
+    };
+    if !readable && input.stop_hook_active {
+        out.add_system_message(format!(
+            "sfp gates: {} failed; the session's gate state could not be read, so Claude is not \
+             sent back again. Run `sfp gates` to see them.",
+            block.names
+        ));
+        return Ok(());
+    }
+    // The raised count must be on disk before Claude is sent back: a block that is not counted
+    // would be repeated at every Stop, past `max_blocks`, forever.
+    if let Err(e) = ledger::save_state(&ctx.paths, &session, &state) {
+        ctx.log
+            .warn(&format!("gates state not saved, not blocking: {e:#}"));
+        out.add_system_message(format!(
+            "sfp gates: {} failed, and the session's gate state could not be saved ({e}); \
+             Claude is not sent back. Run `sfp gates` to see them.",
+            block.names
+        ));
+        return Ok(());
+    }
+    out.block(block.reason);
+    out.add_system_message(format!(
+        "sfp gates: {} failed; Claude was sent back to fix it (attempt {} of {})",
+        block.names, state.consecutive_blocks, settings.max_blocks
+    ));
+    Ok(())
 }
 
 fn run_on(
@@ -144,19 +180,30 @@ fn run_on(
     run_tier(&ctx.env, project, &gates, &alerts_cfg, &req)
 }
 
+/// A block decided on, to be sent once the raised count is saved.
+struct Block {
+    reason: String,
+    /// The gates that failed, comma-separated.
+    names: String,
+}
+
+/// The user's messages for a run, and the block to send when one is due (with the count in
+/// `state` already raised).
 fn answer(
     ctx: &Ctx,
     settings: &GateSettings,
     report: &super::model::RunReport,
     state: &mut StopState,
     out: &mut Response,
-) {
+) -> Option<Block> {
+    // Only failures Claude can fix send it back: timeouts, gates that could not start and the
+    // budget running out are the user's to look at, and a timeout rate never escalates.
     let escalated = report
         .alerts
         .iter()
-        .any(|a| a.severity == Severity::Critical);
+        .any(|a| a.severity == Severity::Critical && a.metric != "timeout_rate");
     let blocking: Vec<&GateResult> = if escalated {
-        report.failures().collect()
+        report.fixable_failures().collect()
     } else {
         report.critical_failures().collect()
     };
@@ -173,7 +220,19 @@ fn answer(
         if report.status != RunStatus::Passed {
             out.add_system_message(report::one_line(report));
         }
-        return;
+        return None;
+    }
+    let unfixable: Vec<String> = report
+        .failures()
+        .filter(|g| !g.status.is_fixable())
+        .map(|g| format!("{} {}", g.name, g.status.as_str()))
+        .collect();
+    if !unfixable.is_empty() {
+        out.add_system_message(format!(
+            "sfp gates ({}): {} (not sent to Claude)",
+            report.tier,
+            unfixable.join(", ")
+        ));
     }
     let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
     if state.consecutive_blocks >= settings.max_blocks {
@@ -183,14 +242,11 @@ fn answer(
             state.consecutive_blocks,
             names.join(", ")
         ));
-        return;
+        return None;
     }
     state.consecutive_blocks += 1;
-    out.block(report::block_reason(report, &blocking));
-    out.add_system_message(format!(
-        "sfp gates: {} failed; Claude was sent back to fix it (attempt {} of {})",
-        names.join(", "),
-        state.consecutive_blocks,
-        settings.max_blocks
-    ));
+    Some(Block {
+        reason: report::block_reason(report, &blocking),
+        names: names.join(", "),
+    })
 }

@@ -9,8 +9,10 @@ mod patterns;
 
 pub use patterns::{Finding, find};
 
-/// `text` with every secret replaced by its masked form.
+/// `text` with every secret replaced by its masked form. A private key is masked whole, from its
+/// `BEGIN` line to its `END` line (or to the end of the text when it is cut short).
 pub fn mask(text: &str) -> String {
+    let text = patterns::mask_private_key_blocks(text);
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
@@ -41,6 +43,25 @@ pub fn masked(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_a_private_key_block_whole() {
+        let body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW";
+        let key = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n{body}\n-----END OPENSSH PRIVATE KEY-----"
+        );
+        let out = mask(&format!("here is my key:\n{key}\nthanks"));
+        assert!(!out.contains(body), "{out}");
+        assert!(
+            out.starts_with("here is my key:\n") && out.ends_with("\nthanks"),
+            "{out}"
+        );
+        let cut = mask(&format!("-----BEGIN RSA PRIVATE KEY-----\n{body}"));
+        assert!(
+            !cut.contains(body),
+            "a key cut short is masked to the end: {cut}"
+        );
+    }
 
     #[test]
     fn masks_every_secret_on_a_line_and_keeps_the_rest() {

@@ -54,6 +54,19 @@ fn compiled() -> &'static (Vec<(&'static str, Regex)>, Regex) {
     })
 }
 
+/// `text` with every private key block (header, body and footer, or to the end of the text when
+/// the footer is missing) replaced by one masked line.
+pub fn mask_private_key_blocks(text: &str) -> std::borrow::Cow<'_, str> {
+    static BLOCK: OnceLock<Regex> = OnceLock::new();
+    let re = BLOCK.get_or_init(|| {
+        Regex::new(
+            r"(?s)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)",
+        )
+        .expect("valid pattern")
+    });
+    re.replace_all(text, "[private key masked by sfp]")
+}
+
 /// Every secret on `line`, sorted and non-overlapping.
 pub fn find(line: &str) -> Vec<Finding> {
     let (tokens, assignment) = compiled();

@@ -1,4 +1,5 @@
-//! Disk space: free space on the filesystem that holds `$SFP_HOME` (where backups go).
+//! Disk space: free space on the filesystem that holds `$SFP_HOME` (where backups go). Only that
+//! filesystem is asked for its size.
 
 use std::path::{Path, PathBuf};
 
@@ -13,10 +14,12 @@ const NAME: &str = "disk";
 pub fn check(probe: &Probe) -> Check {
     let home = &probe.ctx.paths.sfp_home;
     let target = existing_ancestor(home);
-    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage());
+    // List the mounts without asking any of them for its size (a hung network mount must not
+    // stall SessionStart), then ask only the one that holds $SFP_HOME.
+    let mut disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing());
     let best = disks
-        .list()
-        .iter()
+        .list_mut()
+        .iter_mut()
         .filter(|d| target.starts_with(d.mount_point()))
         .max_by_key(|d| d.mount_point().as_os_str().len());
     let Some(disk) = best else {
@@ -25,6 +28,7 @@ pub fn check(probe: &Probe) -> Check {
             format!("cannot find the filesystem of {}", tilde(probe.ctx, home)),
         );
     };
+    disk.refresh_specifics(DiskRefreshKind::nothing().with_storage());
     evaluate(
         disk.available_space(),
         disk.total_space(),

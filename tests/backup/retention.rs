@@ -1,0 +1,123 @@
+//! Retention counts each kind of backup apart (`config`, `full`, `pre-restore`) and never runs
+//! inside a restore, so neither the backup being restored nor a restore's undo is ever pushed out.
+
+use std::io::Write as _;
+use std::process::Stdio;
+
+use crate::support::{Home, text};
+
+fn ids_of(h: &Home, profile: &str) -> Vec<String> {
+    h.list()
+        .iter()
+        .filter(|b| b["profile"] == profile)
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn session_end(h: &Home, session: usize) {
+    let mut child = h
+        .cmd(&["hook", "session-end"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = serde_json::json!({
+        "hook_event_name": "SessionEnd",
+        "session_id": format!("s{session}"),
+        "reason": "clear",
+    });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn restoring_the_oldest_backup_keeps_it() {
+    let h = Home::populated();
+    std::fs::create_dir_all(&h.sfp).unwrap();
+    std::fs::write(h.sfp.join("sfp.yaml"), "backup:\n  keep: 2\n").unwrap();
+    let oldest = h.create("config")["id"].as_str().unwrap().to_owned();
+    h.write("settings.json", "{\"model\":\"opus\"}\n", 0o644);
+    h.create("config");
+    let out = h.ok(&["restore", &oldest, "--yes"]);
+    assert!(out.contains("to undo: sfp restore"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
+        "{\"model\":\"sonnet\"}\n"
+    );
+    assert_eq!(
+        ids_of(&h, "config").len(),
+        2,
+        "nothing was pruned by the restore"
+    );
+    assert!(ids_of(&h, "config").contains(&oldest));
+    assert_eq!(ids_of(&h, "pre-restore").len(), 1);
+    // Restoring it again (and again) still finds it.
+    h.write("settings.json", "{\"model\":\"haiku\"}\n", 0o644);
+    h.ok(&["restore", &oldest, "--yes"]);
+    h.write("settings.json", "{\"model\":\"haiku\"}\n", 0o644);
+    h.ok(&["restore", &oldest, "--yes"]);
+    assert_eq!(
+        std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
+        "{\"model\":\"sonnet\"}\n"
+    );
+    assert!(ids_of(&h, "config").contains(&oldest));
+    assert_eq!(ids_of(&h, "pre-restore").len(), 3, "a restore never prunes");
+    // The next ordinary backup applies retention to each kind on its own.
+    h.write("commands/new.md", "new\n", 0o644);
+    h.create("config");
+    assert_eq!(ids_of(&h, "config").len(), 2);
+    assert!(!ids_of(&h, "config").contains(&oldest));
+    assert_eq!(ids_of(&h, "pre-restore").len(), 2);
+}
+
+#[test]
+fn a_pre_restore_and_a_full_backup_survive_a_day_of_hook_backups() {
+    let h = Home::populated();
+    let first = h.create("config")["id"].as_str().unwrap().to_owned();
+    let full = h.create("full")["id"].as_str().unwrap().to_owned();
+    h.write("settings.json", "{\"model\":\"opus\"}\n", 0o644);
+    let out = h.ok(&["restore", &first, "--yes"]);
+    let undo = ids_of(&h, "pre-restore");
+    assert_eq!(undo.len(), 1, "{out}");
+    for i in 0..12 {
+        h.write("todos/a.json", &format!("[{i}]\n"), 0o600);
+        session_end(&h, i);
+    }
+    let config = ids_of(&h, "config");
+    assert_eq!(
+        config.len(),
+        10,
+        "the default keep: 10 applies to config backups"
+    );
+    assert!(!config.contains(&first));
+    assert_eq!(ids_of(&h, "full"), [full]);
+    assert_eq!(ids_of(&h, "pre-restore"), undo);
+    // The undo still works.
+    h.ok(&["restore", &undo[0], "--yes"]);
+    assert_eq!(
+        std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
+        "{\"model\":\"opus\"}\n"
+    );
+    // The undo took a pre-restore backup of its own. `sfp backup prune --keep N` follows the
+    // same rule: 9 config backups and the older pre-restore backup go.
+    assert_eq!(ids_of(&h, "pre-restore").len(), 2);
+    let newest_undo = ids_of(&h, "pre-restore")[1].clone();
+    let out = h.ok(&["backup", "prune", "--keep", "1"]);
+    assert!(out.contains("removed 10 backup(s)"), "{out}");
+    assert_eq!(ids_of(&h, "pre-restore"), [newest_undo]);
+    let kinds: Vec<String> = h
+        .list()
+        .iter()
+        .map(|b| b["profile"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = kinds.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["config", "full", "pre-restore"], "{kinds:?}");
+}
