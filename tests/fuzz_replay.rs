@@ -46,3 +46,18 @@ fn hook_input_corpus_and_regressions_replay_cleanly() {
 fn config_yaml_corpus_and_regressions_replay_cleanly() {
     assert!(replay("config_yaml", checks::config_yaml) >= 6);
 }
+
+#[test]
+fn tags_extract_corpus_and_regressions_replay_cleanly() {
+    assert!(replay("tags_extract", checks::tags_extract) >= 8);
+}
+
+#[test]
+fn gates_yaml_corpus_and_regressions_replay_cleanly() {
+    assert!(replay("gates_yaml", checks::gates_yaml) >= 8);
+}
+
+#[test]
+fn archive_read_corpus_and_regressions_replay_cleanly() {
+    assert!(replay("archive_read", checks::archive_read) >= 8);
+}

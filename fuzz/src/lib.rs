@@ -2,4 +2,4 @@
 
 mod checks;
 
-pub use checks::{config_yaml, hook_input};
+pub use checks::{ARCHIVE_FILES, archive_read, config_yaml, gates_yaml, hook_input, tags_extract};

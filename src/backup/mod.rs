@@ -26,5 +26,12 @@ pub use command::{BackupArgs, execute};
 pub use hook::{on_pre_compact, on_session_end};
 pub use metadata::{FileEntry, Metadata};
 pub use profile::Profile;
+/// The restore reader's two phases (check every entry while staging, then rename into place)
+/// and the planner in front of them, public so that the fuzz targets (`fuzz/`) can restore an
+/// arbitrary archive into a scratch directory without a session around it.
+pub use restore::{Plan, plan};
 pub use restore_cmd::{RestoreArgs, execute as execute_restore};
 pub use settings::BackupSettings;
+pub use stage::{commit, stage};
+pub use store::Backup;
+pub use verify::{VerifyError, verify};

@@ -18,6 +18,9 @@ pub fn parse_document<T: DeserializeOwned + Default>(
     if is_blank(&layer.text) {
         return Ok((T::default(), Vec::new()));
     }
+    // A typed map keeps only the last of two equal keys, so `fast:` written twice in a tier
+    // list would silently lose the first; the untyped parse refuses duplicates, with position.
+    parse_value(layer)?;
     let mut unknown = Vec::new();
     let de = serde_yaml::Deserializer::from_str(&layer.text);
     let value: T = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
@@ -173,6 +176,9 @@ fn check_section<T: DeserializeOwned>(
     if is_blank(&layer.text) {
         return Ok((None, Vec::new()));
     }
+    // A typed map keeps only the last of two equal keys, so `fast:` written twice in a tier
+    // list would silently lose the first; the untyped parse refuses duplicates, with position.
+    parse_value(layer)?;
     let mut unknown = Vec::new();
     let de = serde_yaml::Deserializer::from_str(&layer.text);
     let seed = SectionSeed::<T> {
@@ -350,6 +356,19 @@ mod tests {
         let d = parse_value(&l).unwrap_err();
         assert_eq!(d.file, "g.yaml");
         assert!(d.line.is_some() && d.column.is_some(), "{d:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_not_silently_the_last() {
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(default)]
+        struct Tiers {
+            tiers: std::collections::BTreeMap<String, Vec<String>>,
+        }
+        let l = layer("t.yaml", "tiers:\n  fast: [a]\n  deep: [b]\n  fast: [c]\n");
+        let d = parse_document::<Tiers>(&l).unwrap_err();
+        assert_eq!((d.line, d.column), (Some(2), Some(3)), "{d}");
+        assert!(d.message.contains("duplicate entry"), "{d}");
     }
 
     #[test]

@@ -329,6 +329,28 @@ mod tests {
     }
 
     #[test]
+    fn columns_count_characters_like_the_yaml_parser() {
+        // `ü`, `ï`, `ö` and `é` take two bytes each: a byte offset would put the duplicate
+        // name 8 columns too far right, past the serde error's own column scheme.
+        let (_, diags) = from_layers_strict(&[layer(
+            "u.yaml",
+            "tiers:\n  fast:\n    gates:\n      - {name: é, command: x}\n      - {description: ünïcödé ünïcödé, name: é, command: y}\n",
+        )]);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!((diags[0].line, diags[0].column), (Some(5), Some(46)));
+        let (_, diags) = from_layers_strict(&[layer(
+            "t.yaml",
+            "tiers:\n  fast:\n    gates:\n      - {description: ééé, name: a, command: x, timeout: soon}\n",
+        )]);
+        assert_eq!((diags[0].line, diags[0].column), (Some(4), Some(58)));
+        let (_, diags) = from_layers_strict(&[layer(
+            "b.yaml",
+            "gates:\n  - {description: ééé, name: a, builtin: secretz}\n",
+        )]);
+        assert_eq!((diags[0].line, diags[0].column), (Some(2), Some(42)));
+    }
+
+    #[test]
     fn unknown_keys_warn_with_their_path() {
         let (cfg, diags) = from_layers_strict(&[layer(
             "w.yaml",

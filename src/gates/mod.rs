@@ -26,6 +26,9 @@ mod stop;
 mod validate;
 
 pub use command::{GatesArgs, execute, validate};
+/// The layered loader, public so that the fuzz targets (`fuzz/`) can feed it arbitrary
+/// `gates.yaml` text without a project around it.
+pub use config::{FILE as GATES_FILE, from_layers};
 pub use format::format_edit;
 pub use settings::{FormatSettings, GateSettings};
 pub use stop::{on_stop, record_edit};

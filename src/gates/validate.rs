@@ -93,7 +93,8 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
     diags
 }
 
-/// Line and column (1-based) of the `nth` occurrence of `needle` in `text` (outside comments).
+/// Line and column (1-based, in characters as the YAML parser counts its columns) of the `nth`
+/// occurrence of `needle` in `text` (outside comments).
 fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
     let mut count = 0;
     for (i, line) in text.lines().enumerate() {
@@ -102,7 +103,7 @@ fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
         while let Some(pos) = code[from..].find(needle) {
             count += 1;
             if count == nth {
-                return Some((i + 1, from + pos + 1));
+                return Some((i + 1, column(code, from + pos)));
             }
             from += pos + needle.len().max(1);
         }
@@ -137,7 +138,12 @@ fn locate_name(text: &str, name: &str, nth: usize) -> Option<(usize, usize)> {
         .filter_map(|(i, line)| {
             re.captures(line)
                 .and_then(|c| c.get(1))
-                .map(|m| (i + 1, m.start() + 1))
+                .map(|m| (i + 1, column(line, m.start())))
         })
         .nth(nth.checked_sub(1)?)
+}
+
+/// The 1-based character column of byte offset `at` in `line`.
+fn column(line: &str, at: usize) -> usize {
+    line[..at].chars().count() + 1
 }

@@ -23,5 +23,10 @@ mod state;
 
 pub use command::{TagsArgs, TagsCommand, execute};
 pub use evidence::EvidenceConfig;
+/// The extractor and the budgeted block, public so that the fuzz targets (`fuzz/`) can feed
+/// them arbitrary files without a session around them.
+pub use extract::extract;
+pub use gather::Gathered;
 pub use hook::{on_session_start, on_user_prompt_submit};
+pub use model::{TagName, arrange};
 pub use settings::TagsSettings;
