@@ -20,7 +20,7 @@ pub fn parse_document<T: DeserializeOwned + Default>(
     }
     // A typed map keeps only the last of two equal keys, so `fast:` written twice in a tier
     // list would silently lose the first; the untyped parse refuses duplicates, with position.
-    let all = parse_value(layer)?;
+    parse_value(layer)?;
     let mut unknown = Vec::new();
     let de = serde_yaml::Deserializer::from_str(&layer.text);
     let value: T = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
