@@ -4,10 +4,12 @@
 //! file, line and column where it was written. Valid layers are then deep-merged (mappings merge
 //! key by key, anything else is replaced) and the result is deserialized once.
 
+use std::sync::OnceLock;
+
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_yaml::Value;
 
-use super::{Diagnostic, Layer, layers};
+use super::{Diagnostic, Layer, LayerKind, layers};
 use crate::paths::Paths;
 
 /// Parses a whole document into `T`, reporting unknown keys as warnings with their dotted path.
@@ -66,10 +68,12 @@ pub fn deep_merge(base: &mut Value, over: Value) {
 }
 
 /// sfp's main settings file, `sfp.yaml`, with every layer loaded. Each capability reads its own
-/// section with [`Config::section`].
+/// section with [`Config::section`]. Each layer is parsed at most once per process, on first use
+/// (a prompt whose settings are cached parses none).
 #[derive(Debug, Clone)]
 pub struct Config {
     layers: Vec<Layer>,
+    parsed: Vec<OnceLock<Result<Value, Diagnostic>>>,
     problems: Vec<Diagnostic>,
 }
 
@@ -78,14 +82,20 @@ impl Config {
 
     pub fn load(paths: &Paths) -> Self {
         let (layers, problems) = layers(paths, Self::FILE);
-        Self { layers, problems }
+        Self::with_problems(layers, problems)
     }
 
     /// A config made of the given layers (tests).
     pub fn from_layers(layers: Vec<Layer>) -> Self {
+        Self::with_problems(layers, Vec::new())
+    }
+
+    fn with_problems(layers: Vec<Layer>, problems: Vec<Diagnostic>) -> Self {
+        let parsed = layers.iter().map(|_| OnceLock::new()).collect();
         Self {
             layers,
-            problems: Vec::new(),
+            parsed,
+            problems,
         }
     }
 
@@ -93,13 +103,18 @@ impl Config {
         &self.layers
     }
 
+    /// The untyped parse of layer `i`, made once.
+    fn parsed(&self, i: usize) -> &Result<Value, Diagnostic> {
+        self.parsed[i].get_or_init(|| parse_value(&self.layers[i]))
+    }
+
     /// Reads section `key` of `sfp.yaml`, merged over every layer. A layer whose section does not
     /// parse is left out and reported; the others still apply.
     pub fn section<T: DeserializeOwned + Default>(&self, key: &str) -> (T, Vec<Diagnostic>) {
         let mut diags = self.problems.clone();
         let mut merged = Value::Null;
-        for layer in &self.layers {
-            match check_section::<T>(layer, key) {
+        for (i, layer) in self.layers.iter().enumerate() {
+            match check_section::<T>(layer, self.parsed(i), key) {
                 Ok((raw, warnings)) => {
                     diags.extend(warnings);
                     if let Some(raw) = raw {
@@ -125,13 +140,17 @@ impl Config {
     }
 
     /// Every problem in every layer, for every section named in `sections` (for `health` and
-    /// `check` commands). Unknown top-level keys are warnings.
+    /// `check` commands). Unknown top-level keys are warnings. The defaults compiled into sfp are
+    /// not checked again here: a test holds them to zero problems.
     pub fn check_all(&self, sections: &[(&str, SectionCheck)]) -> Vec<Diagnostic> {
         let mut diags = self.problems.clone();
-        for layer in &self.layers {
-            match parse_value(layer) {
-                Err(d) => diags.push(d),
-                Ok(Value::Mapping(map)) => {
+        for (i, layer) in self.layers.iter().enumerate() {
+            if layer.kind == LayerKind::Embedded {
+                continue;
+            }
+            match self.parsed(i) {
+                Err(d) => diags.push(d.clone()),
+                Ok(all @ Value::Mapping(map)) => {
                     for k in map.keys() {
                         let name = k.as_str().unwrap_or("?");
                         if !sections.iter().any(|(s, _)| *s == name) {
@@ -142,7 +161,7 @@ impl Config {
                         }
                     }
                     for (name, check) in sections {
-                        diags.extend(check(layer, name));
+                        diags.extend(check(layer, all, name));
                     }
                 }
                 Ok(Value::Null) => {}
@@ -156,29 +175,50 @@ impl Config {
     }
 }
 
-/// Checks one section of one layer; built with [`section_check`].
-pub type SectionCheck = fn(&Layer, &str) -> Vec<Diagnostic>;
+/// Checks one section of one layer, given the layer's untyped parse; built with
+/// [`section_check`].
+pub type SectionCheck = fn(&Layer, &Value, &str) -> Vec<Diagnostic>;
 
 /// A [`SectionCheck`] for a section of type `T`.
-pub fn section_check<T: DeserializeOwned>(layer: &Layer, key: &str) -> Vec<Diagnostic> {
-    match check_section::<T>(layer, key) {
+pub fn section_check<T: DeserializeOwned>(
+    layer: &Layer,
+    all: &Value,
+    key: &str,
+) -> Vec<Diagnostic> {
+    match check_section::<T>(layer, &Ok(all.clone()), key) {
         Ok((_, warnings)) => warnings,
         Err(d) => vec![d],
     }
 }
 
-/// Deserializes section `key` of one layer as `T` straight from its text (so errors keep their
-/// position) and returns the raw value for merging.
+/// Checks section `key` of one layer as `T` and returns its raw value for merging. The check
+/// runs on the parsed value; only when it fails is the text deserialized again, so that the
+/// error names the line and column where the value was written.
 fn check_section<T: DeserializeOwned>(
     layer: &Layer,
+    parsed: &Result<Value, Diagnostic>,
     key: &str,
 ) -> Result<(Option<Value>, Vec<Diagnostic>), Diagnostic> {
-    if is_blank(&layer.text) {
+    let all = parsed.as_ref().map_err(Clone::clone)?;
+    let Some(section) = all.get(key) else {
         return Ok((None, Vec::new()));
+    };
+    let mut unknown = Vec::new();
+    let typed: Result<T, _> =
+        serde_ignored::deserialize(section.clone(), |path| unknown.push(path.to_string()));
+    if let Err(e) = typed {
+        return Err(located_error::<T>(layer, key)
+            .unwrap_or_else(|| Diagnostic::error(&layer.display, format!("{key}: {e}"))));
     }
-    // A typed map keeps only the last of two equal keys, so `fast:` written twice in a tier
-    // list would silently lose the first; the untyped parse refuses duplicates, with position.
-    let all = parse_value(layer)?;
+    let warnings = unknown
+        .into_iter()
+        .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{key}.{p}` (ignored)")))
+        .collect();
+    Ok((Some(section.clone()), warnings))
+}
+
+/// The error deserializing section `key` of the layer's text as `T`, with its position.
+fn located_error<T: DeserializeOwned>(layer: &Layer, key: &str) -> Option<Diagnostic> {
     let mut unknown = Vec::new();
     let de = serde_yaml::Deserializer::from_str(&layer.text);
     let seed = SectionSeed::<T> {
@@ -186,17 +226,9 @@ fn check_section<T: DeserializeOwned>(
         unknown: &mut unknown,
         _t: std::marker::PhantomData,
     };
-    let found = seed
-        .deserialize(de)
-        .map_err(|e| Diagnostic::from_yaml(&layer.display, &e))?;
-    let warnings = unknown
-        .into_iter()
-        .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{key}.{p}` (ignored)")))
-        .collect();
-    if !found {
-        return Ok((None, warnings));
-    }
-    Ok((all.get(key).cloned(), warnings))
+    seed.deserialize(de)
+        .err()
+        .map(|e| Diagnostic::from_yaml(&layer.display, &e))
 }
 
 /// Walks the top-level mapping, deserializing only `key` as `T` (recording unknown keys) and

@@ -31,7 +31,10 @@ pub fn file_check<T: serde::de::DeserializeOwned + Default>(
     name: &str,
 ) -> Vec<Diagnostic> {
     let (layers, mut diags) = super::layers(paths, name);
-    for layer in &layers {
+    for layer in layers
+        .iter()
+        .filter(|l| l.kind != super::LayerKind::Embedded)
+    {
         match super::parse_document::<T>(layer) {
             Ok((_, warnings)) => diags.extend(warnings),
             Err(d) => diags.push(d),
@@ -40,12 +43,56 @@ pub fn file_check<T: serde::de::DeserializeOwned + Default>(
     diags
 }
 
-/// Validates every layer of every config file.
-pub fn validate_all(paths: &Paths) -> Vec<Diagnostic> {
-    let mut diags = Config::load(paths).check_all(&sections());
+/// Validates every layer of every config file. The defaults compiled into sfp are held to zero
+/// problems by a test, so a file with no layer of the user's or the project's is not parsed at
+/// all: this runs at every SessionStart.
+pub fn validate_all(paths: &Paths, config: &Config) -> Vec<Diagnostic> {
+    let mut diags = config.check_all(&sections());
     for (name, check) in files() {
         diags.extend(check(paths, name));
     }
-    diags.extend(crate::gates::validate(paths));
+    let gate_files = [crate::gates::GATES_FILE, "alerts.yaml"];
+    if gate_files.iter().any(|name| has_own_layer(paths, name)) {
+        diags.extend(crate::gates::validate(paths));
+    }
     diags
+}
+
+/// Whether `name` has a layer other than sfp's compiled-in default (or an unreadable one).
+fn has_own_layer(paths: &Paths, name: &str) -> bool {
+    let (layers, problems) = super::layers(paths, name);
+    !problems.is_empty() || layers.iter().any(|l| l.kind != super::LayerKind::Embedded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EMBEDDED_FILES, Layer, LayerKind};
+
+    /// What `validate_all` skips at every SessionStart must hold: the defaults sfp ships are valid
+    /// with no unknown key, checked as a user's layer would be.
+    #[test]
+    fn the_shipped_defaults_have_no_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = crate::env::Env {
+            home: Some(dir.path().to_path_buf()),
+            ..crate::env::Env::default()
+        };
+        let paths = Paths::resolve(&env, Some(dir.path()));
+        std::fs::create_dir_all(&paths.sfp_home).unwrap();
+        for (name, text) in EMBEDDED_FILES {
+            std::fs::write(paths.sfp_home.join(name), text).unwrap();
+        }
+        let as_user = |name: &str, text: &str| Layer {
+            kind: LayerKind::User,
+            path: None,
+            display: name.to_owned(),
+            text: text.to_owned(),
+        };
+        let sfp_yaml = crate::config::embedded(Config::FILE).unwrap();
+        let config = Config::from_layers(vec![as_user(Config::FILE, sfp_yaml)]);
+        assert_eq!(config.check_all(&sections()), Vec::new());
+        assert_eq!(validate_all(&paths, &Config::load(&paths)), Vec::new());
+        assert!(has_own_layer(&paths, crate::gates::GATES_FILE));
+    }
 }

@@ -17,7 +17,7 @@ pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
         )
         .detail("sfp_home", shown);
     }
-    let mut diags: Vec<Diagnostic> = crate::config::registry::validate_all(&ctx.paths);
+    let mut diags: Vec<Diagnostic> = crate::config::registry::validate_all(&ctx.paths, &ctx.config);
     diags.extend(
         section_diags
             .iter()
