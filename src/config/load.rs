@@ -22,11 +22,22 @@ pub fn parse_document<T: DeserializeOwned + Default>(
     }
     // A typed map keeps only the last of two equal keys, so `fast:` written twice in a tier
     // list would silently lose the first; the untyped parse refuses duplicates, with position.
-    parse_value(layer)?;
+    // The typed check then runs on that value, and the text is deserialized again only to
+    // locate an error.
+    let untyped = parse_value(layer)?;
     let mut unknown = Vec::new();
-    let de = serde_yaml::Deserializer::from_str(&layer.text);
-    let value: T = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
-        .map_err(|e| Diagnostic::from_yaml(&layer.display, &e))?;
+    let value: T = match serde_ignored::deserialize(untyped, |path| {
+        unknown.push(path.to_string());
+    }) {
+        Ok(value) => value,
+        Err(e) => {
+            let de = serde_yaml::Deserializer::from_str(&layer.text);
+            return Err(match serde_ignored::deserialize::<_, _, T>(de, |_| {}) {
+                Err(located) => Diagnostic::from_yaml(&layer.display, &located),
+                Ok(_) => Diagnostic::error(&layer.display, e.to_string()),
+            });
+        }
+    };
     let warnings = unknown
         .into_iter()
         .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{p}` (ignored)")))
