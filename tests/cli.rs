@@ -138,3 +138,19 @@ fn every_real_fixture_gets_a_valid_answer() {
     }
     assert!(seen >= 16, "fixtures missing from {}", dir.display());
 }
+
+#[test]
+fn the_session_id_comes_from_the_environment_when_the_input_lacks_it() {
+    let sb = Sandbox::new();
+    let input = serde_json::json!({
+        "hook_event_name": "PostToolUse", "cwd": sb.project, "tool_name": "Write",
+        "tool_input": {"file_path": sb.project.join("a.txt"), "content": "x"},
+    });
+    let out = sb.hook_with("post-tool-use", &serde_json::to_vec(&input).unwrap(), |c| {
+        c.env("CLAUDE_CODE_SESSION_ID", "from-env");
+    });
+    assert_eq!(out.status.code(), Some(0));
+    let ledger = sb.sfp_home.join("sessions/from-env/ledger.jsonl");
+    let text = std::fs::read_to_string(&ledger).expect("the edit is in that session's ledger");
+    assert!(text.contains("a.txt"), "{text}");
+}

@@ -25,13 +25,9 @@ use crate::hook::{HookInput, Response};
 /// The file tools whose edits the ledger records.
 pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
 
-/// The session id of the hook, else Claude Code's environment, else a shared fallback.
-pub fn session_id(ctx: &Ctx, input: &HookInput) -> String {
-    input
-        .session_id
-        .clone()
-        .or_else(|| ctx.env.session_id.clone())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// The session id of the hook, else a shared fallback.
+pub fn session_id(input: &HookInput) -> &str {
+    input.session_id.as_deref().unwrap_or("unknown")
 }
 
 /// PostToolUse: append the edited file to the session's ledger.
@@ -43,7 +39,7 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
     let Some(path) = input.tool_file_path() else {
         return Ok(());
     };
-    ledger::record(&ctx.paths, &session_id(ctx, input), &path, tool)
+    ledger::record(&ctx.paths, session_id(input), &path, tool)
 }
 
 /// Changed files of the session, relative to the project: the ledger's (inside the project)
@@ -82,10 +78,10 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     let Some(project) = ctx.paths.project.clone() else {
         return Ok(());
     };
-    let session = session_id(ctx, input);
+    let session = session_id(input);
     // An unreadable state means the count of blocks in a row is unknown: a continuation is then
     // never sent back again (it may be the fourth of a chain that should have stopped at three).
-    let (saved, readable) = match ledger::load_state(&ctx.paths, &session) {
+    let (saved, readable) = match ledger::load_state(&ctx.paths, session) {
         Ok(state) => (state, true),
         Err(e) => {
             ctx.log.warn(&format!("gates state: {e:#}"));
@@ -96,22 +92,22 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     if !input.stop_hook_active {
         state.consecutive_blocks = 0;
     }
-    let changed = changed_files(ctx, &project, &session);
+    let changed = changed_files(ctx, &project, session);
     let fingerprint = ledger::fingerprint(&project, &changed);
     if changed.is_empty() || fingerprint == state.fingerprint {
         if state != saved {
-            ledger::save_state(&ctx.paths, &session, &state)?;
+            ledger::save_state(&ctx.paths, session, &state)?;
         }
         return Ok(());
     }
     let report = run_on(ctx, &project, &settings, &changed, out)?;
-    if let Err(e) = kpi::append(&ctx.paths, Some(&session), "stop", &report) {
+    if let Err(e) = kpi::append(&ctx.paths, Some(session), "stop", &report) {
         ctx.log.warn(&format!("cannot write the KPI event: {e:#}"));
     }
     state.fingerprint = fingerprint;
     state.last_status = format!("{:?}", report.status).to_lowercase();
     let Some(block) = answer(ctx, &settings, &report, &mut state, out) else {
-        return ledger::save_state(&ctx.paths, &session, &state);
+        return ledger::save_state(&ctx.paths, session, &state);
     };
     if !readable && input.stop_hook_active {
         out.add_system_message(format!(
@@ -123,7 +119,7 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     }
     // The raised count must be on disk before Claude is sent back: a block that is not counted
     // would be repeated at every Stop, past `max_blocks`, forever.
-    if let Err(e) = ledger::save_state(&ctx.paths, &session, &state) {
+    if let Err(e) = ledger::save_state(&ctx.paths, session, &state) {
         ctx.log
             .warn(&format!("gates state not saved, not blocking: {e:#}"));
         out.add_system_message(format!(

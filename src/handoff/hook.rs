@@ -84,10 +84,7 @@ fn write_from_hook(
     let project = ctx.paths.project.as_deref().map(project_root);
     let src = Source {
         trigger,
-        session_id: input
-            .session_id
-            .clone()
-            .or_else(|| ctx.env.session_id.clone()),
+        session_id: input.session_id.clone(),
         transcript: input.transcript_path.clone(),
         project: project.clone(),
         last_assistant_message: input.last_assistant_message.clone(),

@@ -23,13 +23,17 @@ const STDIN_DEADLINE: Duration = Duration::from_secs(5);
 /// Runs one hook. Always `ExitStatus::Success`: a hook never fails by accident.
 pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
     let started = Instant::now();
-    let input = match read_input() {
+    let mut input = match read_input() {
         Ok(input) => input,
         Err(problem) => {
             refuse(&env, event_arg, &problem);
             return ExitStatus::Success;
         }
     };
+    // Claude Code also exports the session id; handlers read it from the input alone.
+    if input.session_id.is_none() {
+        input.session_id.clone_from(&env.session_id);
+    }
     let Some(event) = input.event.or_else(|| Event::parse(event_arg)) else {
         let name = input.event_name.as_deref().unwrap_or(event_arg);
         refuse(

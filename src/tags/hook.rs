@@ -22,7 +22,7 @@ use crate::hook::{HookInput, Response};
 /// session that already has the block is answered like a prompt: only what changed.
 pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     if input.source.as_deref() == Some("resume")
-        && let Some(id) = session_id(ctx, input)
+        && let Some(id) = input.session_id.clone()
         && state::path(&ctx.paths, &id).exists()
     {
         return on_user_prompt_submit(ctx, input, out);
@@ -37,7 +37,7 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
     if let Some(text) = gathered.injection(settings.budget()) {
         out.add_context(text);
     }
-    if let Some(id) = session_id(ctx, input) {
+    if let Some(id) = input.session_id.clone() {
         let path = state::path(&ctx.paths, &id);
         let previous = load(ctx, &path).unwrap_or_default();
         let next = TagState {
@@ -60,7 +60,7 @@ pub fn on_user_prompt_submit(
     input: &HookInput,
     out: &mut Response,
 ) -> anyhow::Result<()> {
-    let Some(id) = session_id(ctx, input) else {
+    let Some(id) = input.session_id.clone() else {
         ctx.log
             .debug("tags: no session id, so no per-session state; nothing injected");
         return Ok(());
@@ -138,13 +138,6 @@ fn config_hash(ctx: &Ctx) -> String {
         layer.text.hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
-}
-
-fn session_id(ctx: &Ctx, input: &HookInput) -> Option<String> {
-    input
-        .session_id
-        .clone()
-        .or_else(|| ctx.env.session_id.clone())
 }
 
 fn load(ctx: &Ctx, path: &std::path::Path) -> Option<TagState> {
