@@ -43,7 +43,12 @@ impl Paths {
             .filter(|p| p.is_dir())
             .map(Path::to_path_buf)
             .or_else(|| env.project_dir.clone().filter(|p| p.is_dir()))
-            .map(|start| project_root(&start, env.home.as_deref(), &sfp_home));
+            .map(|start| {
+                // Canonical, so that one project has one name for its handoffs and state
+                // however the session reached it (a symlink, `.`, `..`).
+                let start = start.canonicalize().unwrap_or(start);
+                project_root(&start, env.home.as_deref(), &sfp_home)
+            });
         Self {
             claude_dir,
             sfp_home,

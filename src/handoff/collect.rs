@@ -33,7 +33,7 @@ pub struct Source {
     pub trigger: String,
     pub session_id: Option<String>,
     pub transcript: Option<PathBuf>,
-    /// The project root (see [`super::git::project_root`]).
+    /// The project root, as [`crate::paths::Paths`] resolved it.
     pub project: Option<PathBuf>,
     /// The hook's `last_assistant_message`, when Claude Code sent one.
     pub last_assistant_message: Option<String>,

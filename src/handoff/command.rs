@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::HandoffSettings;
 use super::collect::{Source, collect};
-use super::git::project_root;
 use super::render;
 use super::store::{Entry, Store, all_stores};
 use crate::ExitStatus;
@@ -76,7 +75,8 @@ pub fn execute(args: &HandoffArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             .error(&anyhow::anyhow!("{} is not a directory", d.display()));
         return Ok(ExitStatus::Failure);
     }
-    let project = dir.as_deref().map(project_root);
+    // The context resolved `--project` (or the current directory) to its work tree already.
+    let project = ctx.paths.project.clone();
     let store = Store::for_project(&ctx.paths, project.as_deref());
     match &args.action {
         HandoffAction::Create {

@@ -2,7 +2,7 @@
 //! --short --branch`) and `git diff --stat HEAD`, run in parallel, each given a short deadline
 //! and left out when git does not answer in time.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::collect::clip;
 use super::model::GitState;
@@ -59,14 +59,6 @@ fn branch_of(header: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-/// The project root for `dir`: the enclosing git work tree, else `dir` itself (canonical).
-pub fn project_root(dir: &Path) -> PathBuf {
-    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map_or_else(|| dir.clone(), Path::to_path_buf)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,9 +106,5 @@ mod tests {
         let (state, _) = git_state(dir.path(), std::time::Duration::from_secs(5));
         assert_eq!(state.status, [" M a.txt"]);
         assert!(state.diff_stat.unwrap().contains("1 file changed"));
-        assert_eq!(
-            project_root(&dir.path().join(".")),
-            dir.path().canonicalize().unwrap()
-        );
     }
 }

@@ -12,7 +12,6 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::collect::{Source, collect};
-use super::git::project_root;
 use super::store::{Entry, Store};
 use super::{HandoffSettings, render};
 use crate::app::Ctx;
@@ -37,7 +36,7 @@ pub fn on_session_end(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyh
 pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     let (settings, _) = ctx.config.section::<HandoffSettings>("handoff");
     let source = input.source.as_deref().unwrap_or("startup");
-    let project = ctx.paths.project.as_deref().map(project_root);
+    let project = ctx.paths.project.clone();
     let store = Store::for_project(&ctx.paths, project.as_deref());
     // The newest handoff that reads back (a damaged one is logged and passed over).
     let Some((entry, handoff)) = store.list().into_iter().rev().find_map(|e| match e.load() {
@@ -81,7 +80,7 @@ fn write_from_hook(
 ) -> anyhow::Result<Option<Entry>> {
     let started = Instant::now();
     let (settings, _) = ctx.config.section::<HandoffSettings>("handoff");
-    let project = ctx.paths.project.as_deref().map(project_root);
+    let project = ctx.paths.project.clone();
     let src = Source {
         trigger,
         session_id: input.session_id.clone(),

@@ -115,26 +115,6 @@ pub fn load_config(ctx: &Ctx) -> (EvidenceConfig, Vec<Diagnostic>) {
     }
 }
 
-/// The project root for evidence: the nearest directory from `cwd` up that holds a manifest,
-/// stopping at a git work tree's top, the home directory or ten levels.
-pub fn project_root(cwd: &Path, home: Option<&Path>) -> PathBuf {
-    let mut dir = cwd;
-    for _ in 0..10 {
-        let has_manifest = KINDS
-            .iter()
-            .flat_map(|(_, files)| files.iter())
-            .any(|f| dir.join(f).is_file());
-        if has_manifest || dir.join(".git").exists() || Some(dir) == home {
-            return dir.to_path_buf();
-        }
-        match dir.parent() {
-            Some(parent) => dir = parent,
-            None => break,
-        }
-    }
-    cwd.to_path_buf()
-}
-
 /// Looks at `root` as `config` says.
 pub fn examine(root: &Path, config: &EvidenceConfig) -> Findings {
     let kinds: Vec<&'static str> = KINDS
@@ -389,12 +369,10 @@ mod tests {
     }
 
     #[test]
-    fn root_is_found_from_a_subdirectory() {
+    fn a_rust_crate_is_recognised() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         write(root, "Cargo.toml", "[package]\n");
-        std::fs::create_dir_all(root.join("src/deep")).unwrap();
-        assert_eq!(project_root(&root.join("src/deep"), None), root);
         let f = examine(root, &EvidenceConfig::default());
         assert_eq!(f.kinds, ["rust"]);
         assert!(f.is_clean());

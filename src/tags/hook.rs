@@ -227,14 +227,13 @@ fn evidence_text(ctx: &Ctx) -> Option<String> {
     if !config.enabled {
         return None;
     }
-    let root = evidence::project_root(project, ctx.env.home.as_deref());
-    let findings = evidence::examine(&root, &config);
+    let findings = evidence::examine(project, &config);
     let show = gather::shower(ctx);
     let text = evidence::report(&findings, &show);
     if text.is_some() {
         ctx.log.info(&format!(
             "evidence: {} lacks something ({} dependency note(s), {} missing file(s))",
-            show(&root),
+            show(project),
             findings.dependencies.len(),
             findings.missing.len()
         ));
