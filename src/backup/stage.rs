@@ -261,19 +261,27 @@ fn put_new(src: &Path, target: &Path) -> io::Result<()> {
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
         Err(_) => {
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".sfp-restore-")
-                .tempfile_in(dir)?;
-            io::copy(&mut std::fs::File::open(src)?, tmp.as_file_mut())?;
-            let meta = std::fs::metadata(src)?;
-            tmp.as_file().set_permissions(meta.permissions())?;
-            tmp.as_file()
-                .set_times(std::fs::FileTimes::new().set_modified(meta.modified()?))?;
-            tmp.as_file().sync_data()?;
-            tmp.persist_noclobber(target).map_err(|e| e.error)?;
+            copy_beside(src, dir)?
+                .persist_noclobber(target)
+                .map_err(|e| e.error)?;
             Ok(())
         }
     }
+}
+
+/// A copy of `src` (content, mode, modification time, synced) as a temporary file in `dir`,
+/// for when a staged file cannot be linked or renamed across filesystems.
+fn copy_beside(src: &Path, dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sfp-restore-")
+        .tempfile_in(dir)?;
+    io::copy(&mut std::fs::File::open(src)?, tmp.as_file_mut())?;
+    let meta = std::fs::metadata(src)?;
+    tmp.as_file().set_permissions(meta.permissions())?;
+    tmp.as_file()
+        .set_times(std::fs::FileTimes::new().set_modified(meta.modified()?))?;
+    tmp.as_file().sync_data()?;
+    Ok(tmp)
 }
 
 fn put(src: &Path, target: &Path) -> io::Result<()> {
@@ -286,16 +294,9 @@ fn put(src: &Path, target: &Path) -> io::Result<()> {
             let dir = target
                 .parent()
                 .ok_or_else(|| io::Error::other("no parent"))?;
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".sfp-restore-")
-                .tempfile_in(dir)?;
-            io::copy(&mut std::fs::File::open(src)?, tmp.as_file_mut())?;
-            let meta = std::fs::metadata(src)?;
-            tmp.as_file().set_permissions(meta.permissions())?;
-            tmp.as_file()
-                .set_times(std::fs::FileTimes::new().set_modified(meta.modified()?))?;
-            tmp.as_file().sync_data()?;
-            tmp.persist(target).map_err(|e| e.error)?;
+            copy_beside(src, dir)?
+                .persist(target)
+                .map_err(|e| e.error)?;
             Ok(())
         }
         other => other,
