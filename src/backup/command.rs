@@ -170,7 +170,7 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 Ok(s) => {
                     if !a.json {
                         ctx.printer.line(&format!(
-                            "{} backup {}: {} files, {} verified",
+                            "{} backup {}: {} file(s), {} verified",
                             ctx.printer.paint("ok", Style::Green),
                             b.meta.id,
                             s.files,
@@ -230,7 +230,7 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
     let created = create(&ctx.paths, settings, &req).context("backup failed")?;
     let m = &created.meta;
     ctx.log.info(&format!(
-        "backup {} ({}, {}): {} files, {} -> {} in {} ms",
+        "backup {} ({}, {}): {} file(s), {} -> {} in {} ms",
         m.id,
         m.profile.as_str(),
         m.reason,
@@ -251,7 +251,7 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
         ctx.printer.json(&v)?;
     } else {
         ctx.printer.line(&format!(
-            "backup {} written: {} files, {} -> {} in {} ms",
+            "backup {} written: {} file(s), {} -> {} in {} ms",
             ctx.printer.paint(&m.id, Style::Bold),
             m.totals.files,
             human_bytes(m.totals.bytes),

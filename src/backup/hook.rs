@@ -62,7 +62,7 @@ fn backup(
     };
     let m = &created.meta;
     ctx.log.info(&format!(
-        "backup {} ({}): {} files, {} bytes -> {} in {} ms at {}{}",
+        "backup {} ({}): {} file(s), {} bytes -> {} in {} ms at {}{}",
         m.id,
         req.reason,
         m.totals.files,

@@ -315,7 +315,7 @@ fn pre_restore_backup(
         );
     }
     ctx.printer.note(&format!(
-        "pre-restore backup {} ({} files, {})",
+        "pre-restore backup {} ({} file(s), {})",
         created.meta.id,
         created.meta.totals.files,
         human_bytes(created.meta.totals.bytes)
