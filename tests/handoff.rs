@@ -495,3 +495,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_resumed_session_is_not_handed_its_own_handoff() {
+    let sb = Sandbox::new();
+    sb.pre_compact(&fixture());
+    let start = |session: &str, source: &str| {
+        let out = sb.hook(
+            "session-start",
+            &json!({"session_id": session, "cwd": sb.project, "hook_event_name": "SessionStart", "source": source}),
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let own = "a1d3ea29-a3bb-470b-8c2d-47ba3d2ef5f9";
+    assert!(
+        !start(own, "resume").contains("Handoff from"),
+        "the resumed conversation already holds its own work"
+    );
+    assert!(
+        start(own, "compact").contains("Handoff from"),
+        "compaction drops it"
+    );
+    assert!(start("another", "resume").contains("Handoff from"));
+}

@@ -49,8 +49,12 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         return Ok(());
     };
     let now = Utc::now();
+    // A resumed conversation replays everything of its own, so a handoff this same session wrote
+    // (at its SessionEnd) tells it nothing new; after compaction the same session does need it.
+    let own = handoff.session_id.is_some() && handoff.session_id == input.session_id;
     let give = match source {
-        "compact" | "resume" | "clear" | "fork" => true,
+        "resume" => !own,
+        "compact" | "clear" | "fork" => true,
         _ => (now - handoff.created_at)
             .to_std()
             .is_ok_and(|age| age < settings.startup_max_age),
