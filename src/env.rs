@@ -40,18 +40,67 @@ pub struct Env {
     pub ci: bool,
     /// `PATH`, used to find tools without spawning a shell.
     pub path: Option<OsString>,
-    /// Whether an API key variable is set (`ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`,
-    /// `CLAUDE_CODE_OAUTH_TOKEN`) or a cloud provider is selected. Only presence is kept, never a value.
-    pub api_key_source: Option<&'static str>,
+    /// The first variable that logs Claude Code in: a key or token ([`AUTH_KEY_VARS`], set to
+    /// anything) or a cloud provider switched on ([`AUTH_PROVIDER_VARS`], set to a true value).
+    /// Only the variable's name is kept, never its value.
+    pub auth_var: Option<&'static str>,
+    /// The operating system (`std::env::consts::OS` of the build), a value so that a test can
+    /// stand for another one: on macOS Claude Code keeps its login in the Keychain.
+    pub os: Os,
 }
 
-const KEY_VARS: [&str; 5] = [
+/// The operating systems whose differences sfp knows about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Other,
+}
+
+impl Os {
+    /// The system this binary was built for.
+    pub fn current() -> Self {
+        match std::env::consts::OS {
+            "linux" => Self::Linux,
+            "macos" => Self::MacOs,
+            _ => Self::Other,
+        }
+    }
+}
+
+impl Default for Os {
+    fn default() -> Self {
+        Self::current()
+    }
+}
+
+/// Variables whose value is a credential Claude Code uses (an API key, a bearer token, an OAuth
+/// token from `claude setup-token`, or a file descriptor to read one of them from).
+pub const AUTH_KEY_VARS: [&str; 5] = [
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_AUTH_TOKEN",
     "CLAUDE_CODE_OAUTH_TOKEN",
+    "CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR",
+    "CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR",
+];
+
+/// Variables that switch Claude Code to a cloud provider, which brings its own login (Amazon
+/// Bedrock, Google Vertex AI, Microsoft Foundry).
+pub const AUTH_PROVIDER_VARS: [&str; 3] = [
     "CLAUDE_CODE_USE_BEDROCK",
     "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
 ];
+
+/// Whether a variable's value switches something on: set, and not `0`, `false`, `no` or `off`.
+pub fn is_truthy(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty()
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+}
 
 impl Env {
     /// Reads the process environment.
@@ -68,14 +117,7 @@ impl Env {
                 .filter(|v| !v.is_empty())
         };
         let path = |key: &str| get(key).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let truthy = |key: &str| {
-            text(key).is_some_and(|v| {
-                !matches!(
-                    v.to_ascii_lowercase().as_str(),
-                    "0" | "false" | "no" | "off"
-                )
-            })
-        };
+        let truthy = |key: &str| text(key).is_some_and(|v| is_truthy(&v));
         Self {
             home: path("HOME"),
             claude_config_dir: path("CLAUDE_CONFIG_DIR"),
@@ -105,7 +147,11 @@ impl Env {
             }),
             ci: truthy("CI"),
             path: get("PATH"),
-            api_key_source: KEY_VARS.into_iter().find(|key| text(key).is_some()),
+            auth_var: AUTH_KEY_VARS
+                .into_iter()
+                .find(|key| text(key).is_some())
+                .or_else(|| AUTH_PROVIDER_VARS.into_iter().find(|key| truthy(key))),
+            os: Os::current(),
         }
     }
 
@@ -155,11 +201,18 @@ mod tests {
     }
 
     #[test]
-    fn keeps_only_presence_of_api_keys() {
+    fn keeps_only_the_name_of_an_auth_variable() {
         let e = env(&[("ANTHROPIC_API_KEY", "sk-secret")]);
-        assert_eq!(e.api_key_source, Some("ANTHROPIC_API_KEY"));
+        assert_eq!(e.auth_var, Some("ANTHROPIC_API_KEY"));
         assert!(!format!("{e:?}").contains("sk-secret"));
-        assert_eq!(env(&[("ANTHROPIC_API_KEY", "  ")]).api_key_source, None);
+        assert_eq!(env(&[("ANTHROPIC_API_KEY", "  ")]).auth_var, None);
+        for key in AUTH_KEY_VARS {
+            assert_eq!(env(&[(key, "x")]).auth_var, Some(key));
+        }
+        for key in AUTH_PROVIDER_VARS {
+            assert_eq!(env(&[(key, "1")]).auth_var, Some(key));
+            assert_eq!(env(&[(key, "0")]).auth_var, None, "{key}=0 is off");
+        }
     }
 
     #[test]

@@ -42,6 +42,34 @@ pub enum ExitStatus {
     Interrupted,
 }
 
+/// A mistake in what was asked for: a bad argument or flag value, an unknown tier, gate, backup or
+/// handoff, a `--project` that is not a directory, a config error a command cannot work around.
+/// A terminal command that fails with one (anywhere in the error's chain) exits 1; any other
+/// error means sfp could not do its job, and exits 2. [`exit_status_of`] is the one place that
+/// decides.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+impl UserError {
+    /// The error, ready for `?` or `return Err(..)`.
+    pub fn err(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Self(message.into()))
+    }
+}
+
+/// How a terminal command that failed with `err` exits: 1 for the user's mistake, 2 otherwise.
+pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
+    if err
+        .chain()
+        .any(<dyn std::error::Error + 'static>::is::<UserError>)
+    {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Error
+    }
+}
+
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
         match status {
@@ -79,7 +107,7 @@ pub fn main() -> ExitCode {
                 Ok(status) => status.into(),
                 Err(err) => {
                     printer.error(&err);
-                    ExitStatus::Error.into()
+                    exit_status_of(&err).into()
                 }
             }
         }
@@ -87,35 +115,49 @@ pub fn main() -> ExitCode {
 }
 
 /// The context of a terminal command: the project is `--project`, else the current directory.
-fn terminal_ctx(env: Env, project: Option<&Path>, scope: &str) -> Ctx {
+/// A `--project` that is not a directory is the user's mistake, never silently replaced.
+fn terminal_ctx(env: Env, project: Option<&Path>, scope: &str) -> anyhow::Result<Ctx> {
+    if let Some(dir) = project
+        && !dir.is_dir()
+    {
+        return Err(UserError::err(format!(
+            "--project {}: not a directory",
+            dir.display()
+        )));
+    }
     let cwd = std::env::current_dir().ok();
-    Ctx::new(env, project.or(cwd.as_deref()), Mode::Terminal, scope)
+    Ok(Ctx::new(
+        env,
+        project.or(cwd.as_deref()),
+        Mode::Terminal,
+        scope,
+    ))
 }
 
 fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Health(args) => {
-            let ctx = terminal_ctx(env, args.project.as_deref(), "health");
+            let ctx = terminal_ctx(env, args.project.as_deref(), "health")?;
             health::execute(&args, &ctx)
         }
         Command::Tags(args) => {
-            let ctx = terminal_ctx(env, args.project.as_deref(), "tags");
+            let ctx = terminal_ctx(env, args.project.as_deref(), "tags")?;
             tags::execute(&args, &ctx)
         }
         Command::Gates(args) => {
-            let ctx = terminal_ctx(env, args.project(), "gates");
+            let ctx = terminal_ctx(env, args.project(), "gates")?;
             gates::execute(&args, &ctx)
         }
         Command::Handoff(args) => {
-            let ctx = terminal_ctx(env, args.project.as_deref(), "handoff");
+            let ctx = terminal_ctx(env, args.project.as_deref(), "handoff")?;
             handoff::execute(&args, &ctx)
         }
         Command::Backup(args) => {
-            let ctx = terminal_ctx(env, None, "backup");
+            let ctx = terminal_ctx(env, None, "backup")?;
             backup::execute(&args, &ctx)
         }
         Command::Restore(args) => {
-            let ctx = terminal_ctx(env, None, "restore");
+            let ctx = terminal_ctx(env, None, "restore")?;
             backup::execute_restore(&args, &ctx)
         }
         Command::Completions(args) => {

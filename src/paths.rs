@@ -19,6 +19,12 @@ pub struct Paths {
     pub context_dir: PathBuf,
     pub plugin_root: Option<PathBuf>,
     pub project: Option<PathBuf>,
+    /// Claude Code's global config: `$CLAUDE_CONFIG_DIR/.claude.json`, else `~/.claude.json`.
+    pub claude_global_config: PathBuf,
+    /// Where an administrator puts Claude Code's managed settings (`managed-settings.json` and
+    /// `managed-settings.d/`): `/Library/Application Support/ClaudeCode` on macOS, else
+    /// `/etc/claude-code`.
+    pub managed_settings_dir: PathBuf,
 }
 
 impl Paths {
@@ -49,12 +55,23 @@ impl Paths {
                 let start = start.canonicalize().unwrap_or(start);
                 project_root(&start, env.home.as_deref(), &sfp_home)
             });
+        let claude_global_config = env
+            .claude_config_dir
+            .as_ref()
+            .unwrap_or(&home)
+            .join(".claude.json");
+        let managed_settings_dir = PathBuf::from(match env.os {
+            crate::env::Os::MacOs => "/Library/Application Support/ClaudeCode",
+            crate::env::Os::Linux | crate::env::Os::Other => "/etc/claude-code",
+        });
         Self {
             claude_dir,
             sfp_home,
             context_dir,
             plugin_root,
             project,
+            claude_global_config,
+            managed_settings_dir,
         }
     }
 

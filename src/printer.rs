@@ -16,6 +16,7 @@ use crate::env::Env;
 pub struct Printer {
     color: bool,
     err_color: bool,
+    terminal: bool,
 }
 
 /// A terminal colour or emphasis.
@@ -45,9 +46,11 @@ impl Style {
 impl Printer {
     /// Colour when the stream is a terminal and `NO_COLOR` is not set.
     pub fn new(env: &Env) -> Self {
+        let terminal = std::io::stdout().is_terminal();
         Self {
-            color: !env.no_color && std::io::stdout().is_terminal(),
+            color: !env.no_color && terminal,
             err_color: !env.no_color && std::io::stderr().is_terminal(),
+            terminal,
         }
     }
 
@@ -56,11 +59,17 @@ impl Printer {
         Self {
             color: false,
             err_color: false,
+            terminal: false,
         }
     }
 
     pub fn color(&self) -> bool {
         self.color
+    }
+
+    /// Whether stdout is a terminal: details meant for a person at one are given only there.
+    pub fn terminal(&self) -> bool {
+        self.terminal
     }
 
     /// Wraps `text` in `style` when stdout is coloured.

@@ -143,8 +143,9 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         BackupAction::Show(a) => {
-            let Some(b) = resolve(ctx, &store, &a.id) else {
-                return Ok(ExitStatus::Failure);
+            let b = match resolve(ctx, &store, &a.id) {
+                Ok(b) => b,
+                Err(status) => return Ok(status),
             };
             if a.json {
                 ctx.printer.json(&b.meta)?;
@@ -154,8 +155,9 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         BackupAction::Verify(a) => {
-            let Some(b) = resolve(ctx, &store, &a.id) else {
-                return Ok(ExitStatus::Failure);
+            let b = match resolve(ctx, &store, &a.id) {
+                Ok(b) => b,
+                Err(status) => return Ok(status),
             };
             let result = verify(&b);
             if a.json {
@@ -275,15 +277,13 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
     Ok(ExitStatus::Success)
 }
 
-/// Finds a backup, or prints why not (a wrong id is bad input: exit 1).
-pub fn resolve(ctx: &Ctx, store: &Store, query: &str) -> Option<Backup> {
-    match store.resolve(query) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            ctx.printer.error(&e);
-            None
-        }
-    }
+/// Finds a backup, or prints why not and how to exit (a wrong id is bad input: exit 1; a store
+/// that cannot be read: exit 2).
+pub fn resolve(ctx: &Ctx, store: &Store, query: &str) -> Result<Backup, ExitStatus> {
+    store.resolve(query).map_err(|e| {
+        ctx.printer.error(&e);
+        crate::exit_status_of(&e)
+    })
 }
 
 pub fn print_list(ctx: &Ctx, all: &[Backup], json: bool) -> anyhow::Result<()> {

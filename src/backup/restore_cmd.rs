@@ -55,8 +55,9 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let query = args.backup.as_deref().unwrap_or("latest");
-    let Some(backup) = resolve(ctx, &store, query) else {
-        return Ok(ExitStatus::Failure);
+    let backup = match resolve(ctx, &store, query) {
+        Ok(backup) => backup,
+        Err(status) => return Ok(status),
     };
     let p = &ctx.printer;
     // Held until the restore ends: retention in any sfp process leaves this backup alone.

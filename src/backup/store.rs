@@ -156,10 +156,9 @@ impl Store {
     pub fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
         let all = self.list()?;
         if query == "latest" {
-            return all
-                .into_iter()
-                .next_back()
-                .with_context(|| format!("no backups in {}", self.dir.display()));
+            return all.into_iter().next_back().ok_or_else(|| {
+                crate::UserError::err(format!("no backups in {}", self.dir.display()))
+            });
         }
         if let Some(b) = all.iter().find(|b| b.meta.id == query) {
             return Ok(b.clone());
@@ -170,15 +169,17 @@ impl Store {
             .collect();
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => bail!("no backup `{query}` (see `sfp backup list`)"),
-            many => bail!(
+            [] => Err(crate::UserError::err(format!(
+                "no backup `{query}` (see `sfp backup list`)"
+            ))),
+            many => Err(crate::UserError::err(format!(
                 "`{query}` matches {} backups: {}",
                 many.len(),
                 many.iter()
                     .map(|b| b.meta.id.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
+            ))),
         }
     }
 

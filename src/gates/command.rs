@@ -94,7 +94,7 @@ fn project(ctx: &Ctx) -> anyhow::Result<PathBuf> {
     ctx.paths
         .project
         .clone()
-        .ok_or_else(|| anyhow::anyhow!("no project directory (pass --project DIR)"))
+        .ok_or_else(|| crate::UserError::err("no project directory (pass --project DIR)"))
 }
 
 fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
@@ -118,10 +118,12 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .filter(|f| project.join(f).is_file())
                 .collect(),
         },
-        (false, true, None) => anyhow::bail!(
-            "--changed needs a git work tree; {} is not one (use --all-files)",
-            project.display()
-        ),
+        (false, true, None) => {
+            return Err(crate::UserError::err(format!(
+                "--changed needs a git work tree; {} is not one (use --all-files)",
+                project.display()
+            )));
+        }
         _ => FileSet {
             all: true,
             files: all_files(&project),

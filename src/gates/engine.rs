@@ -4,8 +4,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
-
 use super::alerts::{self, AlertsConfig};
 use super::config::GatesConfig;
 use super::model::{RunReport, RunStatus};
@@ -34,7 +32,7 @@ pub fn run_tier(
 ) -> anyhow::Result<RunReport> {
     let Some(tier) = gates.tier(req.tier) else {
         let known: Vec<&str> = gates.tiers.iter().map(|t| t.name.as_str()).collect();
-        bail!(
+        return Err(crate::UserError::err(format!(
             "no tier `{}` in gates.yaml (tiers: {})",
             req.tier,
             if known.is_empty() {
@@ -42,14 +40,17 @@ pub fn run_tier(
             } else {
                 known.join(", ")
             }
-        );
+        )));
     };
     if let Some(unknown) = req
         .only
         .iter()
         .find(|n| !tier.gates.iter().any(|g| &g.name == *n))
     {
-        bail!("no gate `{unknown}` in tier `{}`", tier.name);
+        return Err(crate::UserError::err(format!(
+            "no gate `{unknown}` in tier `{}`",
+            tier.name
+        )));
     }
     let started = Instant::now();
     let planned = plan(tier, &req.set, env, project, req.only);

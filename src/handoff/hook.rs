@@ -67,6 +67,7 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         &entry.md,
         now,
         settings.summary_chars,
+        own,
     ));
     ctx.log.info(&format!(
         "handoff {} given back at SessionStart ({source})",

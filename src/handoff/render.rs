@@ -126,11 +126,22 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The summary given to Claude at session start: facts about the previous session, at most
-/// `max_chars` characters.
-pub fn summary(h: &Handoff, md_path: &Path, now: DateTime<Utc>, max_chars: usize) -> String {
+/// The summary given to Claude at session start: facts about the session that wrote the handoff
+/// (`same_session`: the one starting again, after a compaction), at most `max_chars` characters.
+pub fn summary(
+    h: &Handoff,
+    md_path: &Path,
+    now: DateTime<Utc>,
+    max_chars: usize,
+    same_session: bool,
+) -> String {
     let mut out = format!(
-        "Handoff from the previous session (session {}, written {} on {}, {}",
+        "Handoff from {} (session {}, written {} on {}, {}",
+        if same_session {
+            "earlier in this session"
+        } else {
+            "the previous session"
+        },
         h.short_session(),
         h.created_at.format("%Y-%m-%d %H:%M UTC"),
         h.trigger,
@@ -182,8 +193,8 @@ pub fn summary(h: &Handoff, md_path: &Path, now: DateTime<Utc>, max_chars: usize
             let shown: Vec<&str> = g.status.iter().take(10).map(|s| s.trim()).collect();
             let _ = write!(
                 out,
-                ", {} uncommitted change(s): {}",
-                g.status.len(),
+                ", {}: {}",
+                crate::util::uncommitted_changes(g.status.len()),
                 shown.join(", ")
             );
             if g.status.len() > shown.len() || g.status_truncated {
@@ -271,7 +282,7 @@ mod tests {
     fn the_summary_is_factual_and_bounded() {
         let h = big();
         let now = h.created_at + chrono::Duration::minutes(3);
-        let text = summary(&h, Path::new("/s/h.md"), now, 4_000);
+        let text = summary(&h, Path::new("/s/h.md"), now, 4_000, false);
         assert!(text.chars().count() <= 4_000);
         assert!(text.starts_with(
             "Handoff from the previous session (session a1d3ea29, written 2026-11-22 00:47 UTC on PreCompact (auto), 3 min ago, project /home/u/proj):"
@@ -284,10 +295,15 @@ mod tests {
         assert!(text.contains("- Completed: done 0; done 1"));
         assert!(text.contains("; and 15 more"));
         assert!(text.contains("- Next steps: step one; step two with a second line"));
-        assert!(text.contains("- Git: branch main, 2 uncommitted change(s): M src/f1.rs, ?? new.rs; diff against HEAD: 1 file changed"));
+        assert!(text.contains("- Git: branch main, 2 uncommitted changes: M src/f1.rs, ?? new.rs; diff against HEAD: 1 file changed"));
         assert!(text.ends_with("The full handoff is in /s/h.md."), "{text}");
-        let tiny = summary(&h, Path::new("/s/h.md"), now, 500);
+        let tiny = summary(&h, Path::new("/s/h.md"), now, 500, false);
         assert!(tiny.chars().count() <= 500);
+        let own = summary(&h, Path::new("/s/h.md"), now, 4_000, true);
+        assert!(
+            own.starts_with("Handoff from earlier in this session (session a1d3ea29, "),
+            "{own}"
+        );
     }
 
     #[test]

@@ -35,12 +35,12 @@ pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     })
 }
 
-/// SessionStart: silent when healthy; otherwise one line for the user and a short factual note
-/// for Claude. A resumed conversation replays the note it was given, so a resume whose problems
+/// SessionStart: silent unless a check is sure something is wrong; then one line for the user and
+/// a short factual note for Claude. A resumed conversation replays the note it was given, so a resume whose problems
 /// are the ones already reported to this session says nothing more. Never blocks.
 pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     let report = run_checks(ctx);
-    let problems: Vec<_> = report.problems().collect();
+    let problems: Vec<_> = report.sure_problems().collect();
     if problems.is_empty() {
         return Ok(());
     }

@@ -29,6 +29,11 @@ pub struct Check {
     pub status: Status,
     pub message: String,
     pub details: Map<String, Value>,
+    /// Whether the check knows that what it reports is so. A problem it only suspects (no login
+    /// found where Claude Code may have one sfp cannot see) is shown by `sfp health` but never
+    /// said at SessionStart.
+    #[serde(skip)]
+    pub sure: bool,
 }
 
 impl Check {
@@ -38,7 +43,15 @@ impl Check {
             status,
             message: message.into(),
             details: Map::new(),
+            sure: true,
         }
+    }
+
+    /// Marks the verdict as a suspicion: see [`Check::sure`].
+    #[must_use]
+    pub fn unsure(mut self) -> Self {
+        self.sure = false;
+        self
     }
 
     pub fn healthy(name: &str, message: impl Into<String>) -> Self {
@@ -79,5 +92,10 @@ impl Report {
 
     pub fn problems(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status != Status::Healthy)
+    }
+
+    /// The problems a check is sure of: what SessionStart reports.
+    pub fn sure_problems(&self) -> impl Iterator<Item = &Check> {
+        self.problems().filter(|c| c.sure)
     }
 }

@@ -60,6 +60,30 @@ pub fn shower(ctx: &Ctx) -> impl Fn(&Path) -> String + '_ {
     }
 }
 
+/// One context file tags would use: where it is, how it is shown, whether it holds only
+/// whitespace.
+#[derive(Debug, Clone)]
+pub struct ContextFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub blank: bool,
+}
+
+/// The context files exactly as tags finds and reads them: those read, and those skipped with
+/// why. `sfp health` counts and checks the same files through this.
+pub fn context_files(ctx: &Ctx) -> (Vec<ContextFile>, Vec<Skipped>) {
+    let (settings, _) = ctx.config.section::<TagsSettings>("tags");
+    let mut read = Vec::new();
+    let (_, skipped) = list(ctx, &settings).read_each(&salt(&settings), |file: Loaded| {
+        read.push(ContextFile {
+            blank: file.text.trim().is_empty(),
+            path: file.path,
+            display: file.display,
+        });
+    });
+    (read, skipped)
+}
+
 /// Lists the sources (metadata only).
 pub fn list(ctx: &Ctx, settings: &TagsSettings) -> Listing {
     sources::list(&source_dirs(ctx, settings), &shower(ctx))

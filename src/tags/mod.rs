@@ -26,7 +26,8 @@ pub use evidence::EvidenceConfig;
 /// The extractor and the budgeted block, public so that the fuzz targets (`fuzz/`) can feed
 /// them arbitrary files without a session around them.
 pub use extract::extract;
-pub use gather::Gathered;
+pub use gather::{ContextFile, Gathered, context_files};
 pub use hook::{on_session_start, on_user_prompt_submit};
 pub use model::{TagName, arrange};
 pub use settings::TagsSettings;
+pub use sources::Skipped;

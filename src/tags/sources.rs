@@ -59,6 +59,7 @@ pub struct Listing {
 /// A file's text.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    pub path: PathBuf,
     pub display: String,
     pub stem: String,
     pub text: String,
@@ -204,6 +205,7 @@ impl Listing {
                     file.display.hash(&mut hasher);
                     text.hash(&mut hasher);
                     each(Loaded {
+                        path: file.path.clone(),
                         display: file.display.clone(),
                         stem: file.stem.clone(),
                         text,

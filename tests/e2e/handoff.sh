@@ -35,7 +35,7 @@ def check(ok, what):
 
 def handoff_context(hooks, name):
     for h in hooks:
-        if h["name"] == name and "Handoff from the previous session" in (h["stdout"] or ""):
+        if h["name"] == name and "Handoff from " in (h["stdout"] or ""):
             return json.loads(h["stdout"])["hookSpecificOutput"]["additionalContext"]
     return None
 
@@ -56,8 +56,10 @@ if pre:
     check(os.path.exists(files[written.index(h)][:-5] + ".md"), "its Markdown is beside it")
 ctx = handoff_context(run1["hooks"], "SessionStart:compact")
 check(ctx is not None and "PreCompact (manual)" in ctx, "SessionStart(compact) gave back the PreCompact handoff")
+check(ctx is not None and ctx.startswith("Handoff from earlier in this session"),
+      "after a compaction it is the handoff from earlier in this session")
 check(ctx is not None and len(ctx) < 10000, "within Claude Code's 10,000-character cap")
-reached = [x for x in s["injected"] if "Handoff from the previous session" in x["text"]
+reached = [x for x in s["injected"] if "Handoff from earlier in this session" in x["text"]
            and "PreCompact (manual)" in x["text"]]
 check(bool(reached), "the handoff reached the model after the compaction (request %s)"
       % (reached[0]["request"] if reached else "-"))
@@ -67,7 +69,10 @@ s = json.load(open(os.path.join(clear_dir, "summary.json")))
 run1 = s["runs"][1]
 check({"name": "SessionEnd:clear", "status": "completed with status 0"} in run1["debug_hooks"],
       "SessionEnd(clear) completed, not cancelled: %s" % [d for d in run1["debug_hooks"] if d["name"].startswith("SessionEnd")])
-check(handoff_context(run1["hooks"], "SessionStart:clear") is not None, "SessionStart(clear) gave the handoff to the new session")
+cleared = handoff_context(run1["hooks"], "SessionStart:clear")
+check(cleared is not None, "SessionStart(clear) gave the handoff to the new session")
+check(cleared is not None and cleared.startswith("Handoff from the previous session"),
+      "after /clear it is the handoff from the previous session")
 print("run dirs: %s %s" % (compact_dir, clear_dir))
 sys.exit(1 if failures else 0)
 PY

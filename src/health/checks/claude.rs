@@ -1,38 +1,162 @@
 //! Claude Code: the `claude` CLI and its version (terminal only: the hook path starts no process),
-//! and whether authentication is configured — the presence of a credentials file or an API key
-//! variable, never their contents.
+//! and whether Claude Code has a login, by every way it can have one: a key, token or cloud
+//! provider variable, the credentials file, an `apiKeyHelper` (or such a variable in `env`) in
+//! any settings layer, a key saved by `/login` in the global config, or, on macOS, the Keychain.
+//! Only presence is read, never a credential itself.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use super::{Probe, tilde};
+use crate::app::Ctx;
+use crate::env::{AUTH_KEY_VARS, AUTH_PROVIDER_VARS, Os, is_truthy};
 use crate::health::Check;
 
 const NAME: &str = "claude";
 
+/// Largest settings file read (Claude Code's own are a few KiB).
+const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
+/// Largest global config read (it keeps per-project history and grows).
+const MAX_GLOBAL_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+/// Most files read from `managed-settings.d/`.
+const MAX_DROP_INS: usize = 64;
+
+/// What sfp can tell about Claude Code's login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    /// Found, and how (for the message).
+    Found(String),
+    /// On macOS the login is kept in the Keychain, which sfp does not read.
+    Keychain,
+    /// No way of logging in that sfp can see.
+    NotFound,
+}
+
+/// Looks for a login, cheapest first, and stops at the first found.
+pub fn login(ctx: &Ctx) -> Login {
+    if let Some(var) = ctx.env.auth_var {
+        return Login::Found(format!("{var} is set"));
+    }
+    let creds = ctx.paths.claude_dir.join(".credentials.json");
+    if creds.is_file() {
+        return Login::Found(format!("credentials file {}", tilde(ctx, &creds)));
+    }
+    for path in settings_layers(ctx) {
+        if let Some(how) = settings_login(&path) {
+            return Login::Found(format!("{how} in {}", tilde(ctx, &path)));
+        }
+    }
+    let global = &ctx.paths.claude_global_config;
+    if read_json(global, MAX_GLOBAL_CONFIG_BYTES)
+        .as_ref()
+        .and_then(|v| v.get("primaryApiKey"))
+        .and_then(Value::as_str)
+        .is_some_and(|key| !key.trim().is_empty())
+    {
+        return Login::Found(format!("API key saved by /login in {}", tilde(ctx, global)));
+    }
+    if ctx.env.os == Os::MacOs {
+        return Login::Keychain;
+    }
+    Login::NotFound
+}
+
+/// Every settings file Claude Code reads that sfp can see: managed (`managed-settings.json`, then
+/// `managed-settings.d/*.json`), the user's `settings.json`, the project's `settings.json` and
+/// `settings.local.json`.
+fn settings_layers(ctx: &Ctx) -> Vec<PathBuf> {
+    let managed = &ctx.paths.managed_settings_dir;
+    let mut layers = vec![managed.join("managed-settings.json")];
+    if let Ok(entries) = std::fs::read_dir(managed.join("managed-settings.d")) {
+        let mut drop_ins: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json")
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        drop_ins.sort();
+        drop_ins.truncate(MAX_DROP_INS);
+        layers.extend(drop_ins);
+    }
+    layers.push(ctx.paths.claude_dir.join("settings.json"));
+    if let Some(project) = &ctx.paths.project {
+        layers.push(project.join(".claude/settings.json"));
+        layers.push(project.join(".claude/settings.local.json"));
+    }
+    layers
+}
+
+/// How one settings file logs Claude Code in: an `apiKeyHelper`, or an auth variable in `env`.
+fn settings_login(path: &Path) -> Option<String> {
+    let settings = read_json(path, MAX_SETTINGS_BYTES)?;
+    if settings
+        .get("apiKeyHelper")
+        .and_then(Value::as_str)
+        .is_some_and(|helper| !helper.trim().is_empty())
+    {
+        return Some("apiKeyHelper".to_owned());
+    }
+    let env = settings.get("env")?.as_object()?;
+    let text = |key: &str| match env.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    AUTH_KEY_VARS
+        .into_iter()
+        .find(|key| text(key).is_some_and(|v| !v.trim().is_empty()))
+        .or_else(|| {
+            AUTH_PROVIDER_VARS
+                .into_iter()
+                .find(|key| text(key).is_some_and(|v| is_truthy(&v)))
+        })
+        .map(|key| format!("{key} in `env`"))
+}
+
+/// A JSON file's value, when it is a regular file of at most `limit` bytes holding valid JSON
+/// (a FIFO or a device is never opened).
+fn read_json(path: &Path, limit: u64) -> Option<Value> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let bytes = crate::util::fs::read_bounded(path, limit).ok()??;
+    serde_json::from_slice(&bytes).ok()
+}
+
 pub fn check(probe: &Probe) -> Check {
     let ctx = probe.ctx;
-    let creds = ctx.paths.claude_dir.join(".credentials.json");
-    let auth = if creds.is_file() {
-        Some(format!("credentials file {}", tilde(ctx, &creds)))
-    } else {
-        ctx.env.api_key_source.map(|v| format!("{v} is set"))
-    };
-    let mut check = match &auth {
-        Some(how) => Check::healthy(NAME, format!("authentication configured ({how})")),
-        None => Check::degraded(
+    let login = login(ctx);
+    let mut check = match &login {
+        Login::Found(how) => Check::healthy(NAME, format!("authentication configured ({how})"))
+            .detail("auth", how.clone()),
+        Login::Keychain => Check::healthy(NAME, "authentication unknown (login is in the Keychain)")
+            .detail("auth", "keychain"),
+        // Claude Code may have a login sfp cannot see (`--settings`, server-managed settings):
+        // shown in a terminal, never said at SessionStart.
+        Login::NotFound => Check::degraded(
             NAME,
-            "no credentials file or API key variable found: run `claude` and log in (on macOS credentials live in the Keychain, which sfp cannot see)",
-        ),
-    }
-    .detail("auth", auth.clone());
+            "no login found (no credentials file, key or token variable, apiKeyHelper, or Bedrock, Vertex or Foundry variable): run `claude` and log in",
+        )
+        .unsure()
+        .detail("auth", Value::Null),
+    };
     if !probe.spawn {
         return check.detail("cli", "not checked in hook mode");
     }
     let Some(bin) = ctx.env.which("claude") else {
         check.status = check.status.max(crate::health::Status::Degraded);
+        check.sure = true;
         check.message = format!(
             "`claude` is not on PATH: install it with `npm install -g @anthropic-ai/claude-code`; {}",
             check.message
         );
-        return check.detail("cli", serde_json::Value::Null);
+        return check.detail("cli", Value::Null);
     };
     let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
     match crate::process::stdout_of(&bin.to_string_lossy(), &["--version"], timeout) {
@@ -45,8 +169,108 @@ pub fn check(probe: &Probe) -> Check {
         }
         Err(e) => {
             check.status = check.status.max(crate::health::Status::Degraded);
+            check.sure = true;
             check.message = format!("`claude --version` failed ({e}); {}", check.message);
             check.detail("cli", bin.display().to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+    use crate::env::Env;
+
+    /// A context whose home, config dir and managed settings dir are all inside `root`.
+    fn ctx(root: &Path, os: Os) -> Ctx {
+        let env = Env {
+            home: Some(root.join("home")),
+            sfp_home: Some(root.join("state")),
+            os,
+            ..Env::default()
+        };
+        let mut ctx = Ctx::new(env, None, Mode::Hook, "test");
+        ctx.paths.managed_settings_dir = root.join("managed");
+        ctx
+    }
+
+    #[test]
+    fn the_keychain_is_healthy_and_unknown_on_macos_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mac = ctx(dir.path(), Os::MacOs);
+        assert_eq!(login(&mac), Login::Keychain);
+        let report = crate::health::run_checks(&mac);
+        let c = report.checks.iter().find(|c| c.name == NAME).unwrap();
+        assert_eq!(c.status, crate::health::Status::Healthy);
+        assert_eq!(
+            c.message,
+            "authentication unknown (login is in the Keychain)"
+        );
+        assert!(report.sure_problems().all(|p| p.name != NAME));
+        let linux = ctx(dir.path(), Os::Linux);
+        assert_eq!(login(&linux), Login::NotFound);
+    }
+
+    #[test]
+    fn managed_settings_and_their_drop_ins_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path(), Os::Linux);
+        let managed = dir.path().join("managed");
+        std::fs::create_dir_all(managed.join("managed-settings.d")).unwrap();
+        std::fs::write(
+            managed.join("managed-settings.json"),
+            r#"{"permissions": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(login(&c), Login::NotFound);
+        std::fs::write(
+            managed.join("managed-settings.d/10-auth.json"),
+            r#"{"apiKeyHelper": "/usr/local/bin/key"}"#,
+        )
+        .unwrap();
+        let Login::Found(how) = login(&c) else {
+            panic!("the drop-in's apiKeyHelper is a login");
+        };
+        assert!(how.starts_with("apiKeyHelper in "), "{how}");
+        assert!(how.ends_with("managed-settings.d/10-auth.json"), "{how}");
+        std::fs::write(
+            managed.join("managed-settings.json"),
+            r#"{"apiKeyHelper": "/usr/local/bin/key"}"#,
+        )
+        .unwrap();
+        let Login::Found(how) = login(&c) else {
+            panic!("managed-settings.json's apiKeyHelper is a login");
+        };
+        assert!(how.ends_with("managed/managed-settings.json"), "{how}");
+    }
+
+    #[test]
+    fn hostile_or_empty_settings_are_no_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path(), Os::Linux);
+        let user = dir.path().join("home/.claude");
+        std::fs::create_dir_all(&user).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", user.join("settings.json")).unwrap();
+        assert_eq!(login(&c), Login::NotFound);
+        std::fs::remove_file(user.join("settings.json")).unwrap();
+        for text in [
+            r#"{"apiKeyHelper": ""}"#,
+            r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "0"}}"#,
+            r#"{"env": {"ANTHROPIC_API_KEY": "  "}}"#,
+            "not json",
+        ] {
+            std::fs::write(user.join("settings.json"), text).unwrap();
+            assert_eq!(login(&c), Login::NotFound, "{text}");
+        }
+        std::fs::write(
+            user.join("settings.json"),
+            r#"{"env": {"CLAUDE_CODE_USE_VERTEX": true}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            login(&c),
+            Login::Found("CLAUDE_CODE_USE_VERTEX in `env` in ~/.claude/settings.json".into())
+        );
     }
 }

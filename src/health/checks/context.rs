@@ -1,70 +1,43 @@
 //! Context integrity: `<claude config dir>/.context/CLAUDE.md` present, readable and not empty,
-//! and the other context files readable.
+//! and every other context file readable. The files are the ones tags reads, found and read by
+//! the same function ([`crate::tags::context_files`]), so both count the same files.
 
 use super::{Probe, tilde};
 use crate::health::Check;
 
 const NAME: &str = "context";
-const OTHER_FILES: [&str; 5] = [
-    "identity.md",
-    "projects.md",
-    "relationships.md",
-    "preferences.md",
-    "rules.md",
-];
 
 pub fn check(probe: &Probe) -> Check {
     let ctx = probe.ctx;
-    let dir = &ctx.paths.context_dir;
-    let main = dir.join("CLAUDE.md");
+    let main = ctx.paths.context_dir.join("CLAUDE.md");
     let shown = tilde(ctx, &main);
-    let base = |c: Check| c.detail("path", shown.clone());
-    match std::fs::read(&main) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return base(Check::degraded(
-                NAME,
-                format!(
-                    "{shown} is missing: create it with your standing context (identity, rules, preferences) so sfp can inject it"
-                ),
-            ));
+    let (read, skipped) = crate::tags::context_files(ctx);
+    let mut problems = Vec::new();
+    match read.iter().find(|f| f.path == main) {
+        Some(f) if f.blank => {
+            problems.push(format!("{shown} is empty: add your standing context to it"));
         }
-        Err(e) => {
-            return base(Check::degraded(
-                NAME,
-                format!("{shown} is not readable ({e}): check its permissions"),
-            ));
-        }
-        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
-            return base(Check::degraded(
-                NAME,
-                format!("{shown} is empty: add your standing context to it"),
-            ));
-        }
-        Ok(_) => {}
+        Some(_) => {}
+        None if skipped.iter().any(|s| s.display == shown) => {}
+        None => problems.push(format!(
+            "{shown} is missing: create it with your standing context (identity, rules, preferences) so sfp can inject it"
+        )),
     }
-    let mut present = vec!["CLAUDE.md".to_owned()];
-    let mut unreadable = Vec::new();
-    for name in OTHER_FILES {
-        let path = dir.join(name);
-        if !path.exists() {
-            continue;
-        }
-        match std::fs::File::open(&path) {
-            Ok(_) => present.push(name.to_owned()),
-            Err(e) => unreadable.push(format!("{name} ({e})")),
-        }
+    let unreadable: Vec<String> = skipped
+        .iter()
+        .map(|s| format!("{} ({})", s.display, s.reason))
+        .collect();
+    if !unreadable.is_empty() {
+        problems.push(format!("not readable: {}", unreadable.join(", ")));
     }
-    let check = if unreadable.is_empty() {
-        Check::healthy(NAME, format!("{} context file(s) readable", present.len()))
+    let files: Vec<&str> = read.iter().map(|f| f.display.as_str()).collect();
+    let check = if problems.is_empty() {
+        Check::healthy(NAME, format!("{} context file(s) readable", read.len()))
     } else {
-        Check::degraded(
-            NAME,
-            format!(
-                "not readable in {}: {}",
-                tilde(ctx, dir),
-                unreadable.join(", ")
-            ),
-        )
+        Check::degraded(NAME, problems.join("; "))
     };
-    base(check).detail("files", present)
+    check
+        .detail("path", shown)
+        .detail("files", files)
+        .detail("unreadable", unreadable)
 }

@@ -26,9 +26,20 @@ pub fn check(probe: &Probe) -> Check {
         return Check::degraded(
             NAME,
             format!("cannot find the filesystem of {}", tilde(probe.ctx, home)),
-        );
+        )
+        .unsure();
     };
     disk.refresh_specifics(DiskRefreshKind::nothing().with_storage());
+    if disk.total_space() == 0 {
+        return Check::degraded(
+            NAME,
+            format!(
+                "cannot read the size of the filesystem of {}",
+                tilde(probe.ctx, home)
+            ),
+        )
+        .unsure();
+    }
     evaluate(
         disk.available_space(),
         disk.total_space(),

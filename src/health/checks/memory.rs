@@ -16,7 +16,8 @@ pub fn check(probe: &Probe) -> Check {
         return Check::degraded(
             NAME,
             "cannot read the system's memory figures on this platform",
-        );
+        )
+        .unsure();
     }
     let available = sys.available_memory();
     evaluate(available, total, &probe.settings.memory)

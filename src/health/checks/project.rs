@@ -1,4 +1,5 @@
-//! Project: a git work tree, its branch, and (in a terminal) how many changes are uncommitted.
+//! Project: a git work tree, its branch, and (when stdout is a terminal) how many changes are
+//! uncommitted.
 //! The hook path reads `.git` directly and starts no process.
 
 use std::fmt::Write as _;
@@ -46,7 +47,8 @@ pub fn check(probe: &Probe) -> Check {
             .detail("branch", branch.clone());
         }
     }
-    if probe.spawn {
+    // The uncommitted changes are for a person at a terminal (and cost a `git status`).
+    if probe.spawn && ctx.printer.terminal() {
         let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
         match crate::process::stdout_of(
             "git",
@@ -55,7 +57,11 @@ pub fn check(probe: &Probe) -> Check {
         ) {
             Ok(out) => {
                 let count = out.lines().filter(|l| !l.trim().is_empty()).count();
-                let _ = write!(check.message, ", {count} uncommitted change(s)");
+                let _ = write!(
+                    check.message,
+                    ", {}",
+                    crate::util::uncommitted_changes(count)
+                );
                 check = check.detail("uncommitted", count);
             }
             Err(e) => check = check.detail("uncommitted_error", e.to_string()),
