@@ -231,3 +231,294 @@ fn a_resumed_session_is_not_told_twice() {
     std::fs::write(sb.claude.join(".context/CLAUDE.md"), "").unwrap();
     assert!(start("resume").is_some(), "a different problem is news");
 }
+
+/// One way Claude Code can be logged in, set up in a sandbox that has no other.
+struct Setup {
+    name: &'static str,
+    /// A variable and its value, or none.
+    var: Option<(&'static str, &'static str)>,
+    /// A file (relative to the sandbox's Claude config dir, or to the project with `project/`)
+    /// and its contents, or none.
+    file: Option<(&'static str, &'static str)>,
+    /// What the health message names, in parentheses after "authentication configured ".
+    names: &'static str,
+    /// How the message ends (the project's path differs from run to run).
+    ends: &'static str,
+}
+
+const HELPER: &str = r#"{"apiKeyHelper": "~/bin/print-key"}"#;
+
+const SETUPS: &[Setup] = &[
+    Setup {
+        name: "credentials file",
+        var: None,
+        file: Some((".credentials.json", r#"{"claudeAiOauth": {}}"#)),
+        names: "(credentials file ~/.claude/.credentials.json)",
+        ends: "",
+    },
+    Setup {
+        name: "ANTHROPIC_API_KEY",
+        var: Some(("ANTHROPIC_API_KEY", "sk-ant-not-a-real-key")),
+        file: None,
+        names: "(ANTHROPIC_API_KEY is set)",
+        ends: "",
+    },
+    Setup {
+        name: "ANTHROPIC_AUTH_TOKEN",
+        var: Some(("ANTHROPIC_AUTH_TOKEN", "not-a-real-token")),
+        file: None,
+        names: "(ANTHROPIC_AUTH_TOKEN is set)",
+        ends: "",
+    },
+    Setup {
+        name: "CLAUDE_CODE_OAUTH_TOKEN",
+        var: Some(("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-not-real")),
+        file: None,
+        names: "(CLAUDE_CODE_OAUTH_TOKEN is set)",
+        ends: "",
+    },
+    Setup {
+        name: "Bedrock",
+        var: Some(("CLAUDE_CODE_USE_BEDROCK", "1")),
+        file: None,
+        names: "(CLAUDE_CODE_USE_BEDROCK is set)",
+        ends: "",
+    },
+    Setup {
+        name: "Vertex",
+        var: Some(("CLAUDE_CODE_USE_VERTEX", "true")),
+        file: None,
+        names: "(CLAUDE_CODE_USE_VERTEX is set)",
+        ends: "",
+    },
+    Setup {
+        name: "Foundry",
+        var: Some(("CLAUDE_CODE_USE_FOUNDRY", "1")),
+        file: None,
+        names: "(CLAUDE_CODE_USE_FOUNDRY is set)",
+        ends: "",
+    },
+    Setup {
+        name: "apiKeyHelper in the user's settings.json",
+        var: None,
+        file: Some(("settings.json", HELPER)),
+        names: "(apiKeyHelper in ~/.claude/settings.json)",
+        ends: "",
+    },
+    Setup {
+        name: "apiKeyHelper in the project's settings.json",
+        var: None,
+        file: Some(("project/.claude/settings.json", HELPER)),
+        names: "(apiKeyHelper in /",
+        ends: "/project/.claude/settings.json)",
+    },
+    Setup {
+        name: "apiKeyHelper in the project's settings.local.json",
+        var: None,
+        file: Some(("project/.claude/settings.local.json", HELPER)),
+        names: "(apiKeyHelper in /",
+        ends: "/project/.claude/settings.local.json)",
+    },
+    Setup {
+        name: "a provider switched on in the env of settings.json",
+        var: None,
+        file: Some((
+            "settings.json",
+            r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1"}}"#,
+        )),
+        names: "(CLAUDE_CODE_USE_BEDROCK in `env` in ~/.claude/settings.json)",
+        ends: "",
+    },
+    Setup {
+        name: "an API key saved by /login",
+        var: None,
+        file: Some((".claude.json", r#"{"primaryApiKey": "sk-ant-not-real"}"#)),
+        names: "(API key saved by /login in ~/.claude/.claude.json)",
+        ends: "",
+    },
+];
+
+/// `sfp health --json` and a SessionStart, with `setup` as the only login.
+fn run_setup(setup: &Setup) -> (serde_json::Value, Option<serde_json::Value>) {
+    let sb = Sandbox::new();
+    if let Some((path, text)) = setup.file {
+        let path = match path.strip_prefix("project/") {
+            Some(rest) => sb.project.join(rest),
+            None => sb.claude.join(path),
+        };
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    // A `claude` on PATH, so that the check's verdict is the login's alone.
+    let bin = sb.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("claude"),
+        "#!/bin/sh\necho '2.1.332 (Claude Code)'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("claude"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let tweak = |c: &mut std::process::Command| {
+        c.env_remove("ANTHROPIC_API_KEY").env("PATH", &path);
+        if let Some((k, v)) = setup.var {
+            c.env(k, v);
+        }
+    };
+    let mut cmd = sb.cmd(&["health", "--json", "--project"]);
+    cmd.arg(&sb.project);
+    tweak(&mut cmd);
+    let out = cmd.output().unwrap();
+    let report = serde_json::from_slice(&out.stdout).expect("health --json prints JSON");
+    let start = sb.hook_with(
+        "session-start",
+        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
+        tweak,
+    );
+    assert_eq!(start.status.code(), Some(0));
+    (report, hook_json(&start))
+}
+
+#[test]
+fn every_way_claude_code_logs_in_is_healthy_and_silent_at_session_start() {
+    for setup in SETUPS {
+        let (report, start) = run_setup(setup);
+        let c = check(&report, "claude");
+        assert_eq!(c["status"], "healthy", "{}: {c}", setup.name);
+        let message = c["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("authentication configured {}", setup.names))
+                && message.ends_with(setup.ends),
+            "{}: {message}",
+            setup.name
+        );
+        // A credential is never shown (a provider switch's `1` would be found anywhere).
+        if let Some((_, value)) = setup.var
+            && value.len() > 8
+        {
+            assert!(!report.to_string().contains(value), "{}: shown", setup.name);
+        }
+        let start = start.unwrap_or_default();
+        assert!(
+            start.get("systemMessage").is_none(),
+            "{}: {start}",
+            setup.name
+        );
+        let context = start["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .unwrap_or("");
+        assert!(!context.contains("sfp health"), "{}: {context}", setup.name);
+    }
+}
+
+#[test]
+fn no_visible_login_is_degraded_in_a_terminal_and_unsaid_at_session_start() {
+    let setup = Setup {
+        name: "nothing",
+        var: Some(("CLAUDE_CODE_USE_BEDROCK", "0")),
+        file: Some(("settings.json", r#"{"apiKeyHelper": ""}"#)),
+        names: "()",
+        ends: "",
+    };
+    let (report, start) = run_setup(&setup);
+    let c = check(&report, "claude");
+    assert_eq!(c["status"], "degraded", "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("no login found"),
+        "{c}"
+    );
+    let start = start.unwrap_or_default();
+    assert!(start.get("systemMessage").is_none(), "{start}");
+}
+
+#[test]
+fn the_context_check_counts_the_files_tags_reads_and_names_the_bad_ones() {
+    let sb = Sandbox::new();
+    let ctx_dir = sb.claude.join(".context");
+    std::fs::write(
+        ctx_dir.join("constraints.md"),
+        "## Constraints\n- No network\n",
+    )
+    .unwrap();
+    std::fs::write(ctx_dir.join("team.md"), "## Rules\n- Review first\n").unwrap();
+    let project_ctx = sb.project.join(".claude/sfp/context");
+    std::fs::create_dir_all(&project_ctx).unwrap();
+    std::fs::write(project_ctx.join("rules.md"), "## Rules\n- Use tabs\n").unwrap();
+    let tags = sb
+        .cmd(&["tags", "check", "--json", "--project"])
+        .arg(&sb.project)
+        .output()
+        .unwrap();
+    let tags: serde_json::Value = serde_json::from_slice(&tags.stdout).unwrap();
+    let read = tags["files"].as_array().unwrap().len();
+    assert_eq!(read, 4, "{tags}");
+    let (_, v) = health_json(&sb);
+    let c = check(&v, "context");
+    assert_eq!(c["status"], "healthy", "{c}");
+    assert_eq!(c["message"], format!("{read} context file(s) readable"));
+    assert_eq!(c["details"]["files"], tags["files"]);
+
+    std::fs::write(ctx_dir.join("latin1.md"), b"caf\xe9\n").unwrap();
+    std::os::unix::fs::symlink("/dev/zero", ctx_dir.join("zero.md")).unwrap();
+    let (_, v) = health_json(&sb);
+    let c = check(&v, "context");
+    assert_eq!(c["status"], "degraded", "{c}");
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.contains("~/.claude/.context/latin1.md (not valid UTF-8")
+            && message.contains("~/.claude/.context/zero.md (not a regular file)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_project_that_is_not_a_directory_is_an_error() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd(&["health", "--project", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "no report for a project that is not there"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--project /nonexistent: not a directory"),
+        "{err}"
+    );
+}
+
+#[test]
+#[expect(clippy::print_stderr, reason = "a skipped test says why")]
+fn uncommitted_changes_are_counted_on_a_terminal() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.project.join("a.txt"), "a").unwrap();
+    // `script` (util-linux) runs sfp with a terminal for stdout.
+    let program = format!("{} health", common::sfp_bin());
+    let Ok(out) = sb
+        .program("script")
+        .env("TERM", "dumb")
+        .args(["-qec", &program, "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipped: no `script` to give sfp a terminal");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert!(text.contains("on main, 1 uncommitted change\n"), "{text}");
+    let piped = sb.cmd(&["health"]).output().unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(
+        piped.contains("on main\n") && !piped.contains("uncommitted"),
+        "{piped}"
+    );
+}

@@ -58,9 +58,15 @@ impl Sandbox {
 
     /// `sfp ARGS…` with the sandbox's environment.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(sfp_bin());
-        c.args(args)
-            .env_clear()
+        let mut c = self.program(sfp_bin());
+        c.args(args);
+        c
+    }
+
+    /// Any program with the sandbox's environment, in its project.
+    pub fn program(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("CLAUDE_CONFIG_DIR", &self.claude)

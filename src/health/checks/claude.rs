@@ -182,7 +182,11 @@ mod tests {
     use crate::app::Mode;
     use crate::env::Env;
 
-    /// A context whose home, config dir and managed settings dir are all inside `root`.
+    use crate::health::Status;
+    use crate::hook::{Event, HookInput, Response};
+
+    /// A context whose home, config dir and managed settings dir are all inside `root`, with
+    /// every check but this one switched off (so that SessionStart hears of this one only).
     fn ctx(root: &Path, os: Os) -> Ctx {
         let env = Env {
             home: Some(root.join("home")),
@@ -190,26 +194,61 @@ mod tests {
             os,
             ..Env::default()
         };
+        std::fs::create_dir_all(root.join("state")).unwrap();
+        std::fs::write(
+            root.join("state/sfp.yaml"),
+            "health:\n  disabled: [plugin, context, memory, disk, project, state]\n",
+        )
+        .unwrap();
         let mut ctx = Ctx::new(env, None, Mode::Hook, "test");
         ctx.paths.managed_settings_dir = root.join("managed");
         ctx
     }
 
+    /// The claude check as `sfp health` and SessionStart see it: its verdict, and what
+    /// SessionStart says.
+    fn verdict(ctx: &Ctx) -> (Check, Vec<String>) {
+        let report = crate::health::run_checks(ctx);
+        assert_eq!(report.checks.len(), 1, "{report:?}");
+        let mut out = Response::new(Event::SessionStart);
+        let input = HookInput {
+            source: Some("startup".into()),
+            ..HookInput::default()
+        };
+        crate::health::on_session_start(ctx, &input, &mut out).unwrap();
+        let said = out
+            .context()
+            .iter()
+            .chain(out.system_messages())
+            .cloned()
+            .collect();
+        (report.checks[0].clone(), said)
+    }
+
     #[test]
-    fn the_keychain_is_healthy_and_unknown_on_macos_only() {
+    fn the_keychain_is_healthy_and_unknown_on_macos() {
         let dir = tempfile::tempdir().unwrap();
         let mac = ctx(dir.path(), Os::MacOs);
         assert_eq!(login(&mac), Login::Keychain);
-        let report = crate::health::run_checks(&mac);
-        let c = report.checks.iter().find(|c| c.name == NAME).unwrap();
-        assert_eq!(c.status, crate::health::Status::Healthy);
+        let (check, said) = verdict(&mac);
+        assert_eq!(check.status, Status::Healthy);
         assert_eq!(
-            c.message,
+            check.message,
             "authentication unknown (login is in the Keychain)"
         );
-        assert!(report.sure_problems().all(|p| p.name != NAME));
+        assert!(said.is_empty(), "{said:?}");
+    }
+
+    #[test]
+    fn no_login_found_is_shown_but_never_said_at_session_start() {
+        let dir = tempfile::tempdir().unwrap();
         let linux = ctx(dir.path(), Os::Linux);
         assert_eq!(login(&linux), Login::NotFound);
+        let (check, said) = verdict(&linux);
+        assert_eq!(check.status, Status::Degraded);
+        assert!(check.message.starts_with("no login found"), "{check:?}");
+        assert!(!check.sure);
+        assert!(said.is_empty(), "{said:?}");
     }
 
     #[test]
@@ -243,6 +282,26 @@ mod tests {
             panic!("managed-settings.json's apiKeyHelper is a login");
         };
         assert!(how.ends_with("managed/managed-settings.json"), "{how}");
+        let (check, said) = verdict(&c);
+        assert_eq!(check.status, Status::Healthy, "{check:?}");
+        assert!(said.is_empty(), "{said:?}");
+    }
+
+    #[test]
+    fn managed_settings_live_where_claude_code_looks_for_them() {
+        let on = |os| {
+            let env = Env {
+                home: Some("/h".into()),
+                os,
+                ..Env::default()
+            };
+            crate::paths::Paths::resolve(&env, None).managed_settings_dir
+        };
+        assert_eq!(on(Os::Linux), Path::new("/etc/claude-code"));
+        assert_eq!(
+            on(Os::MacOs),
+            Path::new("/Library/Application Support/ClaudeCode")
+        );
     }
 
     #[test]
