@@ -5,9 +5,10 @@ use clap::{Args, Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (health: healthy or degraded)
-  1  a check or gate failed, or the input was invalid
-  2  sfp itself could not do its job
+  0    success (health: healthy or degraded)
+  1    a check or gate failed, or the input was invalid: a bad argument or flag value, an
+       unknown tier, gate, backup or handoff, a --project that is not a directory, a config error
+  2    sfp could not do its job (an I/O or internal error)
   130  interrupted
 
 `sfp hook` always exits 0: Claude Code reads exit 2 as a block, so sfp only ever blocks through a

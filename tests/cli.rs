@@ -21,15 +21,98 @@ fn version_matches_the_plugin_manifest() {
 }
 
 #[test]
-fn help_documents_exit_codes() {
+fn help_and_readme_give_the_same_exit_codes() {
     let sb = Sandbox::new();
     let out = sb.cmd(&["--help"]).output().unwrap();
     assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("Exit codes:") && text.contains("health") && text.contains("hook"),
-        "{text}"
-    );
+    let help = String::from_utf8(out.stdout).unwrap();
+    let readme = include_str!("../README.md");
+    for (code, meaning) in [
+        ("0", "success (health: healthy or degraded)"),
+        ("1", "a check or gate failed, or the input was invalid"),
+        ("2", "sfp could not do its job (an I/O or internal error)"),
+        ("130", "interrupted"),
+    ] {
+        assert!(
+            help.contains(&format!("\n  {code:<5}{meaning}")),
+            "--help, exit {code}, aligned:\n{help}"
+        );
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {code} | ")))
+            .unwrap_or_else(|| panic!("no README row for exit {code}"));
+        assert!(
+            row.replace('`', "")
+                .replace("sfp health", "health")
+                .contains(meaning),
+            "{row}"
+        );
+    }
+    for cause in [
+        "a bad argument or flag value",
+        "an unknown tier, gate, backup or handoff",
+        "a --project that is not a directory",
+        "a config error",
+    ] {
+        assert!(
+            help.replace("\n       ", " ").contains(cause),
+            "--help: {cause}"
+        );
+        assert!(readme.replace('`', "").contains(cause), "README: {cause}");
+    }
+}
+
+/// The long flags and subcommand names under `cmd`, each with the top-level command's name.
+fn flags(cmd: &clap::Command, out: &mut Vec<(String, String)>, path: &str) {
+    for arg in cmd.get_arguments() {
+        if let Some(long) = arg.get_long()
+            && !matches!(long, "help" | "version")
+        {
+            out.push((path.to_owned(), format!("--{long}")));
+        }
+    }
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        out.push((path.to_owned(), sub.get_name().to_owned()));
+        flags(sub, out, path);
+    }
+}
+
+/// Every subcommand and every flag of it appears in the README's Commands table, in the rows
+/// that begin with that command.
+#[test]
+fn the_readme_lists_every_subcommand_and_flag() {
+    use clap::CommandFactory;
+    let readme = include_str!("../README.md");
+    let table: Vec<&str> = readme
+        .split("## Commands")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let cli = sfp::cli::Cli::command();
+    let mut missing = Vec::new();
+    for sub in cli.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = sub.get_name();
+        let rows: Vec<&str> = table
+            .iter()
+            .copied()
+            .filter(|row| row.starts_with(&format!("| `sfp {name}")))
+            .collect();
+        if rows.is_empty() {
+            missing.push(format!("sfp {name}"));
+            continue;
+        }
+        let mut wanted = Vec::new();
+        flags(sub, &mut wanted, name);
+        for (path, word) in wanted {
+            if !rows.iter().any(|row| row.contains(&word)) {
+                missing.push(format!("sfp {path}: {word}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "missing from the README: {missing:#?}");
 }
 
 #[test]

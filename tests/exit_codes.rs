@@ -1,0 +1,253 @@
+//! The exit-code map, subcommand by subcommand: 0 success; 1 a check or gate failed, or the input
+//! was invalid (a bad argument or flag value, an unknown tier, gate or backup, a `--project` that
+//! is not a directory); 2 sfp could not do its job; 130 interrupted. Each subcommand is run
+//! through every class it has that a test can bring about. sfp could not do its job is brought
+//! about with an `$SFP_HOME` below a regular file, which no process can create, root included.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Sandbox;
+
+/// The exit code of `sfp ARGS…` in `sb`, after `tweak`; stderr on failure to match.
+fn code(sb: &Sandbox, args: &[&str], tweak: impl FnOnce(&mut Command)) -> (i32, String) {
+    let mut c = sb.cmd(args);
+    tweak(&mut c);
+    let out = c.stdin(Stdio::null()).output().unwrap();
+    (
+        out.status.code().expect("exited, not killed"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn expect(sb: &Sandbox, args: &[&str], want: i32) -> String {
+    expect_with(sb, args, want, |_| {})
+}
+
+fn expect_with(sb: &Sandbox, args: &[&str], want: i32, tweak: impl FnOnce(&mut Command)) -> String {
+    let (got, stderr) = code(sb, args, tweak);
+    assert_eq!(got, want, "sfp {}\n{stderr}", args.join(" "));
+    stderr
+}
+
+/// `$SFP_HOME` below a regular file: nothing can be created or listed there.
+fn broken_home(sb: &Sandbox) -> impl FnOnce(&mut Command) {
+    let file = sb.dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    move |c: &mut Command| {
+        c.env("SFP_HOME", file.join("sfp"));
+    }
+}
+
+fn project_gates(sb: &Sandbox, yaml: &str) {
+    let dir = sb.project.join(".claude/sfp");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("gates.yaml"), yaml).unwrap();
+}
+
+#[test]
+fn health() {
+    let sb = Sandbox::new();
+    expect(&sb, &["health"], 0);
+    expect(&sb, &["health", "--json"], 0);
+    expect(&sb, &["health", "--frobnicate"], 1);
+    let err = expect(&sb, &["health", "--project", "/nonexistent"], 1);
+    assert!(
+        err.contains("--project /nonexistent: not a directory"),
+        "{err}"
+    );
+    // An unwritable $SFP_HOME is a failed check (the state check), not sfp failing: health's
+    // job is to report it. Health has no 2 a test can bring about.
+    expect_with(&sb, &["health", "--json"], 1, broken_home(&sb));
+    std::fs::create_dir_all(&sb.sfp_home).unwrap();
+    std::fs::write(sb.sfp_home.join("sfp.yaml"), "health: [not, a, mapping]\n").unwrap();
+    expect(&sb, &["health"], 1);
+}
+
+#[test]
+fn tags() {
+    let sb = Sandbox::new();
+    expect(&sb, &["tags"], 0);
+    expect(&sb, &["tags", "--json"], 0);
+    expect(&sb, &["tags", "check"], 0);
+    expect(&sb, &["tags", "check", "--json"], 0);
+    expect(&sb, &["tags", "nope"], 1);
+    expect(&sb, &["tags", "--project", "/nonexistent"], 1);
+    expect(&sb, &["tags", "check", "--project", "/nonexistent"], 1);
+    std::fs::write(sb.claude.join(".context/bad.md"), b"caf\xe9\n").unwrap();
+    expect(&sb, &["tags", "check"], 1);
+    // Tags only read; nothing a test can do makes them fail at their job (an unreadable file
+    // is a finding of `tags check`, above).
+}
+
+#[test]
+fn gates() {
+    let sb = Sandbox::new();
+    project_gates(
+        &sb,
+        "tiers:\n  fast:\n    gates:\n      - name: ok\n        command: 'true'\n",
+    );
+    expect(&sb, &["gates", "--all-files"], 0);
+    expect(&sb, &["gates", "run", "--all-files", "--json"], 0);
+    expect(&sb, &["gates", "list"], 0);
+    expect(&sb, &["gates", "list", "--json"], 0);
+    expect(&sb, &["gates", "check"], 0);
+    expect(&sb, &["gates", "check", "--json"], 0);
+    for bad in [
+        &["gates", "--tier", "nope"][..],
+        &["gates", "run", "--gate", "nope"],
+        &["gates", "--jobs", "many"],
+        &["gates", "frobnicate"],
+    ] {
+        expect(&sb, bad, 1);
+    }
+    for sub in [
+        &["gates"][..],
+        &["gates", "run"],
+        &["gates", "list"],
+        &["gates", "check"],
+    ] {
+        let mut args = sub.to_vec();
+        args.extend(["--project", "/nonexistent"]);
+        let err = expect(&sb, &args, 1);
+        assert!(
+            err.contains("--project /nonexistent: not a directory")
+                && !err.contains("pass --project"),
+            "{err}"
+        );
+    }
+    let loose = sb.dir.path().join("loose");
+    std::fs::create_dir_all(&loose).unwrap();
+    expect(
+        &sb,
+        &["gates", "--changed", "--project", loose.to_str().unwrap()],
+        1,
+    );
+    project_gates(
+        &sb,
+        "tiers:\n  fast:\n    gates:\n      - name: no\n        command: 'false'\n        critical: true\n",
+    );
+    expect(&sb, &["gates", "--all-files"], 1);
+}
+
+#[test]
+fn gates_interrupted() {
+    let sb = Sandbox::new();
+    project_gates(
+        &sb,
+        "tiers:\n  fast:\n    gates:\n      - name: long\n        command: 'touch ../started; sleep 30'\n",
+    );
+    let mut child = sb
+        .cmd(&["gates", "--all-files"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = sb.project.join("../started");
+    let t = Instant::now();
+    while !started.exists() && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(started.exists(), "the gate never started");
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+#[test]
+fn handoff() {
+    let sb = Sandbox::new();
+    expect(&sb, &["handoff", "create"], 0);
+    expect(&sb, &["handoff", "create", "--json"], 0);
+    expect(&sb, &["handoff", "list"], 0);
+    expect(&sb, &["handoff", "list", "--json"], 0);
+    expect(&sb, &["handoff", "show"], 0);
+    expect(&sb, &["handoff", "show", "latest", "--json"], 0);
+    expect(&sb, &["handoff", "prune", "--keep", "1"], 0);
+    expect(&sb, &["handoff", "show", "nope"], 1);
+    expect(&sb, &["handoff", "prune", "--keep", "-1"], 1);
+    expect(
+        &sb,
+        &["handoff", "create", "--transcript", "/nonexistent"],
+        1,
+    );
+    expect(&sb, &["handoff", "list", "--project", "/nonexistent"], 1);
+    expect(&sb, &["handoff"], 1);
+    expect_with(&sb, &["handoff", "create"], 2, broken_home(&sb));
+}
+
+#[test]
+fn backup() {
+    let sb = Sandbox::new();
+    expect(&sb, &["backup", "create"], 0);
+    expect(&sb, &["backup", "create", "--json", "--reason", "test"], 0);
+    expect(&sb, &["backup", "list"], 0);
+    expect(&sb, &["backup", "list", "--json"], 0);
+    for sub in ["show", "verify"] {
+        expect(&sb, &["backup", sub, "latest"], 0);
+        expect(&sb, &["backup", sub, "latest", "--json"], 0);
+        expect(&sb, &["backup", sub, "nope"], 1);
+        expect_with(&sb, &["backup", sub, "latest"], 2, broken_home(&sb));
+    }
+    expect(&sb, &["backup", "prune", "--keep", "5"], 0);
+    expect(&sb, &["backup", "prune", "--json"], 0);
+    expect(&sb, &["backup", "create", "--profile", "everything"], 1);
+    expect(&sb, &["backup", "prune", "--keep", "some"], 1);
+    expect(&sb, &["backup"], 1);
+    expect_with(&sb, &["backup", "create"], 2, broken_home(&sb));
+    expect_with(&sb, &["backup", "list"], 2, broken_home(&sb));
+}
+
+#[test]
+fn restore() {
+    let sb = Sandbox::new();
+    expect(&sb, &["backup", "create"], 0);
+    expect(&sb, &["restore", "--list"], 0);
+    expect(&sb, &["restore", "latest", "--dry-run"], 0);
+    expect(&sb, &["restore", "nope", "--dry-run"], 1);
+    expect(&sb, &["restore"], 1);
+    expect(&sb, &["restore", "latest", "--frobnicate"], 1);
+    expect_with(
+        &sb,
+        &["restore", "latest", "--dry-run"],
+        2,
+        broken_home(&sb),
+    );
+    expect_with(&sb, &["restore", "--list"], 2, broken_home(&sb));
+}
+
+#[test]
+fn hook() {
+    // A hook always exits 0: Claude Code reads 2 as a block.
+    let sb = Sandbox::new();
+    let input = sb.input("SessionStart", &serde_json::json!({"source": "startup"}));
+    assert_eq!(sb.hook("session-start", &input).status.code(), Some(0));
+    assert_eq!(sb.hook("stop", b"{not json").status.code(), Some(0));
+    expect(&sb, &["hook"], 0);
+    expect(&sb, &["hook", "stop", "--frobnicate"], 0);
+    let out = sb.hook_with("pre-compact", &input, broken_home(&sb));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn completions() {
+    let sb = Sandbox::new();
+    expect(&sb, &["completions", "bash"], 0);
+    expect(&sb, &["completions", "tcsh"], 1);
+    expect(&sb, &["completions"], 1);
+}
+
+#[test]
+fn top_level() {
+    let sb = Sandbox::new();
+    expect(&sb, &["--version"], 0);
+    expect(&sb, &["--help"], 0);
+    expect(&sb, &["help", "restore"], 0);
+    expect(&sb, &["frobnicate"], 1);
+    expect(&sb, &[], 1);
+}
