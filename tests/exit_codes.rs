@@ -41,6 +41,12 @@ fn broken_home(sb: &Sandbox) -> impl FnOnce(&mut Command) {
     }
 }
 
+/// `$SFP_HOME/sfp.yaml` is `yaml`.
+fn broken_config(sb: &Sandbox, yaml: &str) {
+    std::fs::create_dir_all(&sb.sfp_home).unwrap();
+    std::fs::write(sb.sfp_home.join("sfp.yaml"), yaml).unwrap();
+}
+
 fn project_gates(sb: &Sandbox, yaml: &str) {
     let dir = sb.project.join(".claude/sfp");
     std::fs::create_dir_all(&dir).unwrap();
@@ -77,6 +83,10 @@ fn tags() {
     expect(&sb, &["tags", "--project", "/nonexistent"], 1);
     expect(&sb, &["tags", "check", "--project", "/nonexistent"], 1);
     std::fs::write(sb.claude.join(".context/bad.md"), b"caf\xe9\n").unwrap();
+    expect(&sb, &["tags", "check"], 1);
+    broken_config(&sb, "tags:\n  budget_chars: plenty\n");
+    let err = expect(&sb, &["tags"], 1);
+    assert!(err.contains("sfp.yaml:2:17: error: tags.budget_chars"), "{err}");
     expect(&sb, &["tags", "check"], 1);
     // Tags only read; nothing a test can do makes them fail at their job (an unreadable file
     // is a finding of `tags check`, above).
@@ -179,6 +189,12 @@ fn handoff() {
     expect(&sb, &["handoff", "list", "--project", "/nonexistent"], 1);
     expect(&sb, &["handoff"], 1);
     expect_with(&sb, &["handoff", "create"], 2, broken_home(&sb));
+    broken_config(&sb, "handoff:\n  keep: [1]\n");
+    let err = expect(&sb, &["handoff", "list"], 1);
+    assert!(
+        err.contains("config error: ") && err.contains("sfp.yaml:2:9"),
+        "{err}"
+    );
 }
 
 #[test]

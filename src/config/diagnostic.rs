@@ -63,6 +63,23 @@ impl Diagnostic {
     }
 }
 
+/// The errors among `diags` as one [`crate::UserError`] (exit 1): a terminal command does not go
+/// on with a config that does not read as written. Warnings pass.
+pub fn refuse_errors(diags: &[Diagnostic]) -> anyhow::Result<()> {
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(crate::UserError::err(format!(
+        "config error: {} (nothing was done; fix it, `sfp health` lists every problem)",
+        errors.join("; ")
+    )))
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;

@@ -10,7 +10,7 @@ mod layers;
 mod load;
 pub mod registry;
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, Severity, refuse_errors};
 pub use embedded::{EMBEDDED_FILES, embedded};
 pub use layers::{Layer, LayerKind, layers};
 pub use load::{Config, SectionCheck, deep_merge, parse_document, parse_value, section_check};

@@ -62,7 +62,8 @@ pub enum HandoffAction {
 }
 
 pub fn execute(args: &HandoffArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (settings, _) = ctx.config.section::<HandoffSettings>("handoff");
+    let (settings, diags) = ctx.config.section::<HandoffSettings>("handoff");
+    crate::config::refuse_errors(&diags)?;
     let dir = args
         .project
         .clone()

@@ -43,6 +43,11 @@ pub fn estimate_tokens(chars: usize) -> usize {
 
 pub fn execute(args: &TagsArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (settings, diags) = ctx.config.section::<TagsSettings>("tags");
+    if args.command.is_none() {
+        // `tags check` reports config errors among its findings; showing tags from a config
+        // that is not what was written would mislead.
+        crate::config::refuse_errors(&diags)?;
+    }
     let gathered = gather::gather(ctx, &settings);
     match args.command {
         None => show(args, ctx, &settings, &gathered),
