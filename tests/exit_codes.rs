@@ -86,7 +86,10 @@ fn tags() {
     expect(&sb, &["tags", "check"], 1);
     broken_config(&sb, "tags:\n  budget_chars: plenty\n");
     let err = expect(&sb, &["tags"], 1);
-    assert!(err.contains("sfp.yaml:2:17: error: tags.budget_chars"), "{err}");
+    assert!(
+        err.contains("sfp.yaml:2:17: error: tags.budget_chars"),
+        "{err}"
+    );
     expect(&sb, &["tags", "check"], 1);
     // Tags only read; nothing a test can do makes them fail at their job (an unreadable file
     // is a finding of `tags check`, above).

@@ -133,6 +133,12 @@ fn create(
             .and_then(Path::file_stem)
             .map(|s| s.to_string_lossy().into_owned())
     });
+    if let (None, Some(id)) = (&transcript, session) {
+        return Err(crate::UserError::err(format!(
+            "no transcript of session `{id}` under {}",
+            ctx.paths.claude_dir.join("projects").display()
+        )));
+    }
     if transcript.is_none() {
         ctx.printer.warn("no transcript found for this project; the handoff holds git state only (pass --transcript or --session)");
     }
