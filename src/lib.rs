@@ -169,3 +169,20 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
         Command::Hook(_) => unreachable!("hooks are dispatched before terminal commands"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn a_user_error_anywhere_in_the_chain_exits_1_and_anything_else_2() {
+        let mistake: anyhow::Result<()> = Err(UserError::err("no tier `nope`"));
+        let wrapped = mistake.context("gates").unwrap_err();
+        assert_eq!(exit_status_of(&wrapped), ExitStatus::Failure);
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let failed = anyhow::Error::new(io).context("cannot write the backup");
+        assert_eq!(exit_status_of(&failed), ExitStatus::Error);
+        assert_eq!(ExitCode::from(ExitStatus::Interrupted), ExitCode::from(130));
+    }
+}
