@@ -56,7 +56,7 @@ if pre:
     check(os.path.exists(files[written.index(h)][:-5] + ".md"), "its Markdown is beside it")
 ctx = handoff_context(run1["hooks"], "SessionStart:compact")
 check(ctx is not None and "PreCompact (manual)" in ctx, "SessionStart(compact) gave back the PreCompact handoff")
-check(ctx is not None and ctx.startswith("Handoff from earlier in this session"),
+check(ctx is not None and "\nHandoff from earlier in this session (" in "\n" + ctx,
       "after a compaction it is the handoff from earlier in this session")
 check(ctx is not None and len(ctx) < 10000, "within Claude Code's 10,000-character cap")
 reached = [x for x in s["injected"] if "Handoff from earlier in this session" in x["text"]
@@ -71,7 +71,7 @@ check({"name": "SessionEnd:clear", "status": "completed with status 0"} in run1[
       "SessionEnd(clear) completed, not cancelled: %s" % [d for d in run1["debug_hooks"] if d["name"].startswith("SessionEnd")])
 cleared = handoff_context(run1["hooks"], "SessionStart:clear")
 check(cleared is not None, "SessionStart(clear) gave the handoff to the new session")
-check(cleared is not None and cleared.startswith("Handoff from the previous session"),
+check(cleared is not None and "\nHandoff from the previous session (" in "\n" + cleared,
       "after /clear it is the handoff from the previous session")
 print("run dirs: %s %s" % (compact_dir, clear_dir))
 sys.exit(1 if failures else 0)
