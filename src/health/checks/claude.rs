@@ -1,7 +1,8 @@
 //! Claude Code: the `claude` CLI and its version (terminal only: the hook path starts no process),
 //! and whether Claude Code has a login, by every way it can have one: a key, token or cloud
 //! provider variable, the credentials file, an `apiKeyHelper` (or such a variable in `env`) in
-//! any settings layer, a key saved by `/login` in the global config, or, on macOS, the Keychain.
+//! any settings layer, a key saved by `/login` in the global config, or, on macOS, the Keychain
+//! (which also holds what `/login` saves there).
 //! Only presence is read, never a credential itself.
 
 use std::path::{Path, PathBuf};
@@ -47,17 +48,14 @@ pub fn login(ctx: &Ctx) -> Login {
             return Login::Found(format!("{how} in {}", tilde(ctx, &path)));
         }
     }
-    let global = &ctx.paths.claude_global_config;
-    if read_json(global, MAX_GLOBAL_CONFIG_BYTES)
-        .as_ref()
-        .and_then(|v| v.get("primaryApiKey"))
-        .and_then(Value::as_str)
-        .is_some_and(|key| !key.trim().is_empty())
-    {
-        return Login::Found(format!("API key saved by /login in {}", tilde(ctx, global)));
-    }
+    // On macOS a login with nothing above is in the Keychain (a key saved by `/login` too), and
+    // the global config, megabytes of history, is not worth reading at every start.
     if ctx.env.os == Os::MacOs {
         return Login::Keychain;
+    }
+    let global = &ctx.paths.claude_global_config;
+    if has_saved_key(global) {
+        return Login::Found(format!("API key saved by /login in {}", tilde(ctx, global)));
     }
     Login::NotFound
 }
@@ -117,6 +115,31 @@ fn settings_login(path: &Path) -> Option<String> {
                 .find(|key| text(key).is_some_and(|v| is_truthy(&v)))
         })
         .map(|key| format!("{key} in `env`"))
+}
+
+/// Whether Claude Code's global config holds a key saved by `/login` (`primaryApiKey`). The file
+/// keeps every project's history and runs to megabytes, and most hold no key: the name is looked
+/// for before anything is parsed, and the parse keeps nothing but the key.
+fn has_saved_key(path: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Global {
+        #[serde(rename = "primaryApiKey")]
+        primary_api_key: Option<String>,
+    }
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(Some(bytes)) = crate::util::fs::read_bounded(path, MAX_GLOBAL_CONFIG_BYTES) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    text.contains("\"primaryApiKey\"")
+        && serde_json::from_str::<Global>(text)
+            .ok()
+            .and_then(|g| g.primary_api_key)
+            .is_some_and(|key| !key.trim().is_empty())
 }
 
 /// A JSON file's value, when it is a regular file of at most `limit` bytes holding valid JSON
@@ -285,6 +308,25 @@ mod tests {
         let (check, said) = verdict(&c);
         assert_eq!(check.status, Status::Healthy, "{check:?}");
         assert!(said.is_empty(), "{said:?}");
+    }
+
+    #[test]
+    fn only_a_top_level_saved_key_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".claude.json");
+        std::fs::write(
+            &path,
+            r#"{"projects": {"/p": {"history": [{"display": "{\"primaryApiKey\": \"sk\"}"}]}}}"#,
+        )
+        .unwrap();
+        assert!(
+            !has_saved_key(&path),
+            "a key quoted in history is not a login"
+        );
+        std::fs::write(&path, r#"{"primaryApiKey": "  "}"#).unwrap();
+        assert!(!has_saved_key(&path));
+        std::fs::write(&path, r#"{"numStartups": 3, "primaryApiKey": "sk-ant-x"}"#).unwrap();
+        assert!(has_saved_key(&path));
     }
 
     #[test]
