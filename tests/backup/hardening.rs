@@ -44,6 +44,15 @@ fn noise(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The bytes planted outside before run `run` (a copy of review.md in odd runs).
+fn bytes_below_before(run: usize) -> u64 {
+    if run % 2 == 0 {
+        0
+    } else {
+        format!("edited {run}\n").len() as u64
+    }
+}
+
 /// Total bytes of the files below `dir` (following nothing).
 fn bytes_below(dir: &Path) -> u64 {
     walkdir::WalkDir::new(dir)
@@ -65,12 +74,20 @@ fn a_directory_swapped_for_a_symlink_during_a_restore_never_redirects_a_write() 
     let moved = h.claude.join("commands.moved");
     let mut raced = 0;
     for run in 0..20 {
-        // The restore will overwrite commands/review.md and create the big transcript (staged
-        // after commands/, so the swap lands while staging is under way).
-        std::fs::write(commands.join("review.md"), format!("edited {run}\n")).unwrap();
+        // The restore will create the big transcript (staged after commands/, so the swap lands
+        // while staging is under way) and either create commands/review.md (even runs) or
+        // overwrite it (odd runs, where the directory swapped in holds a copy of it, so that the
+        // pre-restore backup can read it through the symlink and the restore goes on).
         let _ = std::fs::remove_file(&big_path);
         let outside = h.root.join(format!("outside-{run}"));
         std::fs::create_dir_all(&outside).unwrap();
+        if run % 2 == 0 {
+            let _ = std::fs::remove_file(commands.join("review.md"));
+        } else {
+            std::fs::write(commands.join("review.md"), format!("edited {run}\n")).unwrap();
+            std::fs::write(outside.join("review.md"), format!("edited {run}\n")).unwrap();
+        }
+        let outside_before = crate::support::tree(&outside);
         let mut child = h
             .cmd(&["restore", &id, "--yes"])
             .stdin(Stdio::null())
@@ -97,14 +114,14 @@ fn a_directory_swapped_for_a_symlink_during_a_restore_never_redirects_a_write() 
         }
         let out = child.wait_with_output().unwrap();
         assert_eq!(
-            bytes_below(&outside),
-            0,
+            crate::support::tree(&outside),
+            outside_before,
             "run {run}: written outside: {}",
             text(&out)
         );
         assert_eq!(
-            std::fs::read_dir(&outside).unwrap().count(),
-            0,
+            bytes_below(&outside),
+            bytes_below_before(run),
             "run {run}: {}",
             text(&out)
         );
