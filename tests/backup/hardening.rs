@@ -557,32 +557,46 @@ fn a_restore_that_cannot_fit_says_disk_full_and_writes_nothing() {
     )
     .unwrap();
     let id = h.create("full")["id"].as_str().unwrap().to_owned();
-    let dest = h.root.join("small");
-    std::fs::create_dir_all(&dest).unwrap();
-    let mut cmd = Command::new("unshare");
-    cmd.args(["-rm", "sh", "-c"])
-        .arg(r#"mount -t tmpfs -o size=1m tmpfs "$1" && shift && "$@"; s=$?; ls -A "$0" | sed "s/^/left: /"; exit $s"#)
-        .arg(&dest)
-        .arg(&dest)
-        .arg(env!("CARGO_BIN_EXE_sfp"))
-        .args(["restore", &id, "--to", dest.to_str().unwrap(), "--yes"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &h.root)
-        .env("CLAUDE_CONFIG_DIR", &h.claude)
-        .env("SFP_HOME", &h.sfp)
-        .env("NO_COLOR", "1");
-    let out = bounded(cmd);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("disk full"), "{}", text(&out));
-    assert!(!err.contains("corrupt"), "{}", text(&out));
-    // `ls -A` of the small filesystem after the restore: nothing, not even a staging directory.
-    assert!(
-        !String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .any(|l| l.starts_with("left: ")),
-        "{}",
-        text(&out)
-    );
+    // Too few bytes: refused by the check of free space before anything is written. Too few
+    // inodes (enough bytes): the disk fills up while staging, which is reported the same way.
+    for (run, options) in ["size=1m", "size=64m,nr_inodes=8"].iter().enumerate() {
+        let dest = h.root.join(format!("small-{run}"));
+        std::fs::create_dir_all(&dest).unwrap();
+        let mut cmd = Command::new("unshare");
+        cmd.args(["-rm", "sh", "-c"])
+            .arg(
+                r#"mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && "$@"; s=$?; ls -A "$0" | sed "s/^/left: /"; exit $s"#,
+            )
+            .arg(&dest)
+            .arg(options)
+            .arg(&dest)
+            .arg(env!("CARGO_BIN_EXE_sfp"))
+            .args(["restore", &id, "--to", dest.to_str().unwrap(), "--yes"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &h.root)
+            .env("CLAUDE_CONFIG_DIR", &h.claude)
+            .env("SFP_HOME", &h.sfp)
+            .env("NO_COLOR", "1");
+        let out = bounded(cmd);
+        assert_eq!(out.status.code(), Some(2), "{options}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("disk full"), "{options}: {}", text(&out));
+        assert!(!err.contains("corrupt"), "{options}: {}", text(&out));
+        let when = if run == 0 {
+            "the restore needs"
+        } else {
+            "while writing"
+        };
+        assert!(err.contains(when), "{options}: {}", text(&out));
+        // `ls -A` of the small filesystem after the restore: nothing, not even a staging
+        // directory.
+        assert!(
+            !String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.starts_with("left: ")),
+            "{options}: {}",
+            text(&out)
+        );
+    }
 }
