@@ -364,7 +364,7 @@ fn warn_future_dated(ctx: &Ctx, store: &Store) {
             future.len(),
             future
                 .iter()
-                .map(|(id, created)| format!("{id} ({})", escape(created)))
+                .map(|(id, created)| format!("{id} ({created})"))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

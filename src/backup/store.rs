@@ -274,7 +274,8 @@ impl Store {
             .filter_map(|n| {
                 let h = head(&self.dir.join(&n))?;
                 let at = parse_created(&h.created)?;
-                (at > now + FUTURE_SLACK_MS).then(|| (h.order(&n), n, h.created))
+                (at > now + FUTURE_SLACK_MS)
+                    .then(|| (h.order(&n), n, escape(&h.created).into_owned()))
             })
             .collect();
         out.sort_by(|a, b| b.0.cmp(&a.0));

@@ -335,6 +335,13 @@ fn backups_dated_in_the_future_never_cost_the_backup_just_taken() {
         "{}",
         text(&out)
     );
+    let out = h.sfp(&["health", "--json"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("3 backup(s) dated in the future"),
+        "sfp health reports them: {}",
+        text(&out)
+    );
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o644);
     let taken = h.create("config");
     let id = taken["id"].as_str().unwrap().to_owned();
