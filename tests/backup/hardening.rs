@@ -46,7 +46,7 @@ fn noise(len: usize) -> Vec<u8> {
 
 /// The bytes planted outside before run `run` (a copy of review.md in odd runs).
 fn bytes_below_before(run: usize) -> u64 {
-    if run % 2 == 0 {
+    if run.is_multiple_of(2) {
         0
     } else {
         format!("edited {run}\n").len() as u64
@@ -73,7 +73,7 @@ fn a_directory_swapped_for_a_symlink_during_a_restore_never_redirects_a_write() 
     let commands = h.claude.join("commands");
     let moved = h.claude.join("commands.moved");
     let mut raced = 0;
-    for run in 0..20 {
+    for run in 0..20_usize {
         // The restore will create the big transcript (staged after commands/, so the swap lands
         // while staging is under way) and either create commands/review.md (even runs) or
         // overwrite it (odd runs, where the directory swapped in holds a copy of it, so that the
@@ -81,7 +81,7 @@ fn a_directory_swapped_for_a_symlink_during_a_restore_never_redirects_a_write() 
         let _ = std::fs::remove_file(&big_path);
         let outside = h.root.join(format!("outside-{run}"));
         std::fs::create_dir_all(&outside).unwrap();
-        if run % 2 == 0 {
+        if run.is_multiple_of(2) {
             let _ = std::fs::remove_file(commands.join("review.md"));
         } else {
             std::fs::write(commands.join("review.md"), format!("edited {run}\n")).unwrap();
