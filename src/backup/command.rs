@@ -355,7 +355,7 @@ pub fn print_list(ctx: &Ctx, all: &[Listed], json: bool) -> anyhow::Result<()> {
 }
 
 /// Warns (on stderr) of backups whose creation time lies in the future.
-fn warn_future_dated(ctx: &Ctx, store: &Store) {
+pub fn warn_future_dated(ctx: &Ctx, store: &Store) {
     let future = store.future_dated();
     if !future.is_empty() {
         ctx.printer.warn(&format!(

@@ -410,6 +410,23 @@ mod tests {
     }
 
     #[test]
+    fn only_matches_like_the_gates_file_patterns() {
+        let only =
+            |p: &[&str]| Only::new(&p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap();
+        let md = only(&["*.md"]);
+        assert!(md.matches("CLAUDE.md") && md.matches("commands/deep/x.md"));
+        assert!(!md.matches("settings.json"));
+        let top = only(&["/CLAUDE.md"]);
+        assert!(top.matches("CLAUDE.md") && !top.matches(".context/CLAUDE.md"));
+        let dir = only(&["commands"]);
+        assert!(dir.matches("commands/review.md") && dir.matches("x/commands/y.md"));
+        let anchored = only(&["commands/*.md"]);
+        assert!(anchored.matches("commands/a.md") && !anchored.matches("commands/d/a.md"));
+        assert!(only(&[]).matches("anything"));
+        assert!(Only::new(&["a[".to_owned()]).is_err());
+    }
+
+    #[test]
     fn plan_tells_create_overwrite_and_same() {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::command::{human_bytes, print_list, resolve, settings};
+use super::command::{human_bytes, print_list, resolve, settings, warn_future_dated};
 use super::create::{Request, Source, Undo, write};
 use super::profile::Profile;
 use super::restore::{Action, Only, Plan, plan, select};
@@ -55,6 +55,7 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let store = Store::new(ctx.paths.backups_dir());
     if args.list {
         print_list(ctx, &store.list_all()?, false)?;
+        warn_future_dated(ctx, &store);
         return Ok(ExitStatus::Success);
     }
     let query = args.backup.as_deref().unwrap_or("latest");
@@ -131,6 +132,18 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     };
     let done = commit(&plan, &staged);
     if let Some(e) = &done.error {
+        if done.untouched {
+            // Nothing was touched: the pre-restore backup would undo nothing.
+            if let Some((id, _)) = &undo {
+                let _ = std::fs::remove_dir_all(store.dir.join(id));
+            }
+            p.warn(&format!("restore stopped before writing anything: {e}"));
+            ctx.log.error(&format!(
+                "restore {} refused before writing: {e}",
+                backup.meta.id
+            ));
+            return Ok(ExitStatus::Error);
+        }
         report_partial(ctx, &plan, &done, e, undo.as_ref());
         ctx.log
             .error(&format!("restore {} failed: {e}", backup.meta.id));
@@ -258,10 +271,6 @@ fn report_partial(
         .chain(&done.removed)
         .map(String::as_str)
         .collect();
-    if new.is_empty() {
-        p.warn(&format!("restore stopped before writing anything: {error}"));
-        return;
-    }
     p.warn(&format!("restore stopped part-way: {error}"));
     p.warn(&format!(
         "{} file(s) now hold the backup's content (new), the others are as they were (old):",

@@ -325,6 +325,8 @@ pub struct Committed {
     /// Files an undo kept because they changed since the restore it undoes.
     pub kept: Vec<PathBuf>,
     pub error: Option<String>,
+    /// Set when the check of the targets before the first write failed: nothing was touched.
+    pub untouched: bool,
 }
 
 /// The open bases of a commit: the staged ones, and others opened for removals.
@@ -409,7 +411,8 @@ fn precheck(plan: &Plan, bases: &mut Bases<'_>) -> Result<(), String> {
                     shown::path(&step.target)
                 ));
             }
-            (Action::Overwrite | Action::Remove, Some(k)) if k != FileType::RegularFile => {
+            // (A file an undo would remove that is no longer a regular file is kept, not fatal.)
+            (Action::Overwrite, Some(k)) if k != FileType::RegularFile => {
                 return Err(format!(
                     "{} is no longer a regular file (changed after the restore was planned)",
                     shown::path(&step.target)
@@ -431,6 +434,7 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
     };
     if let Err(e) = precheck(plan, &mut bases) {
         out.error = Some(format!("{e}; nothing was written"));
+        out.untouched = true;
         staged.discard();
         return out;
     }
