@@ -184,9 +184,10 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 Err(e) => {
                     if !a.json {
                         ctx.printer.line(&format!(
-                            "{} backup {}: {e}",
+                            "{} backup {}: {}",
                             ctx.printer.paint("FAILED", Style::Red),
-                            b.meta.id
+                            b.meta.id,
+                            escape(&e.to_string())
                         ));
                     }
                     Ok(ExitStatus::Failure)

@@ -1,7 +1,8 @@
-//! `sfp restore <id>`: check the archive's hash, show the plan, ask (or require `--yes` without a
-//! terminal), stage every file while checking every entry, take a pre-restore backup of what will
-//! be overwritten, then rename the staged files into place. Everything that can refuse does so
-//! before a single file is touched.
+//! `sfp restore <id>`: check the metadata and the archive's hash, show the plan, ask (or require
+//! `--yes` without a terminal), check free space, stage every file while checking every entry,
+//! take a pre-restore backup of what will be overwritten or removed (recording what will be
+//! created, for the undo), then move the staged files into place through directory handles.
+//! Everything that can refuse does so before a single file is touched.
 
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
@@ -86,7 +87,7 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if plan.writes().next().is_none() {
         // Nothing to write is only true of a backup that is acceptable as a whole.
         if let Err(e) = verify(&backup) {
-            return Ok(refuse(ctx, &backup.meta.id, e));
+            return Ok(refuse(ctx, &backup.meta.id, &e));
         }
         p.line("nothing to do: every file already matches the backup");
         return Ok(ExitStatus::Success);
@@ -112,7 +113,7 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let staged = match stage(&backup, &plan) {
         Ok(staged) => staged,
-        Err(e) => return Ok(refuse(ctx, &backup.meta.id, e)),
+        Err(e) => return Ok(refuse(ctx, &backup.meta.id, &e)),
     };
     let undo = match pre_restore_backup(ctx, &settings, &backup.meta.id, &plan) {
         Ok(undo) => undo,
@@ -169,7 +170,7 @@ fn prepare(args: &RestoreArgs, ctx: &Ctx, backup: &Backup) -> Result<Plan, ExitS
         }
     });
     if let Err(e) = checked {
-        return Err(refuse(ctx, &backup.meta.id, e));
+        return Err(refuse(ctx, &backup.meta.id, &e));
     }
     let only = match Only::new(&args.only) {
         Ok(only) => only,
@@ -235,24 +236,27 @@ fn report_done(
         ));
     }
     if let Some((id, cmd)) = undo {
-        p.line(&format!("to undo: {cmd}   (pre-restore backup {id})"));
+        p.line(&format!(
+            "to undo: {}   (pre-restore backup {id})",
+            escape(&cmd)
+        ));
     }
 }
 
 /// Reports why the backup was not restored: a fault of the backup is bad input (exit 1), a
 /// full disk or a failed write is sfp failing at its job (exit 2).
-fn refuse(ctx: &Ctx, id: &str, e: VerifyError) -> ExitStatus {
+fn refuse(ctx: &Ctx, id: &str, e: &VerifyError) -> ExitStatus {
     ctx.log.warn(&format!("restore of {id} refused: {e}"));
+    // An archive's error may quote an entry's name: escaped like every other name.
+    let why = anyhow::anyhow!("{}", escape(&e.to_string()));
     if e.is_backup_fault() {
-        ctx.printer.error(&anyhow::Error::new(e).context(format!(
+        ctx.printer.error(&why.context(format!(
             "backup {id} is corrupt, tampered with or not acceptable; nothing was restored"
         )));
         ExitStatus::Failure
     } else {
-        ctx.printer.error(
-            &anyhow::Error::new(e)
-                .context(format!("cannot restore backup {id}; nothing was restored")),
-        );
+        ctx.printer
+            .error(&why.context(format!("cannot restore backup {id}; nothing was restored")));
         ExitStatus::Error
     }
 }
@@ -286,7 +290,8 @@ fn report_partial(
     }
     if let Some((id, cmd)) = undo {
         p.warn(&format!(
-            "the overwritten files as they were before are in backup {id}: `{cmd}` puts them back"
+            "the overwritten files as they were before are in backup {id}: `{}` puts them back",
+            escape(cmd)
         ));
     }
 }

@@ -3,9 +3,13 @@
 //! in [`super::retention`]).
 //!
 //! A backup is written into `.tmp-<id>-<pid>/` and renamed to `<id>/` when complete, so a listing
-//! (which reads only `<id>/` directories holding a valid metadata.json) never shows half a backup.
-//! Ids are `YYYYMMDD-HHMMSS` in UTC, with `-1`, `-2`, … when one second holds several; they are
-//! reserved under the lock `.lock` by creating the temporary directory.
+//! (which reads only `<id>/` directories) never shows half a backup; an `<id>/` directory whose
+//! metadata.json cannot be used is listed as damaged, with the reason. Ids are `YYYYMMDD-HHMMSS`
+//! in UTC, with `-1`, `-2`, … when one second holds several; they are reserved under the lock
+//! `.lock` by creating the temporary directory, together with a sequence number (`.seq`).
+//!
+//! Backups are ordered by that sequence number, then by the creation time in their metadata
+//! ([`Order`]), never by the id's text: a clock that was wrong cannot make an old backup newest.
 
 use std::os::unix::fs::DirBuilderExt as _;
 use std::path::PathBuf;
