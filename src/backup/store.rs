@@ -135,29 +135,20 @@ impl Store {
         let _lock = self.lock(wait)?;
         let base = now.format("%Y%m%d-%H%M%S").to_string();
         let names = self.names()?;
-        let taken = |id: &str| {
-            names.iter().any(|n| {
-                n == id
-                    || n.strip_prefix(".tmp-")
-                        .and_then(|r| r.strip_prefix(id))
-                        .is_some_and(|r| {
-                            r.strip_prefix('-')
-                                .is_some_and(|pid| pid.chars().all(|c| c.is_ascii_digit()))
-                        })
-            })
+        // One past the highest number this second already has (backups and ones being written),
+        // never the first free one: an id that retention freed is never given to a new backup,
+        // so a pre-restore backup's undo command can never come to name another backup.
+        let highest = names
+            .iter()
+            .filter_map(|n| number_in_second(n, &base))
+            .max();
+        let id = match highest {
+            None => base.clone(),
+            Some(n) if n < 10_000 => format!("{base}-{}", n + 1),
+            Some(_) => bail!("no free backup id in this second"),
         };
-        let id = (0..10_000)
-            .map(|n| {
-                if n == 0 {
-                    base.clone()
-                } else {
-                    format!("{base}-{n}")
-                }
-            })
-            .find(|id| !taken(id))
-            .context("no free backup id in this second")?;
         let tmp = self.dir.join(format!(".tmp-{id}-{}", std::process::id()));
-        let seq = self.next_seq(&names)?;
+        let seq = self.next_seq(&names);
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&tmp)
@@ -167,7 +158,7 @@ impl Store {
 
     /// The next sequence number (called under the store's lock): one more than the counter in
     /// `.seq` and than every backup's own, so that a lost counter never repeats a number.
-    fn next_seq(&self, names: &[String]) -> anyhow::Result<u64> {
+    fn next_seq(&self, names: &[String]) -> u64 {
         let counter = self.dir.join(".seq");
         let recorded = open_regular(&counter)
             .ok()
@@ -185,8 +176,10 @@ impl Store {
             .max()
             .unwrap_or(0);
         let next = recorded.max(highest) + 1;
-        crate::util::fs::atomic_write(&counter, format!("{next}\n").as_bytes(), Some(0o600))?;
-        Ok(next)
+        // Best effort, in place: a counter that is lost or cut short by a kill is made good by
+        // the backups' own numbers, and a write in place leaves no temporary file behind.
+        let _ = write_counter(&counter, next);
+        next
     }
 
     /// Renames a finished temporary directory to its id.
@@ -352,6 +345,24 @@ impl Store {
     }
 }
 
+/// Writes the sequence counter: never through a symlink, never waiting on a FIFO.
+fn write_counter(path: &Path, value: u64) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    file.set_len(0)?;
+    file.write_all(format!("{value}\n").as_bytes())
+}
+
 /// What the head of a backup's metadata.json says.
 #[derive(Debug, Clone)]
 pub struct Head {
@@ -433,6 +444,26 @@ fn head_string<'t>(text: &'t str, name: &str) -> Option<&'t str> {
         .and_then(|r| r.split('"').next())
 }
 
+/// The number of backup `name` within second `base`: 0 for `base` itself, N for `base-N`, and
+/// the same for the temporary directories `.tmp-<id>-<pid>`; `None` for any other name.
+fn number_in_second(name: &str, base: &str) -> Option<u32> {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if let Some(tmp) = name.strip_prefix(".tmp-") {
+        let rest = tmp.strip_prefix(base)?;
+        let parts: Vec<&str> = rest.strip_prefix('-')?.split('-').collect();
+        return match parts.as_slice() {
+            [pid] if digits(pid) => Some(0),
+            [n, pid] if digits(n) && digits(pid) => n.parse().ok(),
+            _ => None,
+        };
+    }
+    let rest = name.strip_prefix(base)?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    rest.strip_prefix('-').filter(|n| digits(n))?.parse().ok()
+}
+
 /// `(date-time, sequence)` of an id, or `None` for a name that is not a backup id.
 pub fn sort_key(id: &str) -> Option<(&str, u32)> {
     let (base, seq) = match id.get(15..) {
@@ -491,11 +522,31 @@ mod tests {
         let b = store.reserve(now, Duration::from_secs(1)).unwrap();
         assert_ne!(a.id, b.id);
         assert!(b.id.ends_with("-1"));
+        // An id freed (by retention, say) is not given out again within its second.
+        std::fs::remove_dir(&a.tmp).unwrap();
+        let c = store.reserve(now, Duration::from_secs(1)).unwrap();
+        assert!(c.id.ends_with("-2"), "{}", c.id);
+        assert_eq!(
+            number_in_second(".tmp-20250101-000000-7-123", "20250101-000000"),
+            Some(7)
+        );
+        assert_eq!(
+            number_in_second(".tmp-20250101-000000-123", "20250101-000000"),
+            Some(0)
+        );
+        assert_eq!(
+            number_in_second("20250101-000000-12", "20250101-000000"),
+            Some(12)
+        );
+        assert_eq!(
+            number_in_second("20250101-0000001", "20250101-000000"),
+            None
+        );
         assert!(
             store.list_all().unwrap().is_empty(),
             "temporary dirs are not listed"
         );
-        let mode = std::fs::metadata(&a.tmp).unwrap().permissions().mode();
+        let mode = std::fs::metadata(&b.tmp).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
     }
 }
