@@ -65,7 +65,7 @@ HOOK_WRITES=$(grep -c 'session-end (other), session bench' "$SFP_HOME/logs/sfp.l
 
 # The same files for every tool: the list in a full backup's metadata.
 "$SFP" backup create --profile full --reason list >/dev/null 2>&1
-LIST_ID=$("$SFP" backup list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+LIST_ID=$("$SFP" backup list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 "$SFP" backup show "$LIST_ID" --json | python3 -c 'import json,sys; [print(f["path"]) for f in json.load(sys.stdin)["files"]]' >"$WORK/files"
 FULL_BYTES=$("$SFP" backup show "$LIST_ID" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["bytes"])')
 
@@ -76,7 +76,7 @@ for _ in $(seq "$RUNS"); do
     measure "tar+pigz" sh -c "tar -cf - -C '$CLAUDE' -T '$WORK/files' | pigz -6 >'$WORK/ref.pigz.tar.gz'"
   fi
 done
-SFP_ID=$("$SFP" backup list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+SFP_ID=$("$SFP" backup list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 SFP_ARCHIVE="$SFP_HOME/backups/$SFP_ID/backup.tar.gz"
 
 for _ in $(seq "$RUNS"); do

@@ -1,6 +1,10 @@
 //! `sfp backup` and `sfp restore` through the real binary, in a temporary home with the
 //! environment scrubbed of `SFP_*` and `CLAUDE_*` variables.
 
+#[path = "backup/agreement.rs"]
+mod agreement;
+#[path = "backup/hardening.rs"]
+mod hardening;
 #[path = "backup/hostile.rs"]
 mod hostile;
 #[path = "backup/lifecycle.rs"]

@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::create::{Request, create};
 use super::profile::Profile;
 use super::settings::BackupSettings;
-use super::store::{Backup, Store};
+use super::shown::{self, escape};
+use super::store::{Backup, Listed, Store};
 use super::verify::verify;
 use crate::ExitStatus;
 use crate::app::Ctx;
@@ -26,7 +27,7 @@ pub struct BackupArgs {
 pub enum BackupAction {
     /// Take a backup of the Claude config dir into $SFP_HOME/backups/<id>/.
     Create(CreateArgs),
-    /// List backups, oldest first.
+    /// List backups, newest first (damaged ones with the reason).
     List(JsonArg),
     /// Show one backup's metadata and files.
     Show(IdArgs),
@@ -139,7 +140,8 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         BackupAction::Create(a) => run_create(a, ctx, &settings),
         BackupAction::List(a) => {
             store.clean_stale();
-            print_list(ctx, &store.list()?, a.json)?;
+            print_list(ctx, &store.list_all()?, a.json)?;
+            warn_future_dated(ctx, &store);
             Ok(ExitStatus::Success)
         }
         BackupAction::Show(a) => {
@@ -184,9 +186,10 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 Err(e) => {
                     if !a.json {
                         ctx.printer.line(&format!(
-                            "{} backup {}: {e}",
+                            "{} backup {}: {}",
                             ctx.printer.paint("FAILED", Style::Red),
-                            b.meta.id
+                            b.meta.id,
+                            escape(&e.to_string())
                         ));
                     }
                     Ok(ExitStatus::Failure)
@@ -200,8 +203,12 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             } else {
                 settings.max_age_days
             };
-            let removed =
-                store.prune(keep, max_age, Duration::from_millis(settings.lock_wait_ms))?;
+            let removed = store.prune(
+                keep,
+                max_age,
+                None,
+                Duration::from_millis(settings.lock_wait_ms),
+            )?;
             let cleaned = store.clean_stale();
             if a.json {
                 ctx.printer
@@ -228,6 +235,7 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
         },
         reason: a.reason.clone(),
         include_credentials: a.include_credentials,
+        undo: super::create::Undo::default(),
     };
     let created = create(&ctx.paths, settings, &req).context("backup failed")?;
     let m = &created.meta;
@@ -260,12 +268,16 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
             human_bytes(m.archive.size),
             m.totals.duration_ms
         ));
-        ctx.printer.line(&format!("  {}", created.dir.display()));
         ctx.printer
-            .line(&format!("  restore with: {}", m.restore_command));
+            .line(&format!("  {}", shown::path(&created.dir)));
+        ctx.printer
+            .line(&format!("  restore with: {}", escape(&m.restore_command)));
         for s in &m.skipped {
-            ctx.printer
-                .note(&format!("  skipped {}: {}", s.path, s.reason));
+            ctx.printer.note(&format!(
+                "  skipped {}: {}",
+                escape(&s.path),
+                escape(&s.reason)
+            ));
         }
         if !created.pruned.is_empty() {
             ctx.printer.line(&format!(
@@ -286,15 +298,27 @@ pub fn resolve(ctx: &Ctx, store: &Store, query: &str) -> Result<Backup, ExitStat
     })
 }
 
-pub fn print_list(ctx: &Ctx, all: &[Backup], json: bool) -> anyhow::Result<()> {
+/// Prints the store's listing, newest first: each backup's id, kind, size and reason, and each
+/// damaged backup with why it cannot be used.
+pub fn print_list(ctx: &Ctx, all: &[Listed], json: bool) -> anyhow::Result<()> {
     if json {
-        let list: Vec<Summary<'_>> = all.iter().map(summary).collect();
+        let list: Vec<serde_json::Value> = all
+            .iter()
+            .map(|l| match l {
+                Listed::Good(b) => serde_json::to_value(summary(b)),
+                Listed::Damaged { id, dir, reason } => Ok(serde_json::json!({
+                    "id": id,
+                    "damaged": reason,
+                    "path": dir.display().to_string(),
+                })),
+            })
+            .collect::<Result<_, _>>()?;
         return ctx.printer.json(&list);
     }
     if all.is_empty() {
         ctx.printer.line(&format!(
             "no backups in {}",
-            ctx.paths.backups_dir().display()
+            shown::path(&ctx.paths.backups_dir())
         ));
         return Ok(());
     }
@@ -302,23 +326,50 @@ pub fn print_list(ctx: &Ctx, all: &[Backup], json: bool) -> anyhow::Result<()> {
     p.line(&p.paint(
         &format!(
             "{:<20} {:<11} {:>6} {:>10} {:>10}  reason",
-            "id", "profile", "files", "size", "archive"
+            "id", "kind", "files", "size", "archive"
         ),
         Style::Bold,
     ));
-    for b in all {
-        let m = &b.meta;
-        p.line(&format!(
-            "{:<20} {:<11} {:>6} {:>10} {:>10}  {}",
-            m.id,
-            m.profile.as_str(),
-            m.totals.files,
-            human_bytes(m.totals.bytes),
-            human_bytes(m.archive.size),
-            m.reason
-        ));
+    for l in all {
+        match l {
+            Listed::Good(b) => {
+                let m = &b.meta;
+                p.line(&format!(
+                    "{:<20} {:<11} {:>6} {:>10} {:>10}  {}",
+                    m.id,
+                    m.profile.as_str(),
+                    m.totals.files,
+                    human_bytes(m.totals.bytes),
+                    human_bytes(m.archive.size),
+                    escape(&m.reason)
+                ));
+            }
+            Listed::Damaged { id, reason, .. } => p.line(&format!(
+                "{:<20} {:<11} {}",
+                id,
+                p.paint("damaged", Style::Red),
+                escape(reason)
+            )),
+        }
     }
     Ok(())
+}
+
+/// Warns (on stderr) of backups whose creation time lies in the future.
+pub fn warn_future_dated(ctx: &Ctx, store: &Store) {
+    let future = store.future_dated();
+    if !future.is_empty() {
+        ctx.printer.warn(&format!(
+            "{} backup(s) are dated in the future (the clock was wrong when they were taken, or \
+             is now): {}; they are ordered by their sequence number, not their date",
+            future.len(),
+            future
+                .iter()
+                .map(|(id, created)| format!("{id} ({created})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 }
 
 fn show(ctx: &Ctx, b: &Backup) {
@@ -326,25 +377,36 @@ fn show(ctx: &Ctx, b: &Backup) {
     let p = &ctx.printer;
     p.line(&format!("backup    {}", p.paint(&m.id, Style::Bold)));
     p.line(&format!("created   {}", m.created));
-    p.line(&format!("reason    {}", m.reason));
+    p.line(&format!("reason    {}", escape(&m.reason)));
     p.line(&format!("profile   {}", m.profile.as_str()));
-    p.line(&format!("source    {}", m.source_dir));
-    p.line(&format!("sfp       {}", m.sfp_version));
+    p.line(&format!("source    {}", escape(&m.source_dir)));
+    p.line(&format!("sfp       {}", escape(&m.sfp_version)));
     p.line(&format!(
         "files     {} ({}), archive {} ({})",
         m.totals.files,
         human_bytes(m.totals.bytes),
         human_bytes(m.archive.size),
-        m.archive.compression
+        escape(&m.archive.compression)
     ));
-    p.line(&format!("sha256    {}", m.archive.sha256));
-    p.line(&format!("path      {}", b.dir.display()));
-    p.line(&format!("restore   {}", m.restore_command));
+    p.line(&format!("sha256    {}", escape(&m.archive.sha256)));
+    p.line(&format!("path      {}", shown::path(&b.dir)));
+    p.line(&format!("restore   {}", escape(&m.restore_command)));
     for f in &m.files {
-        p.line(&format!("  {:>4o} {:>10}  {}", f.mode, f.size, f.path));
+        p.line(&format!(
+            "  {:>4o} {:>10}  {}",
+            f.mode,
+            f.size,
+            escape(&f.path)
+        ));
+    }
+    for f in &m.remove_on_restore {
+        p.line(&format!("  remove on restore  {}", escape(&f.path)));
     }
     for s in &m.skipped {
-        p.line(&p.paint(&format!("  skipped {}: {}", s.path, s.reason), Style::Dim));
+        p.line(&p.paint(
+            &format!("  skipped {}: {}", escape(&s.path), escape(&s.reason)),
+            Style::Dim,
+        ));
     }
 }
 

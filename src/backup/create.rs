@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use super::archive::{Compress, create_private, write_archive};
 use super::metadata::{
-    ARCHIVE_NAME, ArchiveInfo, FORMAT, METADATA_NAME, Metadata, Totals, restore_command,
+    ARCHIVE_NAME, ArchiveInfo, FORMAT, FileEntry, METADATA_NAME, Metadata, Totals, restore_command,
 };
 use super::profile::{Profile, Rules};
 use super::select::{Selected, Skipped, select};
@@ -22,6 +22,15 @@ pub struct Request {
     pub profile: Profile,
     pub reason: String,
     pub include_credentials: bool,
+    /// A pre-restore backup only: what the restore will create, for its undo to remove.
+    pub undo: Undo,
+}
+
+/// What a restore creates (archive-relative paths), recorded in its pre-restore backup.
+#[derive(Debug, Clone, Default)]
+pub struct Undo {
+    pub files: Vec<FileEntry>,
+    pub dirs: Vec<String>,
 }
 
 /// A backup just written.
@@ -78,7 +87,7 @@ pub fn create_unless(
 /// Whether the newest backup already holds exactly `files` as they are now.
 fn unchanged(store: &Store, req: &Request, files: &[Selected]) -> bool {
     use std::os::unix::fs::MetadataExt as _;
-    let Some(latest) = store.latest_id() else {
+    let Some((latest, _)) = store.newest() else {
         return false;
     };
     let Ok(meta) = Metadata::read(&store.dir.join(&latest)) else {
@@ -141,12 +150,18 @@ pub fn write(
     };
     let dir = store.commit(&reserved)?;
     // A pre-restore backup is part of a restore: it never removes anything (least of all the
-    // backup being restored); retention runs with the next `config` or `full` backup.
+    // backup being restored); retention runs with the next `config` or `full` backup, and never
+    // removes the backup just taken.
     let pruned = if req.profile == Profile::PreRestore {
         Vec::new()
     } else {
         store
-            .prune(settings.keep, settings.max_age_days, wait)
+            .prune(
+                settings.keep,
+                settings.max_age_days,
+                Some(&reserved.id),
+                wait,
+            )
             .unwrap_or_default()
     };
     store.clean_stale();
@@ -178,6 +193,7 @@ fn fill(
     let meta = Metadata {
         format: FORMAT,
         id: reserved.id.clone(),
+        seq: reserved.seq,
         created: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         reason: req.reason.clone(),
         profile: req.profile,
@@ -199,6 +215,8 @@ fn fill(
         },
         files: written.files,
         skipped: std::mem::take(skipped),
+        remove_on_restore: req.undo.files.clone(),
+        remove_dirs_on_restore: req.undo.dirs.clone(),
     };
     let path = reserved.tmp.join(METADATA_NAME);
     let mut f = create_private(&path)?;

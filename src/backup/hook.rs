@@ -51,6 +51,7 @@ fn backup(
         profile: Profile::Config,
         reason: format!("{why}, session {session}"),
         include_credentials: false,
+        undo: super::create::Undo::default(),
     };
     let started = std::time::Instant::now();
     let Some(created) = create_unless(&ctx.paths, &settings, &req, skip_unchanged)? else {

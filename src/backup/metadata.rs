@@ -2,6 +2,8 @@
 //! sfp version, where it came from), every file in it (path, size, mode, mtime, SHA-256), the
 //! archive's own size and SHA-256, totals, and the command that restores it.
 
+use std::fs::File;
+use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -25,6 +27,10 @@ const MAX_METADATA_BYTES: u64 = 256 * 1024 * 1024;
 pub struct Metadata {
     pub format: u32,
     pub id: String,
+    /// The store's sequence number, one more than any backup before it: the order of backups,
+    /// whatever the clock said (0 in backups written before it was recorded).
+    #[serde(default)]
+    pub seq: u64,
     /// RFC 3339, UTC.
     pub created: String,
     pub reason: String,
@@ -39,6 +45,13 @@ pub struct Metadata {
     pub files: Vec<FileEntry>,
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// A pre-restore backup only: the files the restore created, as it wrote them. Restoring this
+    /// backup (the undo) removes each one that is still exactly so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_on_restore: Vec<FileEntry>,
+    /// A pre-restore backup only: the directories the restore made, removed by the undo when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_dirs_on_restore: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,17 +85,25 @@ pub struct FileEntry {
 }
 
 impl Metadata {
+    /// Reads and checks `dir/metadata.json`; the error says why it cannot be used (shown by
+    /// `backup list` as the reason the backup is damaged).
     pub fn read(dir: &Path) -> anyhow::Result<Self> {
         let path = dir.join(METADATA_NAME);
-        let bytes = crate::util::fs::read_bounded(&path, MAX_METADATA_BYTES)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .with_context(|| format!("{} is too large", path.display()))?;
+        let mut file = open_regular(&path)?;
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(MAX_METADATA_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {METADATA_NAME}"))?;
+        anyhow::ensure!(
+            bytes.len() as u64 <= MAX_METADATA_BYTES,
+            "{METADATA_NAME} is larger than {MAX_METADATA_BYTES} bytes"
+        );
         let meta: Self = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not valid backup metadata", path.display()))?;
+            .with_context(|| format!("{METADATA_NAME} is not valid backup metadata"))?;
         anyhow::ensure!(
             meta.format == FORMAT,
-            "{} has format {}, this sfp reads format {FORMAT}",
-            path.display(),
+            "{METADATA_NAME} has format {}, this sfp reads format {FORMAT}",
             meta.format
         );
         Ok(meta)
@@ -93,6 +114,25 @@ impl Metadata {
         text.push(b'\n');
         Ok(text)
     }
+}
+
+/// Opens a file of the store for reading without ever blocking: not following a symlink, without
+/// waiting on a FIFO (`O_NONBLOCK`), and refusing anything but a regular file once opened.
+pub fn open_regular(path: &Path) -> anyhow::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .with_context(|| format!("cannot open {name}"))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("cannot inspect {name}"))?;
+    anyhow::ensure!(meta.is_file(), "{name} is not a regular file");
+    Ok(file)
 }
 
 /// The command that restores backup `id` from `source_dir` back into it.

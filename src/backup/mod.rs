@@ -18,6 +18,7 @@ mod restore_cmd;
 mod retention;
 mod select;
 mod settings;
+mod shown;
 mod stage;
 mod store;
 mod verify;
@@ -35,3 +36,10 @@ pub use settings::BackupSettings;
 pub use stage::{commit, stage};
 pub use store::Backup;
 pub use verify::{VerifyError, verify};
+
+/// Backups in `$SFP_HOME/backups/` whose recorded creation time lies in the future (a clock that
+/// was wrong, or a machine restored from elsewhere), as `(id, created)`, newest first. Retention
+/// and `latest` order backups by sequence number, so they do no harm, but the clock may be wrong.
+pub fn future_dated(paths: &crate::paths::Paths) -> Vec<(String, String)> {
+    store::Store::new(paths.backups_dir()).future_dated()
+}

@@ -1,16 +1,21 @@
 //! Planning a restore: map a backup's files to their destinations (the Claude config dir, sfp's
 //! home for `.sfp-home/` paths, or `--to DIR`), and work out what would be created, overwritten or
-//! left as is. Targets below a symlinked directory, and targets that are directories, symlinks or
-//! other non-regular files, are refused.
+//! left as is, and which directories would be made. Targets below a symlinked directory, and
+//! targets that are directories, symlinks or other non-regular files, are refused.
+//!
+//! Restoring a pre-restore backup undoes a restore: besides putting back what it overwrote, it
+//! removes the files that restore created (each only if it is still exactly as restored) and the
+//! directories it made (only if empty).
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
-use globset::{GlobBuilder, GlobSetBuilder};
+use anyhow::{Context as _, bail};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::metadata::FileEntry;
 use super::select::SFP_HOME_PREFIX;
+use super::shown::{self, escape};
 use super::store::Backup;
 use super::verify::hash;
 use crate::paths::Paths;
@@ -22,6 +27,8 @@ pub enum Action {
     Overwrite,
     /// Already there with the same content and mode.
     Same,
+    /// Created by the restore this backup undoes, and unchanged since: removed.
+    Remove,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +38,33 @@ pub struct Step {
     pub base: PathBuf,
     pub target: PathBuf,
     pub action: Action,
+    /// The file as the backup has it (for `Remove`, as the undone restore wrote it).
+    pub entry: FileEntry,
+}
+
+impl Step {
+    /// The target's path below its base, `/`-separated.
+    pub fn inner(&self) -> &str {
+        inner(&self.base, &self.target)
+    }
+}
+
+/// `target` below `base` as text (both come from joining `/`-separated archive paths).
+pub fn inner<'a>(base: &Path, target: &'a Path) -> &'a str {
+    target
+        .strip_prefix(base)
+        .ok()
+        .and_then(Path::to_str)
+        .unwrap_or_default()
+}
+
+/// A directory a restore makes or an undo removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirStep {
+    /// Its path in the archive's terms (what a pre-restore backup records).
+    pub rel: String,
+    pub base: PathBuf,
+    pub target: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +72,12 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Where files go (`--to`, else the Claude config dir).
     pub base: PathBuf,
+    /// Directories the restore will make for the files it creates, outermost first.
+    pub made_dirs: Vec<DirStep>,
+    /// An undo: directories the undone restore made, removed if empty, innermost first.
+    pub remove_dirs: Vec<DirStep>,
+    /// An undo: files the undone restore created that have changed since, and are kept.
+    pub kept: Vec<(PathBuf, String)>,
 }
 
 impl Plan {
@@ -64,34 +104,73 @@ pub fn destination(rel: &str, to: Option<&Path>, paths: &Paths) -> (PathBuf, Pat
     }
 }
 
-/// The files of `backup` matching any of `only` (all when empty).
-pub fn select<'a>(backup: &'a Backup, only: &[String]) -> anyhow::Result<Vec<&'a FileEntry>> {
-    if only.is_empty() {
-        return Ok(backup.meta.files.iter().collect());
+/// What `--only` selects: globs by the rule of the gates' `file_patterns` (and `.gitignore`):
+/// a pattern without `/` matches at any depth (`*.md` is `**/*.md`), one with a `/` or starting
+/// with `/` is anchored at the top, and a directory's name takes everything below it.
+pub struct Only(Option<GlobSet>);
+
+impl Only {
+    pub fn new(patterns: &[String]) -> anyhow::Result<Self> {
+        if patterns.is_empty() {
+            return Ok(Self(None));
+        }
+        let mut b = GlobSetBuilder::new();
+        for raw in patterns {
+            for p in expand(raw) {
+                b.add(
+                    GlobBuilder::new(&p)
+                        .literal_separator(true)
+                        .build()
+                        .with_context(|| format!("--only {}", escape(raw)))?,
+                );
+            }
+        }
+        Ok(Self(Some(b.build()?)))
     }
-    let mut b = GlobSetBuilder::new();
-    for p in only {
-        b.add(GlobBuilder::new(p).literal_separator(true).build()?);
-        // `--only commands` means the directory too.
-        b.add(
-            GlobBuilder::new(&format!("{}/**", p.trim_end_matches('/')))
-                .literal_separator(true)
-                .build()?,
-        );
+
+    pub fn matches(&self, rel: &str) -> bool {
+        self.0.as_ref().is_none_or(|set| set.is_match(rel))
     }
-    let set = b.build()?;
+}
+
+/// `*.md` → `**/*.md`; `commands/` → `commands/**`; `/top.json` → `top.json`; a name also
+/// covers what is below it.
+fn expand(raw: &str) -> Vec<String> {
+    let p = raw.trim();
+    let anchored = p.starts_with('/');
+    let p = p.trim_start_matches('/');
+    let (p, dir) = match p.strip_suffix('/') {
+        Some(d) => (d.trim_end_matches('/'), true),
+        None => (p, false),
+    };
+    let base = if anchored || p.contains('/') || p.starts_with("**") {
+        p.to_owned()
+    } else {
+        format!("**/{p}")
+    };
+    if dir {
+        vec![format!("{base}/**")]
+    } else {
+        vec![base.clone(), format!("{base}/**")]
+    }
+}
+
+/// The files of `backup` matching `only` (all when it is empty). A selection that matches
+/// nothing, in a backup that holds something, is an error.
+pub fn select<'a>(backup: &'a Backup, only: &Only) -> anyhow::Result<Vec<&'a FileEntry>> {
     let files: Vec<&FileEntry> = backup
         .meta
         .files
         .iter()
-        .filter(|f| set.is_match(&f.path))
+        .filter(|f| only.matches(&f.path))
         .collect();
-    if files.is_empty() {
-        bail!(
-            "no file in backup {} matches {}",
-            backup.meta.id,
-            only.join(", ")
-        );
+    let removals = backup
+        .meta
+        .remove_on_restore
+        .iter()
+        .any(|f| only.matches(&f.path));
+    if files.is_empty() && !removals && only.0.is_some() {
+        bail!("no file in backup {} matches --only", backup.meta.id);
     }
     Ok(files)
 }
@@ -107,8 +186,8 @@ pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::R
         if let Some(link) = linked_parent(&base, &target) {
             problems.push(format!(
                 "{}: {} is a symlink; refusing to write through it",
-                f.path,
-                link.display()
+                escape(&f.path),
+                shown::path(&link)
             ));
             continue;
         }
@@ -117,29 +196,33 @@ pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::R
             Err(e) => {
                 problems.push(format!(
                     "{}: cannot inspect {}: {e}",
-                    f.path,
-                    target.display()
+                    escape(&f.path),
+                    shown::path(&target)
                 ));
                 continue;
             }
             Ok(m) if m.is_dir() => {
-                problems.push(format!("{}: {} is a directory", f.path, target.display()));
+                problems.push(format!(
+                    "{}: {} is a directory",
+                    escape(&f.path),
+                    shown::path(&target)
+                ));
                 continue;
             }
             Ok(m) if m.file_type().is_symlink() => {
                 problems.push(format!(
                     "{}: {} is a symlink; refusing to replace it (restore with --to DIR, or \
                      replace the link by hand)",
-                    f.path,
-                    target.display()
+                    escape(&f.path),
+                    shown::path(&target)
                 ));
                 continue;
             }
             Ok(m) if !m.is_file() => {
                 problems.push(format!(
                     "{}: {} is not a regular file; refusing to replace it",
-                    f.path,
-                    target.display()
+                    escape(&f.path),
+                    shown::path(&target)
                 ));
                 continue;
             }
@@ -151,22 +234,119 @@ pub fn plan(files: &[&FileEntry], to: Option<&Path>, paths: &Paths) -> anyhow::R
             base,
             target,
             action,
+            entry: (*f).clone(),
         });
     }
     if !problems.is_empty() {
         bail!("cannot restore:\n  {}", problems.join("\n  "));
     }
     let base = to.map_or_else(|| paths.claude_dir.clone(), Path::to_path_buf);
-    Ok(Plan { steps, base })
+    let made_dirs = dirs_to_make(&steps);
+    Ok(Plan {
+        steps,
+        base,
+        made_dirs,
+        remove_dirs: Vec::new(),
+        kept: Vec::new(),
+    })
+}
+
+/// The directories below each base that the files to create need and that do not exist yet,
+/// outermost first.
+fn dirs_to_make(steps: &[Step]) -> Vec<DirStep> {
+    let mut out: Vec<DirStep> = Vec::new();
+    for s in steps.iter().filter(|s| s.action == Action::Create) {
+        let inner = s.inner();
+        let Some(prefix) = s.rel.strip_suffix(inner) else {
+            continue;
+        };
+        let mut at = 0;
+        while let Some(i) = inner[at..].find('/') {
+            let dir = &inner[..at + i];
+            at += i + 1;
+            let target = s.base.join(dir);
+            let rel = format!("{prefix}{dir}");
+            if out.iter().any(|d| d.rel == rel) {
+                continue;
+            }
+            if matches!(std::fs::symlink_metadata(&target), Err(e) if e.kind() == io::ErrorKind::NotFound)
+            {
+                out.push(DirStep {
+                    rel,
+                    base: s.base.clone(),
+                    target,
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Plan {
+    /// Adds an undo's removals: each file the undone restore created (that `only` selects) is
+    /// removed if it is still exactly as that restore wrote it, and kept (and reported) if it
+    /// changed since; the directories it made are removed if they are empty by then.
+    pub fn add_removals(&mut self, backup: &Backup, only: &Only, to: Option<&Path>, paths: &Paths) {
+        for f in backup
+            .meta
+            .remove_on_restore
+            .iter()
+            .filter(|f| only.matches(&f.path))
+        {
+            let (base, target) = destination(&f.path, to, paths);
+            if let Some(link) = linked_parent(&base, &target) {
+                self.kept
+                    .push((target, format!("{} is a symlink now", shown::path(&link))));
+                continue;
+            }
+            match std::fs::symlink_metadata(&target) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Ok(m) if m.is_file() && m.len() == f.size && same_content(&target, f) => {
+                    self.steps.push(Step {
+                        rel: f.path.clone(),
+                        base,
+                        target,
+                        action: Action::Remove,
+                        entry: f.clone(),
+                    });
+                }
+                Ok(_) | Err(_) => self.kept.push((
+                    target,
+                    "changed since the restore that created it".to_owned(),
+                )),
+            }
+        }
+        if only.0.is_none() {
+            let mut dirs: Vec<DirStep> = backup
+                .meta
+                .remove_dirs_on_restore
+                .iter()
+                .map(|d| {
+                    let (base, target) = destination(d, to, paths);
+                    DirStep {
+                        rel: d.clone(),
+                        base,
+                        target,
+                    }
+                })
+                .collect();
+            // Innermost first.
+            dirs.sort_by(|a, b| b.rel.len().cmp(&a.rel.len()).then(b.rel.cmp(&a.rel)));
+            self.remove_dirs = dirs;
+        }
+    }
+}
+
+fn same_content(target: &Path, f: &FileEntry) -> bool {
+    super::metadata::open_regular(target)
+        .ok()
+        .and_then(|mut file| hash(&mut file).ok())
+        .is_some_and(|sha| sha == f.sha256)
 }
 
 fn same_file(target: &Path, m: &std::fs::Metadata, f: &FileEntry) -> bool {
     use std::os::unix::fs::MetadataExt as _;
-    m.len() == f.size
-        && m.mode() & 0o7777 == f.mode & 0o1777
-        && std::fs::File::open(target)
-            .and_then(|mut file| hash(&mut file))
-            .is_ok_and(|sha| sha == f.sha256)
+    m.len() == f.size && m.mode() & 0o7777 == f.mode & 0o1777 && same_content(target, f)
 }
 
 /// The first existing directory between `base` and `target` that is a symlink.
@@ -227,6 +407,23 @@ mod tests {
             destination(".sfp-home/sfp.yaml", Some(to), &p).1,
             to.join(".sfp-home/sfp.yaml")
         );
+    }
+
+    #[test]
+    fn only_matches_like_the_gates_file_patterns() {
+        let only =
+            |p: &[&str]| Only::new(&p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap();
+        let md = only(&["*.md"]);
+        assert!(md.matches("CLAUDE.md") && md.matches("commands/deep/x.md"));
+        assert!(!md.matches("settings.json"));
+        let top = only(&["/CLAUDE.md"]);
+        assert!(top.matches("CLAUDE.md") && !top.matches(".context/CLAUDE.md"));
+        let dir = only(&["commands"]);
+        assert!(dir.matches("commands/review.md") && dir.matches("x/commands/y.md"));
+        let anchored = only(&["commands/*.md"]);
+        assert!(anchored.matches("commands/a.md") && !anchored.matches("commands/d/a.md"));
+        assert!(only(&[]).matches("anything"));
+        assert!(Only::new(&["a[".to_owned()]).is_err());
     }
 
     #[test]

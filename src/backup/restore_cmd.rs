@@ -1,7 +1,8 @@
-//! `sfp restore <id>`: check the archive's hash, show the plan, ask (or require `--yes` without a
-//! terminal), stage every file while checking every entry, take a pre-restore backup of what will
-//! be overwritten, then rename the staged files into place. Everything that can refuse does so
-//! before a single file is touched.
+//! `sfp restore <id>`: check the metadata and the archive's hash, show the plan, ask (or require
+//! `--yes` without a terminal), check free space, stage every file while checking every entry,
+//! take a pre-restore backup of what will be overwritten or removed (recording what will be
+//! created, for the undo), then move the staged files into place through directory handles.
+//! Everything that can refuse does so before a single file is touched.
 
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
@@ -10,30 +11,33 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::command::{human_bytes, print_list, resolve, settings};
-use super::create::{Request, Source, write};
+use super::command::{human_bytes, print_list, resolve, settings, warn_future_dated};
+use super::create::{Request, Source, Undo, write};
 use super::profile::Profile;
-use super::restore::{Action, Plan, plan, select};
+use super::restore::{Action, Only, Plan, plan, select};
 use super::select::Selected;
-use super::stage::{commit, stage};
-use super::store::Store;
-use super::verify::{VerifyError, open_checked, verify};
+use super::shown::{self, escape};
+use super::stage::{Committed, check_space, commit, stage};
+use super::store::{Backup, Store};
+use super::verify::{VerifyError, index, open_checked, verify};
 use crate::ExitStatus;
 use crate::app::Ctx;
 use crate::printer::Style;
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// The backup: its id (YYYYMMDD-HHMMSS), a unique prefix of it, or `latest`.
+    /// The backup: its id (YYYYMMDD-HHMMSS), a unique prefix of it, or `latest` (the newest
+    /// backup that is not a pre-restore backup).
     #[arg(required_unless_present = "list")]
     pub backup: Option<String>,
-    /// List the backups instead.
+    /// List the backups (newest first, with each one's kind) instead.
     #[arg(long)]
     pub list: bool,
     /// Verify and show what would be created and overwritten; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Restore only paths matching this glob (a directory name takes its contents); repeatable.
+    /// Restore only paths matching this glob: `*.md` at any depth, `/x` or `a/b` anchored at the
+    /// top, a directory name takes its contents (as in gates.yaml); repeatable.
     #[arg(long, value_name = "GLOB")]
     pub only: Vec<String>,
     /// Restore into DIR instead of the Claude config dir.
@@ -51,7 +55,8 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let settings = settings(ctx);
     let store = Store::new(ctx.paths.backups_dir());
     if args.list {
-        print_list(ctx, &store.list()?, false)?;
+        print_list(ctx, &store.list_all()?, false)?;
+        warn_future_dated(ctx, &store);
         return Ok(ExitStatus::Success);
     }
     let query = args.backup.as_deref().unwrap_or("latest");
@@ -71,31 +76,9 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Failure);
         }
     };
-    // The archive against its recorded size and SHA-256 first: a corrupt or tampered archive is
-    // refused before anything else. `--dry-run` checks every entry too; a real restore checks
-    // every entry while staging, before any file is touched.
-    let checked = if args.dry_run {
-        verify(&backup).map(|_| ())
-    } else {
-        open_checked(&backup.dir, &backup.meta).map(|_| ())
-    };
-    if let Err(e) = checked {
-        refuse(ctx, &backup.meta.id, e);
-        return Ok(ExitStatus::Failure);
-    }
-    let files = match select(&backup, &args.only) {
-        Ok(files) => files,
-        Err(e) => {
-            p.error(&e);
-            return Ok(ExitStatus::Failure);
-        }
-    };
-    let plan = match plan(&files, args.to.as_deref(), &ctx.paths) {
+    let plan = match prepare(args, ctx, &backup) {
         Ok(plan) => plan,
-        Err(e) => {
-            p.error(&e);
-            return Ok(ExitStatus::Failure);
-        }
+        Err(status) => return Ok(status),
     };
     show_plan(ctx, &backup.meta.id, &plan);
     if args.dry_run {
@@ -103,6 +86,10 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     if plan.writes().next().is_none() {
+        // Nothing to write is only true of a backup that is acceptable as a whole.
+        if let Err(e) = verify(&backup) {
+            return Ok(refuse(ctx, &backup.meta.id, &e));
+        }
         p.line("nothing to do: every file already matches the backup");
         return Ok(ExitStatus::Success);
     }
@@ -116,113 +103,222 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         p.line("restore cancelled; nothing was written");
         return Ok(ExitStatus::Failure);
     }
+    if let Err(e) = check_space(&plan) {
+        p.error(&anyhow::anyhow!("disk full: {e}"));
+        ctx.log.error(&format!(
+            "restore {} refused: disk full: {e}",
+            backup.meta.id
+        ));
+        return Ok(ExitStatus::Error);
+    }
     let started = Instant::now();
     let staged = match stage(&backup, &plan) {
         Ok(staged) => staged,
-        Err(e) => {
-            refuse(ctx, &backup.meta.id, e);
-            return Ok(ExitStatus::Failure);
-        }
+        Err(e) => return Ok(refuse(ctx, &backup.meta.id, &e)),
     };
     let undo = match pre_restore_backup(ctx, &settings, &backup.meta.id, &plan) {
         Ok(undo) => undo,
         Err(e) => {
             staged.discard();
             p.error(&e);
-            return Ok(ExitStatus::Failure);
+            let full = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(super::verify::is_disk_full)
+            });
+            return Ok(if full {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Failure
+            });
         }
     };
     let done = commit(&plan, &staged);
     if let Some(e) = &done.error {
-        report_partial(ctx, &plan, &done.written, e, undo.as_ref());
+        if done.untouched {
+            // Nothing was touched: the pre-restore backup would undo nothing.
+            if let Some((id, _)) = &undo {
+                let _ = std::fs::remove_dir_all(store.dir.join(id));
+            }
+            p.warn(&format!("restore stopped before writing anything: {e}"));
+            ctx.log.error(&format!(
+                "restore {} refused before writing: {e}",
+                backup.meta.id
+            ));
+            return Ok(ExitStatus::Error);
+        }
+        report_partial(ctx, &plan, &done, e, undo.as_ref());
         ctx.log
-            .error(&format!("restore {} failed part-way: {e}", backup.meta.id));
+            .error(&format!("restore {} failed: {e}", backup.meta.id));
         return Ok(ExitStatus::Error);
     }
-    report_done(
-        ctx,
-        &backup.meta.id,
-        &plan,
-        done.written.len(),
-        started,
-        undo,
-    );
+    report_done(ctx, &backup.meta.id, &plan, &done, started, undo);
     Ok(ExitStatus::Success)
+}
+
+/// Checks the backup and plans the restore; `Err` is the exit status after saying why not.
+fn prepare(args: &RestoreArgs, ctx: &Ctx, backup: &Backup) -> Result<Plan, ExitStatus> {
+    let p = &ctx.printer;
+    // The metadata's own lists, then the archive against its recorded size and SHA-256: a
+    // corrupt or tampered backup is refused before anything else. `--dry-run` checks every
+    // entry too, and so does a restore with nothing to write; a real restore checks every entry
+    // while staging, before any file is touched. All of them judge by the same scan as `backup
+    // verify`.
+    let checked = index(&backup.meta).map(|_| ()).and_then(|()| {
+        if args.dry_run {
+            verify(backup).map(|_| ())
+        } else {
+            open_checked(&backup.dir, &backup.meta).map(|_| ())
+        }
+    });
+    if let Err(e) = checked {
+        return Err(refuse(ctx, &backup.meta.id, &e));
+    }
+    let only = match Only::new(&args.only) {
+        Ok(only) => only,
+        Err(e) => {
+            p.error(&e);
+            return Err(ExitStatus::Failure);
+        }
+    };
+    let files = match select(backup, &only) {
+        Ok(files) => files,
+        Err(e) => {
+            p.error(&e);
+            return Err(ExitStatus::Failure);
+        }
+    };
+    let mut plan = match plan(&files, args.to.as_deref(), &ctx.paths) {
+        Ok(plan) => plan,
+        Err(e) => {
+            p.error(&e);
+            return Err(ExitStatus::Failure);
+        }
+    };
+    plan.add_removals(backup, &only, args.to.as_deref(), &ctx.paths);
+    Ok(plan)
 }
 
 fn report_done(
     ctx: &Ctx,
     id: &str,
     plan: &Plan,
-    written: usize,
+    done: &Committed,
     started: Instant,
     undo: Option<(String, String)>,
 ) {
     let p = &ctx.printer;
+    let written = done.written.len();
     ctx.log.info(&format!(
-        "restored {written} files from backup {id} into {} in {} ms",
-        plan.base.display(),
-        started.elapsed().as_millis()
+        "restored {written} files from backup {id} into {} in {} ms (removed {} file(s), {} \
+         directorie(s))",
+        shown::path(&plan.base),
+        started.elapsed().as_millis(),
+        done.removed.len(),
+        done.removed_dirs
     ));
+    let removed = if done.removed.is_empty() && done.removed_dirs == 0 {
+        String::new()
+    } else {
+        format!(
+            "; removed {} file(s) and {} directorie(s) the undone restore created",
+            done.removed.len(),
+            done.removed_dirs
+        )
+    };
     p.line(&format!(
-        "{} restored {written} file(s) from backup {id} into {}",
+        "{} restored {written} file(s) from backup {id} into {}{removed}",
         p.paint("done:", Style::Green),
-        plan.base.display()
+        shown::path(&plan.base)
     ));
+    for k in &done.kept {
+        p.note(&format!(
+            "  kept {}: it changed after the restore being undone",
+            shown::path(k)
+        ));
+    }
     if let Some((id, cmd)) = undo {
-        p.line(&format!("to undo: {cmd}   (pre-restore backup {id})"));
+        p.line(&format!(
+            "to undo: {}   (pre-restore backup {id})",
+            escape(&cmd)
+        ));
     }
 }
 
-fn refuse(ctx: &Ctx, id: &str, e: VerifyError) {
+/// Reports why the backup was not restored: a fault of the backup is bad input (exit 1), a
+/// full disk or a failed write is sfp failing at its job (exit 2).
+fn refuse(ctx: &Ctx, id: &str, e: &VerifyError) -> ExitStatus {
     ctx.log.warn(&format!("restore of {id} refused: {e}"));
-    ctx.printer.error(&anyhow::Error::new(e).context(format!(
-        "backup {id} is corrupt or has been tampered with; nothing was restored"
-    )));
+    // An archive's error may quote an entry's name: escaped like every other name.
+    let why = anyhow::anyhow!("{}", escape(&e.to_string()));
+    if e.is_backup_fault() {
+        ctx.printer.error(&why.context(format!(
+            "backup {id} is corrupt, tampered with or not acceptable; nothing was restored"
+        )));
+        ExitStatus::Failure
+    } else {
+        ctx.printer
+            .error(&why.context(format!("cannot restore backup {id}; nothing was restored")));
+        ExitStatus::Error
+    }
 }
 
 fn report_partial(
     ctx: &Ctx,
     plan: &Plan,
-    written: &[String],
+    done: &Committed,
     error: &str,
     undo: Option<&(String, String)>,
 ) {
     let p = &ctx.printer;
-    let new: std::collections::HashSet<&str> = written.iter().map(String::as_str).collect();
+    let new: std::collections::HashSet<&str> = done
+        .written
+        .iter()
+        .chain(&done.removed)
+        .map(String::as_str)
+        .collect();
     p.warn(&format!("restore stopped part-way: {error}"));
     p.warn(&format!(
         "{} file(s) now hold the backup's content (new), the others are as they were (old):",
         new.len()
     ));
     for s in plan.writes() {
-        let state = if new.contains(s.rel.as_str()) {
-            "new"
-        } else {
-            "old"
+        let state = match (new.contains(s.rel.as_str()), s.action) {
+            (true, Action::Remove) => "removed",
+            (true, _) => "new",
+            (false, _) => "old",
         };
-        p.note(&format!("  {state}  {}", s.target.display()));
+        p.note(&format!("  {state}  {}", shown::path(&s.target)));
     }
     if let Some((id, cmd)) = undo {
         p.warn(&format!(
-            "the overwritten files as they were before are in backup {id}: `{cmd}` puts them back"
+            "the overwritten files as they were before are in backup {id}: `{}` puts them back",
+            escape(cmd)
         ));
     }
 }
 
 fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {
     let p = &ctx.printer;
+    let removals = if plan.count(Action::Remove) > 0 || !plan.kept.is_empty() {
+        format!(
+            ", {} to remove (created by the restore it undoes)",
+            plan.count(Action::Remove)
+        )
+    } else {
+        String::new()
+    };
     p.line(&format!(
-        "backup {id} (archive checksum ok): restore into {}: {} to create, {} to overwrite, {} unchanged",
-        plan.base.display(),
+        "backup {id} (archive checksum ok): restore into {}: {} to create, {} to overwrite, {} unchanged{removals}",
+        shown::path(&plan.base),
         plan.count(Action::Create),
         plan.count(Action::Overwrite),
         plan.count(Action::Same)
     ));
     let mut listed = 0;
-    for action in [Action::Overwrite, Action::Create] {
+    for action in [Action::Overwrite, Action::Create, Action::Remove] {
         let (word, style) = match action {
             Action::Overwrite => ("overwrite", Style::Yellow),
+            Action::Remove => ("remove   ", Style::Red),
             _ => ("create   ", Style::Green),
         };
         let steps: Vec<_> = plan.steps.iter().filter(|s| s.action == action).collect();
@@ -230,7 +326,7 @@ fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {
             p.line(&format!(
                 "  {} {}",
                 p.paint(word, style),
-                s.target.display()
+                shown::path(&s.target)
             ));
         }
         let shown = steps.len().min(SHOWN.saturating_sub(listed));
@@ -243,14 +339,17 @@ fn show_plan(ctx: &Ctx, id: &str, plan: &Plan) {
         }
         listed += shown;
     }
+    for (target, why) in &plan.kept {
+        p.line(&format!("  keep      {} ({why})", shown::path(target)));
+    }
 }
 
 fn confirm(ctx: &Ctx, plan: &Plan) -> anyhow::Result<bool> {
     ctx.printer.raw(&format!(
-        "restore {} file(s) into {}? A backup of the {} overwritten file(s) is taken first. [y/N] ",
+        "restore {} file(s) into {}? A backup of the {} overwritten or removed file(s) is taken first. [y/N] ",
         plan.writes().count(),
-        plan.base.display(),
-        plan.count(Action::Overwrite)
+        shown::path(&plan.base),
+        plan.count(Action::Overwrite) + plan.count(Action::Remove)
     ));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -260,7 +359,9 @@ fn confirm(ctx: &Ctx, plan: &Plan) -> anyhow::Result<bool> {
     ))
 }
 
-/// Backs up the files about to be overwritten; returns its id and restore command.
+/// Backs up the files about to be overwritten or removed, and records the files and
+/// directories the restore will create, so that restoring this backup undoes the restore
+/// exactly; returns its id and restore command.
 fn pre_restore_backup(
     ctx: &Ctx,
     settings: &super::settings::BackupSettings,
@@ -270,19 +371,29 @@ fn pre_restore_backup(
     let files: Vec<Selected> = plan
         .steps
         .iter()
-        .filter(|s| s.action == Action::Overwrite)
+        .filter(|s| matches!(s.action, Action::Overwrite | Action::Remove))
         .map(|s| Selected {
             rel: s.rel.clone(),
             abs: s.target.clone(),
         })
         .collect();
-    if files.is_empty() {
+    let undo = Undo {
+        files: plan
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::Create)
+            .map(|s| s.entry.clone())
+            .collect(),
+        dirs: plan.made_dirs.iter().map(|d| d.rel.clone()).collect(),
+    };
+    if files.is_empty() && undo.files.is_empty() {
         return Ok(None);
     }
     let req = Request {
         profile: Profile::PreRestore,
         reason: format!("pre-restore {id}"),
         include_credentials: true,
+        undo,
     };
     let source = Source {
         dir: &plan.base,
@@ -306,7 +417,7 @@ fn pre_restore_backup(
             .meta
             .skipped
             .iter()
-            .map(|s| format!("{} ({})", s.path, s.reason))
+            .map(|s| format!("{} ({})", escape(&s.path), escape(&s.reason)))
             .collect();
         anyhow::bail!(
             "the pre-restore backup could not take {} file(s) that would be overwritten: {}; \

@@ -3,9 +3,13 @@
 //! in [`super::retention`]).
 //!
 //! A backup is written into `.tmp-<id>-<pid>/` and renamed to `<id>/` when complete, so a listing
-//! (which reads only `<id>/` directories holding a valid metadata.json) never shows half a backup.
-//! Ids are `YYYYMMDD-HHMMSS` in UTC, with `-1`, `-2`, … when one second holds several; they are
-//! reserved under the lock `.lock` by creating the temporary directory.
+//! (which reads only `<id>/` directories) never shows half a backup; an `<id>/` directory whose
+//! metadata.json cannot be used is listed as damaged, with the reason. Ids are `YYYYMMDD-HHMMSS`
+//! in UTC, with `-1`, `-2`, … when one second holds several; they are reserved under the lock
+//! `.lock` by creating the temporary directory, together with a sequence number (`.seq`).
+//!
+//! Backups are ordered by that sequence number, then by the creation time in their metadata
+//! ([`Order`]), never by the id's text: a clock that was wrong cannot make an old backup newest.
 
 use std::os::unix::fs::DirBuilderExt as _;
 use std::path::PathBuf;
@@ -13,7 +17,12 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, bail};
 
-use super::metadata::{METADATA_NAME, Metadata};
+use std::io::Read as _;
+use std::path::Path;
+
+use super::metadata::{METADATA_NAME, Metadata, open_regular};
+use super::profile::Profile;
+use super::shown::escape;
 use crate::util::lock::FileLock;
 
 /// Temporary directories older than this are left-overs of a killed backup.
@@ -36,7 +45,65 @@ pub struct Backup {
 pub struct Reserved {
     pub id: String,
     pub tmp: PathBuf,
+    /// The backup's sequence number in the store.
+    pub seq: u64,
 }
+
+/// One entry of the store's listing: a usable backup, or a backup directory whose metadata
+/// cannot be used, with the reason.
+#[derive(Debug, Clone)]
+pub enum Listed {
+    Good(Box<Backup>),
+    Damaged {
+        id: String,
+        dir: PathBuf,
+        reason: String,
+    },
+}
+
+impl Listed {
+    pub fn id(&self) -> &str {
+        match self {
+            Listed::Good(b) => &b.meta.id,
+            Listed::Damaged { id, .. } => id,
+        }
+    }
+}
+
+/// What the store orders backups by, read from the head of a backup's metadata.json: its
+/// sequence number, then its creation time, then the id (for backups written before sequence
+/// numbers were recorded).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    pub seq: u64,
+    /// Milliseconds since the Unix epoch (`i64::MIN` when unreadable).
+    pub created_ms: i64,
+    pub id: (String, u32),
+}
+
+impl Order {
+    pub fn of(meta: &Metadata) -> Self {
+        Self::new(meta.seq, &meta.created, &meta.id)
+    }
+
+    pub fn new(seq: u64, created: &str, id: &str) -> Self {
+        Self {
+            seq,
+            created_ms: parse_created(created).unwrap_or(i64::MIN),
+            id: sort_key(id).map_or_else(|| (id.to_owned(), 0), |(b, n)| (b.to_owned(), n)),
+        }
+    }
+}
+
+/// An RFC 3339 time as milliseconds since the Unix epoch.
+pub fn parse_created(created: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(created)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// How far past the clock a backup's creation time may lie before it is reported as future-dated.
+const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
 impl Store {
     pub fn new(dir: PathBuf) -> Self {
@@ -68,33 +135,51 @@ impl Store {
         let _lock = self.lock(wait)?;
         let base = now.format("%Y%m%d-%H%M%S").to_string();
         let names = self.names()?;
-        let taken = |id: &str| {
-            names.iter().any(|n| {
-                n == id
-                    || n.strip_prefix(".tmp-")
-                        .and_then(|r| r.strip_prefix(id))
-                        .is_some_and(|r| {
-                            r.strip_prefix('-')
-                                .is_some_and(|pid| pid.chars().all(|c| c.is_ascii_digit()))
-                        })
-            })
+        // One past the highest number this second already has (backups and ones being written),
+        // never the first free one: an id that retention freed is never given to a new backup,
+        // so a pre-restore backup's undo command can never come to name another backup.
+        let highest = names
+            .iter()
+            .filter_map(|n| number_in_second(n, &base))
+            .max();
+        let id = match highest {
+            None => base.clone(),
+            Some(n) if n < 10_000 => format!("{base}-{}", n + 1),
+            Some(_) => bail!("no free backup id in this second"),
         };
-        let id = (0..10_000)
-            .map(|n| {
-                if n == 0 {
-                    base.clone()
-                } else {
-                    format!("{base}-{n}")
-                }
-            })
-            .find(|id| !taken(id))
-            .context("no free backup id in this second")?;
         let tmp = self.dir.join(format!(".tmp-{id}-{}", std::process::id()));
+        let seq = self.next_seq(&names);
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(Reserved { id, tmp })
+        Ok(Reserved { id, tmp, seq })
+    }
+
+    /// The next sequence number (called under the store's lock): one more than the counter in
+    /// `.seq` and than every backup's own, so that a lost counter never repeats a number.
+    fn next_seq(&self, names: &[String]) -> u64 {
+        let counter = self.dir.join(".seq");
+        let recorded = open_regular(&counter)
+            .ok()
+            .and_then(|f| {
+                let mut text = String::new();
+                f.take(32).read_to_string(&mut text).ok()?;
+                text.trim().parse::<u64>().ok()
+            })
+            .unwrap_or(0);
+        let highest = names
+            .iter()
+            .filter(|n| sort_key(n).is_some())
+            .filter_map(|n| head(&self.dir.join(n)))
+            .map(|h| h.seq)
+            .max()
+            .unwrap_or(0);
+        let next = recorded.max(highest) + 1;
+        // Best effort, in place: a counter that is lost or cut short by a kill is made good by
+        // the backups' own numbers, and a write in place leaves no temporary file behind.
+        let _ = write_counter(&counter, next);
+        next
     }
 
     /// Renames a finished temporary directory to its id.
@@ -127,58 +212,122 @@ impl Store {
         }
     }
 
-    /// Every complete backup, oldest first. Directories without valid metadata are ignored.
-    pub fn list(&self) -> anyhow::Result<Vec<Backup>> {
-        let mut out: Vec<Backup> = self
+    /// Every backup directory, newest first (by [`Order`]); one whose metadata cannot be used is
+    /// listed as damaged with the reason, never left out.
+    pub fn list_all(&self) -> anyhow::Result<Vec<Listed>> {
+        let mut out: Vec<(Order, Listed)> = self
             .names()?
             .into_iter()
             .filter(|n| sort_key(n).is_some())
-            .filter_map(|n| {
+            .map(|n| {
                 let dir = self.dir.join(&n);
-                let meta = Metadata::read(&dir).ok()?;
-                (meta.id == n).then_some(Backup { dir, meta })
+                match Metadata::read(&dir) {
+                    Ok(meta) if meta.id == n => (
+                        Order::of(&meta),
+                        Listed::Good(Box::new(Backup { dir, meta })),
+                    ),
+                    Ok(meta) => (
+                        Order::new(0, "", &n),
+                        Listed::Damaged {
+                            reason: format!("metadata.json names another backup ({})", meta.id),
+                            id: n,
+                            dir,
+                        },
+                    ),
+                    Err(e) => (
+                        Order::new(0, "", &n),
+                        Listed::Damaged {
+                            reason: format!("{e:#}"),
+                            id: n,
+                            dir,
+                        },
+                    ),
+                }
             })
             .collect();
-        out.sort_by(|a, b| sort_key(&a.meta.id).cmp(&sort_key(&b.meta.id)));
-        Ok(out)
+        out.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(out.into_iter().map(|(_, l)| l).collect())
     }
 
-    /// The newest complete backup's id, from directory names alone.
-    pub fn latest_id(&self) -> Option<String> {
+    /// The newest backup's id and head, read from the heads of the metadata files alone.
+    pub fn newest(&self) -> Option<(String, Head)> {
         self.names()
             .ok()?
             .into_iter()
-            .filter(|n| sort_key(n).is_some() && self.dir.join(n).join(METADATA_NAME).is_file())
-            .max_by(|a, b| sort_key(a).cmp(&sort_key(b)))
+            .filter(|n| sort_key(n).is_some())
+            .filter_map(|n| head(&self.dir.join(&n)).map(|h| (n, h)))
+            .max_by(|a, b| a.1.order(&a.0).cmp(&b.1.order(&b.0)))
     }
 
-    /// Finds a backup by id, unique prefix, or `latest`.
-    pub fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
-        let all = self.list()?;
-        if query == "latest" {
-            return all.into_iter().next_back().ok_or_else(|| {
-                crate::UserError::err(format!("no backups in {}", self.dir.display()))
-            });
-        }
-        if let Some(b) = all.iter().find(|b| b.meta.id == query) {
-            return Ok(b.clone());
-        }
-        let matches: Vec<&Backup> = all
-            .iter()
-            .filter(|b| b.meta.id.starts_with(query))
+    /// Backups whose recorded creation time lies in the future (a clock that was wrong, a
+    /// machine restored from elsewhere), as `(id, created)`, newest first.
+    pub fn future_dated(&self) -> Vec<(String, String)> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut out: Vec<(Order, String, String)> = self
+            .names()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| sort_key(n).is_some())
+            .filter_map(|n| {
+                let h = head(&self.dir.join(&n))?;
+                let at = parse_created(&h.created)?;
+                (at > now + FUTURE_SLACK_MS)
+                    .then(|| (h.order(&n), n, escape(&h.created).into_owned()))
+            })
             .collect();
+        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.into_iter().map(|(_, id, c)| (id, c)).collect()
+    }
+
+    /// Finds a backup by id, unique prefix, or `latest` (the newest backup that is not a
+    /// pre-restore backup, so that restoring `latest` twice restores the same backup twice).
+    pub fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
+        if query.trim().is_empty() {
+            return Err(crate::UserError::err(
+                "an empty backup id matches nothing (see `sfp backup list`)",
+            ));
+        }
+        let all = self.list_all()?;
+        if query == "latest" {
+            return all
+                .into_iter()
+                .find_map(|l| match l {
+                    Listed::Good(b) if b.meta.profile != Profile::PreRestore => Some(*b),
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    crate::UserError::err(format!(
+                        "no backups in {} (other than pre-restore backups)",
+                        self.dir.display()
+                    ))
+                });
+        }
+        let pick = |l: &Listed| -> anyhow::Result<Backup> {
+            match l {
+                Listed::Good(b) => Ok((**b).clone()),
+                Listed::Damaged { id, reason, .. } => {
+                    Err(crate::UserError::err(format!(
+                        "backup {id} is damaged: {}",
+                        escape(reason)
+                    )))
+                }
+            }
+        };
+        if let Some(l) = all.iter().find(|l| l.id() == query) {
+            return pick(l);
+        }
+        let matches: Vec<&Listed> = all.iter().filter(|l| l.id().starts_with(query)).collect();
         match matches.as_slice() {
-            [one] => Ok((*one).clone()),
+            [one] => pick(one),
             [] => Err(crate::UserError::err(format!(
-                "no backup `{query}` (see `sfp backup list`)"
+                "no backup `{}` (see `sfp backup list`)",
+                escape(query)
             ))),
             many => Err(crate::UserError::err(format!(
-                "`{query}` matches {} backups: {}",
+                "`{}` matches {} backups: {}",
+                escape(query),
                 many.len(),
-                many.iter()
-                    .map(|b| b.meta.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                many.iter().map(|l| l.id()).collect::<Vec<_>>().join(", ")
             ))),
         }
     }
@@ -202,6 +351,125 @@ impl Store {
         }
         removed
     }
+}
+
+/// Writes the sequence counter: never through a symlink, never waiting on a FIFO.
+fn write_counter(path: &Path, value: u64) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    file.set_len(0)?;
+    file.write_all(format!("{value}\n").as_bytes())
+}
+
+/// What the head of a backup's metadata.json says.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub profile: Profile,
+    pub seq: u64,
+    pub created: String,
+}
+
+impl Head {
+    pub fn order(&self, id: &str) -> Order {
+        Order::new(self.seq, &self.created, id)
+    }
+}
+
+/// The profile, sequence number and creation time of the backup in `dir`, from its
+/// metadata.json alone. They are written near the top, before the list of files, so the first
+/// few KiB answer without parsing a metadata file of many megabytes (a `full` backup's) on the
+/// hook path; the whole file is parsed only when the head does not say. `None` when the file
+/// cannot be read (a FIFO or other non-regular file is never waited on).
+pub fn head(dir: &Path) -> Option<Head> {
+    #[derive(serde::Deserialize)]
+    struct Whole {
+        profile: Profile,
+        #[serde(default)]
+        seq: u64,
+        #[serde(default)]
+        created: String,
+    }
+    let path = dir.join(METADATA_NAME);
+    let mut file = open_regular(&path).ok()?;
+    let mut bytes = Vec::with_capacity(4096);
+    (&mut file).take(4096).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let profile = head_string(&text, "profile")
+        .and_then(|v| serde_json::from_value(serde_json::Value::String(v.to_owned())).ok());
+    let created = head_string(&text, "created");
+    if let (Some(profile), Some(created)) = (profile, created) {
+        let seq = head_raw(&text, "seq")
+            .and_then(|r| {
+                r.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .and_then(|d| d.parse().ok())
+            })
+            .unwrap_or(0);
+        return Some(Head {
+            profile,
+            seq,
+            created: created.to_owned(),
+        });
+    }
+    let file = open_regular(&path).ok()?;
+    serde_json::from_reader::<_, Whole>(std::io::BufReader::new(file.take(256 * 1024 * 1024)))
+        .ok()
+        .map(|w| Head {
+            profile: w.profile,
+            seq: w.seq,
+            created: w.created,
+        })
+}
+
+/// The text after `"name":` at the top level of a JSON head (a key inside a string is escaped
+/// and never matches).
+fn head_raw<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    let key = format!("\"{name}\"");
+    let at = text
+        .match_indices(&key)
+        .find(|(i, _)| *i == 0 || text.as_bytes()[i - 1] != b'\\')
+        .map(|(i, m)| i + m.len())?;
+    text[at..]
+        .trim_start()
+        .strip_prefix(':')
+        .map(str::trim_start)
+}
+
+/// The string value of `"name": "<value>"` in a JSON head.
+fn head_string<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    head_raw(text, name)?
+        .strip_prefix('"')
+        .and_then(|r| r.split('"').next())
+}
+
+/// The number of backup `name` within second `base`: 0 for `base` itself, N for `base-N`, and
+/// the same for the temporary directories `.tmp-<id>-<pid>`; `None` for any other name.
+fn number_in_second(name: &str, base: &str) -> Option<u32> {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if let Some(tmp) = name.strip_prefix(".tmp-") {
+        let rest = tmp.strip_prefix(base)?;
+        let parts: Vec<&str> = rest.strip_prefix('-')?.split('-').collect();
+        return match parts.as_slice() {
+            [pid] if digits(pid) => Some(0),
+            [n, pid] if digits(n) && digits(pid) => n.parse().ok(),
+            _ => None,
+        };
+    }
+    let rest = name.strip_prefix(base)?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    rest.strip_prefix('-').filter(|n| digits(n))?.parse().ok()
 }
 
 /// `(date-time, sequence)` of an id, or `None` for a name that is not a backup id.
@@ -262,11 +530,31 @@ mod tests {
         let b = store.reserve(now, Duration::from_secs(1)).unwrap();
         assert_ne!(a.id, b.id);
         assert!(b.id.ends_with("-1"));
+        // An id freed (by retention, say) is not given out again within its second.
+        std::fs::remove_dir(&a.tmp).unwrap();
+        let c = store.reserve(now, Duration::from_secs(1)).unwrap();
+        assert!(c.id.ends_with("-2"), "{}", c.id);
+        assert_eq!(
+            number_in_second(".tmp-20250101-000000-7-123", "20250101-000000"),
+            Some(7)
+        );
+        assert_eq!(
+            number_in_second(".tmp-20250101-000000-123", "20250101-000000"),
+            Some(0)
+        );
+        assert_eq!(
+            number_in_second("20250101-000000-12", "20250101-000000"),
+            Some(12)
+        );
+        assert_eq!(
+            number_in_second("20250101-0000001", "20250101-000000"),
+            None
+        );
         assert!(
-            store.list().unwrap().is_empty(),
+            store.list_all().unwrap().is_empty(),
             "temporary dirs are not listed"
         );
-        let mode = std::fs::metadata(&a.tmp).unwrap().permissions().mode();
+        let mode = std::fs::metadata(&b.tmp).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
     }
 }

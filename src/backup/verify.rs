@@ -15,6 +15,7 @@ use sha2::{Digest as _, Sha256};
 use super::gunzip::tar_stream;
 use super::metadata::{ARCHIVE_NAME, FileEntry, Metadata};
 use super::pgzip::hex;
+use super::shown::{self, escape};
 use super::store::Backup;
 
 /// Why a backup is not trusted.
@@ -34,6 +35,45 @@ pub enum VerifyError {
     Stream(io::Error),
     #[error("{0} file(s) listed in metadata.json are missing from the archive (first: {1})")]
     Missing(usize, String),
+    /// Not a fault of the backup: writing a restored file failed.
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: io::Error },
+    /// Not a fault of the backup: the disk holding the target filled up.
+    #[error("disk full: {0}")]
+    DiskFull(String),
+}
+
+impl VerifyError {
+    /// Whether the backup itself is at fault (corrupt, tampered or unacceptable), rather than
+    /// the place it is restored to.
+    pub fn is_backup_fault(&self) -> bool {
+        !matches!(self, VerifyError::Write { .. } | VerifyError::DiskFull(_))
+    }
+}
+
+/// An error from writing a restored file (not from reading the archive), carried through the
+/// scan's `io::Error` so that it is not mistaken for a damaged archive.
+#[derive(Debug)]
+pub struct WriteFailed(pub io::Error);
+
+impl std::fmt::Display for WriteFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for WriteFailed {}
+
+/// Wraps a write error so that [`scan`] reports it as one.
+pub fn write_failed(e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), WriteFailed(e))
+}
+
+/// Whether `e` says the disk (or the user's quota) is full.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull
+        || e.kind() == io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
 }
 
 /// What a successful scan saw.
@@ -43,7 +83,13 @@ pub struct Scanned {
     pub bytes: u64,
 }
 
-/// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL.
+/// Longest path a restore can write (`PATH_MAX` less room for the target directory).
+const MAX_PATH: usize = 3072;
+/// Longest name of one path component (`NAME_MAX`).
+const MAX_NAME: usize = 255;
+
+/// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL,
+/// no component longer than a file name can be, and not longer than a path can be.
 pub fn safe_rel(raw: &[u8]) -> Result<&str, String> {
     let text = std::str::from_utf8(raw).map_err(|_| "path is not valid UTF-8".to_owned())?;
     if text.is_empty() {
@@ -52,30 +98,71 @@ pub fn safe_rel(raw: &[u8]) -> Result<&str, String> {
     if text.starts_with('/') {
         return Err("absolute path".into());
     }
-    if text.len() > 4096 || text.contains('\0') {
-        return Err("path too long or holds NUL".into());
+    if text.contains('\0') {
+        return Err("path holds NUL".into());
+    }
+    if text.len() > MAX_PATH {
+        return Err(format!(
+            "path is {} bytes, longer than {MAX_PATH}",
+            text.len()
+        ));
     }
     for part in text.split('/') {
         match part {
             ".." => return Err("path climbs out with `..`".into()),
             "" | "." => return Err("path has an empty or `.` component".into()),
+            p if p.len() > MAX_NAME => {
+                return Err(format!(
+                    "a name of {} bytes, longer than {MAX_NAME}",
+                    p.len()
+                ));
+            }
             _ => {}
         }
     }
     Ok(text)
 }
 
-/// Checks the metadata's own file list (paths, duplicates) and returns it by path.
+/// Checks the metadata's own lists and returns the files by path: every path safe, none listed
+/// twice, and no path that would have to be both a file and a directory (`a` and `a/b`), for
+/// the archive's files and the files and directories an undo removes alike.
 pub fn index(meta: &Metadata) -> Result<HashMap<&str, &FileEntry>, VerifyError> {
+    let bad =
+        |path: &str, problem: &str| VerifyError::Metadata(format!("`{}`: {problem}", escape(path)));
     let mut map = HashMap::with_capacity(meta.files.len());
     for f in &meta.files {
-        safe_rel(f.path.as_bytes())
-            .map_err(|p| VerifyError::Metadata(format!("`{}`: {p}", f.path)))?;
+        safe_rel(f.path.as_bytes()).map_err(|p| bad(&f.path, &p))?;
         if map.insert(f.path.as_str(), f).is_some() {
-            return Err(VerifyError::Metadata(format!(
-                "`{}` is listed twice",
-                f.path
-            )));
+            return Err(bad(&f.path, "listed twice"));
+        }
+    }
+    let mut files: HashSet<&str> = map.keys().copied().collect();
+    for f in &meta.remove_on_restore {
+        safe_rel(f.path.as_bytes()).map_err(|p| bad(&f.path, &p))?;
+        if !files.insert(f.path.as_str()) {
+            return Err(bad(&f.path, "listed twice"));
+        }
+    }
+    for d in &meta.remove_dirs_on_restore {
+        safe_rel(d.as_bytes()).map_err(|p| bad(d, &p))?;
+        if files.contains(d.as_str()) {
+            return Err(bad(d, "listed as both a file and a directory"));
+        }
+    }
+    for path in &files {
+        let mut at = 0;
+        while let Some(i) = path[at..].find('/') {
+            let parent = &path[..at + i];
+            if files.contains(parent) {
+                return Err(bad(
+                    parent,
+                    &format!(
+                        "is a file, and `{}` needs it to be a directory",
+                        escape(path)
+                    ),
+                ));
+            }
+            at += i + 1;
         }
     }
     Ok(map)
@@ -86,15 +173,22 @@ pub fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let path = dir.join(ARCHIVE_NAME);
     let io_err = |source| VerifyError::Io {
-        path: path.display().to_string(),
+        path: shown::path(&path),
         source,
     };
     let mut file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&path)
         .map_err(io_err)?;
-    let actual = file.metadata().map_err(io_err)?.len();
+    let stat = file.metadata().map_err(io_err)?;
+    if !stat.is_file() {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let actual = stat.len();
     if actual != meta.archive.size {
         return Err(VerifyError::ArchiveSize {
             expected: meta.archive.size,
@@ -134,7 +228,7 @@ pub fn scan(
     for entry in archive.entries().map_err(VerifyError::Stream)? {
         let mut entry = entry.map_err(VerifyError::Stream)?;
         let raw = entry.path_bytes().into_owned();
-        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let shown = escape(&String::from_utf8_lossy(&raw)).into_owned();
         let bad = |problem: String| VerifyError::Entry {
             path: shown.clone(),
             problem,
@@ -162,9 +256,26 @@ pub fn scan(
         } else {
             hash(&mut entry)
         }
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => VerifyError::Stream(e),
-            _ => bad(e.to_string()),
+        .map_err(|e| {
+            if e.get_ref()
+                .is_some_and(<dyn std::error::Error + Send + Sync>::is::<WriteFailed>)
+            {
+                if is_disk_full(&e)
+                    || e.get_ref()
+                        .and_then(|i| i.downcast_ref::<WriteFailed>())
+                        .is_some_and(|w| is_disk_full(&w.0))
+                {
+                    return VerifyError::DiskFull(format!("while writing `{shown}`: {e}"));
+                }
+                return VerifyError::Write {
+                    path: shown.clone(),
+                    source: e,
+                };
+            }
+            match e.kind() {
+                io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => VerifyError::Stream(e),
+                _ => bad(e.to_string()),
+            }
         })?;
         if sha != expected.sha256 {
             return Err(bad(
@@ -181,7 +292,7 @@ pub fn scan(
             .files
             .iter()
             .find(|f| !seen.contains(f.path.as_str()))
-            .map_or_else(String::new, |f| f.path.clone());
+            .map_or_else(String::new, |f| escape(&f.path).into_owned());
         return Err(VerifyError::Missing(index.len() - seen.len(), first));
     }
     Ok(out)
@@ -200,7 +311,9 @@ pub fn hash(r: &mut dyn Read) -> io::Result<String> {
     }
 }
 
-/// Checks every file of a backup; nothing is written.
+/// Checks every file of a backup; nothing is written. This is the one judgement of whether a
+/// backup is acceptable: `backup verify`, `restore --dry-run` and `restore` (through [`scan`],
+/// which a restore stages with) all come here.
 pub fn verify(backup: &Backup) -> Result<Scanned, VerifyError> {
     scan(backup, &|_| false, &mut |_, r| hash(r))
 }
@@ -231,8 +344,18 @@ mod tests {
             b"./a",
             b"",
             b"a/\xff",
+            b"a\0b",
         ] {
             assert!(safe_rel(bad).is_err(), "{bad:?}");
         }
+        let long = "n".repeat(300);
+        assert!(safe_rel(long.as_bytes()).unwrap_err().contains("300 bytes"));
+        assert!(safe_rel(format!("d/{}", "n".repeat(255)).as_bytes()).is_ok());
+        let deep = ["abcdefgh"; 400].join("/");
+        assert!(
+            safe_rel(deep.as_bytes())
+                .unwrap_err()
+                .contains("longer than")
+        );
     }
 }

@@ -7,11 +7,14 @@ use sha2::{Digest as _, Sha256};
 
 use crate::support::{Home, text, tree};
 
-enum Entry<'a> {
+pub enum Entry<'a> {
     File(&'a [u8], &'a [u8]),
     Device(&'a [u8]),
+    Fifo(&'a [u8]),
     Symlink(&'a [u8], &'a str),
     HardLink(&'a [u8], &'a str),
+    /// A file whose header checksum is wrong.
+    BadHeader(&'a [u8], &'a [u8]),
 }
 
 fn raw_header(name: &[u8], kind: tar::EntryType, size: u64) -> tar::Header {
@@ -25,7 +28,7 @@ fn raw_header(name: &[u8], kind: tar::EntryType, size: u64) -> tar::Header {
     h
 }
 
-fn craft(entries: &[Entry<'_>]) -> Vec<u8> {
+pub fn craft(entries: &[Entry<'_>]) -> Vec<u8> {
     let mut tar_bytes = Vec::new();
     for e in entries {
         match e {
@@ -38,6 +41,16 @@ fn craft(entries: &[Entry<'_>]) -> Vec<u8> {
             }
             Entry::Device(name) => {
                 tar_bytes.extend_from_slice(raw_header(name, tar::EntryType::Char, 0).as_bytes());
+            }
+            Entry::Fifo(name) => {
+                tar_bytes.extend_from_slice(raw_header(name, tar::EntryType::Fifo, 0).as_bytes());
+            }
+            Entry::BadHeader(name, data) => {
+                let mut h = raw_header(name, tar::EntryType::Regular, data.len() as u64);
+                h.as_old_mut().cksum = *b"0000017\0";
+                tar_bytes.extend_from_slice(h.as_bytes());
+                tar_bytes.extend_from_slice(data);
+                tar_bytes.resize(tar_bytes.len().div_ceil(512) * 512, 0);
             }
             Entry::Symlink(name, target) | Entry::HardLink(name, target) => {
                 let kind = if matches!(e, Entry::Symlink(..)) {
@@ -53,12 +66,25 @@ fn craft(entries: &[Entry<'_>]) -> Vec<u8> {
         }
     }
     tar_bytes.extend_from_slice(&[0u8; 1024]);
+    gzip(&tar_bytes)
+}
+
+/// Whether a listed path can be written as a file below a directory (for planting copies).
+pub fn plantable(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != ".." && c.len() <= 255)
+}
+
+pub fn gzip(tar_bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&tar_bytes).unwrap();
+    gz.write_all(tar_bytes).unwrap();
     gz.finish().unwrap()
 }
 
-fn sha(bytes: &[u8]) -> String {
+pub fn sha(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     Sha256::digest(bytes)
         .iter()
@@ -70,7 +96,7 @@ fn sha(bytes: &[u8]) -> String {
 
 /// Installs a backup whose metadata lists `files` and whose archive is `archive`; the archive
 /// hash in the metadata is `recorded` (the archive's own when `None`).
-fn plant(h: &Home, id: &str, archive: &[u8], files: &[(&str, &[u8])], recorded: Option<&[u8]>) {
+pub fn plant(h: &Home, id: &str, archive: &[u8], files: &[(&str, &[u8])], recorded: Option<&[u8]>) {
     let dir = h.backups().join(id);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("backup.tar.gz"), archive).unwrap();

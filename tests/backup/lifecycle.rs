@@ -153,7 +153,8 @@ fn a_restore_can_be_undone_with_its_pre_restore_backup() {
     assert_eq!(mode, 0o644);
     let list = h.list();
     assert_eq!(list.len(), 2);
-    let pre = &list[1];
+    let pre = &list[0];
+    assert_eq!(list[1]["id"], id, "newest first");
     assert_eq!(pre["reason"], format!("pre-restore {id}"));
     assert_eq!(pre["profile"], "pre-restore");
     let pre_id = pre["id"].as_str().unwrap();
@@ -208,7 +209,8 @@ fn prefixes_latest_and_prune() {
         .iter()
         .map(|b| b["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(listed, ids, "listed oldest first");
+    let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+    assert_eq!(listed, newest_first, "listed newest first");
     let shown = h.ok(&["backup", "show", "latest"]);
     assert!(shown.contains(&ids[2]));
     let out = h.sfp(&["backup", "show", "2"]);

@@ -108,7 +108,7 @@ fn a_pre_restore_and_a_full_backup_survive_a_day_of_hook_backups() {
     // The undo took a pre-restore backup of its own. `sfp backup prune --keep N` follows the
     // same rule: 9 config backups and the older pre-restore backup go.
     assert_eq!(ids_of(&h, "pre-restore").len(), 2);
-    let newest_undo = ids_of(&h, "pre-restore")[1].clone();
+    let newest_undo = ids_of(&h, "pre-restore")[0].clone();
     let out = h.ok(&["backup", "prune", "--keep", "1"]);
     assert!(out.contains("removed 10 backup(s)"), "{out}");
     assert_eq!(ids_of(&h, "pre-restore"), [newest_undo]);

@@ -55,7 +55,7 @@ fn a_backup_killed_part_way_is_never_listed() {
     assert!(
         leftovers
             .iter()
-            .all(|n| n.starts_with(".tmp-") || n == ".lock"),
+            .all(|n| n.starts_with(".tmp-") || n == ".lock" || n == ".seq"),
         "{leftovers:?}"
     );
     let out = h.sfp(&["restore", "latest", "--dry-run"]);
@@ -145,10 +145,11 @@ fn pre_compact_and_session_end_take_config_backups() {
     assert_eq!(
         reasons,
         [
-            "pre-compact (auto), session s1",
+            "pre-compact (manual), session s2",
             "session-end (clear), session s1",
-            "pre-compact (manual), session s2"
-        ]
+            "pre-compact (auto), session s1"
+        ],
+        "newest first"
     );
     assert!(list.iter().all(|b| b["profile"] == "config"));
     let log = std::fs::read_to_string(h.sfp.join("logs/sfp.log")).unwrap();

@@ -17,5 +17,6 @@ mod fake_api;
 mod health;
 mod install;
 mod plugin;
+mod restore;
 mod summary;
 mod wiring;

@@ -6,6 +6,18 @@ use crate::health::Check;
 
 const NAME: &str = "state";
 
+/// Backups whose recorded creation time lies in the future: the clock is wrong now, or was when
+/// they were taken (they are ordered by sequence number, so they push nothing out).
+fn future_dated(probe: &Probe) -> Option<String> {
+    let future = crate::backup::future_dated(&probe.ctx.paths);
+    let (id, created) = future.first()?;
+    Some(format!(
+        "{} backup(s) dated in the future (such as {id}, {created}): the clock is wrong, or was \
+         when they were taken; see `sfp backup list`",
+        future.len()
+    ))
+}
+
 pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
     let ctx = probe.ctx;
     let home = &ctx.paths.sfp_home;
@@ -42,6 +54,8 @@ pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
             NAME,
             format!("config warning: {first}{}", more(warnings.len())),
         )
+    } else if let Some(notice) = future_dated(probe) {
+        Check::degraded(NAME, notice)
     } else {
         Check::healthy(NAME, format!("{shown} writable, config valid"))
     };
