@@ -43,7 +43,13 @@ pub struct Env {
     /// Whether an API key variable is set (`ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`,
     /// `CLAUDE_CODE_OAUTH_TOKEN`) or a cloud provider is selected. Only presence is kept, never a value.
     pub api_key_source: Option<&'static str>,
+    /// The plugin options (`userConfig` in `plugin.json`, set with `claude plugin configure`)
+    /// that Claude Code exported as `CLAUDE_PLUGIN_OPTION_<KEY>`: each known key with its value.
+    pub plugin_options: Vec<(&'static str, String)>,
 }
+
+/// The `userConfig` keys of `plugin.json` that sfp reads (see `config::options`).
+pub const PLUGIN_OPTIONS: [&str; 4] = ["gates", "max_blocks", "tags_budget", "session_end_backup"];
 
 const KEY_VARS: [&str; 5] = [
     "ANTHROPIC_API_KEY",
@@ -106,6 +112,13 @@ impl Env {
             ci: truthy("CI"),
             path: get("PATH"),
             api_key_source: KEY_VARS.into_iter().find(|key| text(key).is_some()),
+            plugin_options: PLUGIN_OPTIONS
+                .into_iter()
+                .filter_map(|key| {
+                    let var = format!("CLAUDE_PLUGIN_OPTION_{}", key.to_ascii_uppercase());
+                    text(&var).map(|v| (key, v))
+                })
+                .collect(),
         }
     }
 
@@ -160,6 +173,23 @@ mod tests {
         assert_eq!(e.api_key_source, Some("ANTHROPIC_API_KEY"));
         assert!(!format!("{e:?}").contains("sk-secret"));
         assert_eq!(env(&[("ANTHROPIC_API_KEY", "  ")]).api_key_source, None);
+    }
+
+    #[test]
+    fn reads_the_known_plugin_options() {
+        let e = env(&[
+            ("CLAUDE_PLUGIN_OPTION_TAGS_BUDGET", " 1200 "),
+            ("CLAUDE_PLUGIN_OPTION_GATES", "false"),
+            ("CLAUDE_PLUGIN_OPTION_MAX_BLOCKS", ""),
+            ("CLAUDE_PLUGIN_OPTION_SOMETHING_ELSE", "x"),
+        ]);
+        assert_eq!(
+            e.plugin_options,
+            vec![
+                ("gates", "false".to_owned()),
+                ("tags_budget", "1200".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -100,10 +100,40 @@ fn version_mismatch_is_reported() {
     let (_, v) = health_json(&sb);
     let c = check(&v, "plugin");
     assert_eq!(c["status"], "degraded");
-    assert!(
-        c["message"].as_str().unwrap().contains("re-run setup.sh"),
-        "{c}"
+    let msg = c["message"].as_str().unwrap();
+    // Which is which: the binary (by path) and the plugin (by directory), then the fix.
+    let binary = format!(
+        "binary {} is sfp {}",
+        common::sfp_bin(),
+        env!("CARGO_PKG_VERSION")
     );
+    assert!(msg.contains(&binary), "{msg}");
+    assert!(msg.contains("is 9.9.9: "), "{msg}");
+    assert!(msg.contains("set SFP_BIN"), "{msg}");
+    assert!(!msg.contains('\n'), "one line: {msg}");
+    // A plugin that is a source checkout (a marketplace copy of a clone) names the exact command.
+    std::fs::write(sb.plugin.join("Cargo.toml"), "[package]\n").unwrap();
+    let (_, v) = health_json(&sb);
+    let msg = check(&v, "plugin")["message"].as_str().unwrap().to_owned();
+    let fix = format!(
+        "run `cargo install --locked --force --path {}`",
+        sb.plugin.display()
+    );
+    assert!(msg.ends_with(&fix), "{msg}");
+}
+
+#[test]
+fn the_launcher_order_is_followed_to_cargo_bin() {
+    // No bin/ in the plugin, nothing on PATH: ~/.cargo/bin/sfp (cargo install) is found.
+    let sb = Sandbox::new();
+    std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
+    let cargo_bin = sb.home.join(".cargo/bin");
+    std::fs::create_dir_all(&cargo_bin).unwrap();
+    std::os::unix::fs::symlink(common::sfp_bin(), cargo_bin.join("sfp")).unwrap();
+    let (_, v) = health_json(&sb);
+    let c = check(&v, "plugin");
+    assert_eq!(c["status"], "healthy", "{v:#}");
+    assert_eq!(c["details"]["binary"], "~/.cargo/bin/sfp", "{c}");
 }
 
 #[test]
@@ -227,4 +257,91 @@ fn a_resumed_session_is_not_told_twice() {
     );
     std::fs::write(sb.claude.join(".context/CLAUDE.md"), "").unwrap();
     assert!(start("resume").is_some(), "a different problem is news");
+}
+
+#[test]
+fn plugin_options_are_a_layer_between_the_plugin_config_and_the_users_yaml() {
+    let sb = Sandbox::new();
+    // The plugin's config/ sets the budget and the blocks; the options override it, and the
+    // user's own sfp.yaml overrides the options.
+    std::fs::write(
+        sb.plugin.join("config/sfp.yaml"),
+        "tags:\n  budget_chars: 999\ngates:\n  max_blocks: 2\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(&sb.sfp_home).unwrap();
+    std::fs::write(sb.sfp_home.join("sfp.yaml"), "gates:\n  max_blocks: 7\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = sb
+            .cmd(args)
+            .env("CLAUDE_PLUGIN_OPTION_TAGS_BUDGET", "1200")
+            .env("CLAUDE_PLUGIN_OPTION_MAX_BLOCKS", "5")
+            .env("CLAUDE_PLUGIN_OPTION_SESSION_END_BACKUP", "off")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run(&["health", "--json"])).unwrap();
+    let settings = &check(&v, "state")["details"]["settings"];
+    let row = |key: &str| {
+        let row = settings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap_or_else(|| panic!("{key} missing: {settings}"));
+        (
+            row["value"].as_str().unwrap().to_owned(),
+            row["source"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        row("tags.budget_chars"),
+        ("1200".into(), "plugin option `tags_budget`".into())
+    );
+    assert_eq!(
+        row("gates.max_blocks"),
+        ("7".into(), "~/.claude/sfp/sfp.yaml".into())
+    );
+    assert_eq!(
+        row("backup.on_session_end"),
+        ("false".into(), "plugin option `session_end_backup`".into())
+    );
+    assert_eq!(row("gates.enabled"), ("true".into(), "default".into()));
+    // The terminal table says the same, and `sfp tags` uses the option's budget.
+    let table = run(&["health"]);
+    assert!(
+        table.lines().any(|l| l.contains("tags.budget_chars")
+            && l.contains("1200")
+            && l.ends_with("from plugin option `tags_budget`")),
+        "{table}"
+    );
+    let tags: serde_json::Value = serde_json::from_str(&run(&["tags", "--json"])).unwrap();
+    assert_eq!(tags["budget"], 1200, "{tags}");
+}
+
+#[test]
+fn a_terminal_reads_the_plugin_options_claude_code_saved() {
+    // Outside a hook there is no CLAUDE_PLUGIN_OPTION_*: the values come from settings.json,
+    // where `claude plugin configure` writes them.
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.claude.join("settings.json"),
+        r#"{"pluginConfigs": {"sfp@sfp-local": {"options": {"tags_budget": 321, "gates": false}}}}"#,
+    )
+    .unwrap();
+    let (_, v) = health_json(&sb);
+    let settings = check(&v, "state")["details"]["settings"].to_string();
+    assert!(
+        settings.contains(
+            r#"{"key":"tags.budget_chars","source":"plugin option `tags_budget`","value":"321"}"#
+        ),
+        "{settings}"
+    );
+    assert!(
+        settings.contains(
+            r#"{"key":"gates.enabled","source":"plugin option `gates`","value":"false"}"#
+        ),
+        "{settings}"
+    );
 }

@@ -27,6 +27,8 @@ pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ctx.printer.json(&report)?;
     } else {
         ctx.printer.raw(&report::table(&report, ctx.printer));
+        ctx.printer
+            .raw(&super::sources::table(&super::sources::list(ctx)));
     }
     Ok(if report.status == Status::Unhealthy {
         ExitStatus::Failure
