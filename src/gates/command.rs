@@ -130,7 +130,10 @@ pub fn execute(args: &GatesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 
 /// The session a command is about: `--session`, else the one Claude Code runs it in.
 fn session_of(flag: Option<&String>, ctx: &Ctx) -> Option<String> {
-    let id = flag.cloned().or_else(|| ctx.env.session_id.clone());
+    let id = flag
+        .map(|f| f.trim().to_owned())
+        .or_else(|| ctx.env.session_id.clone())
+        .filter(|id| !id.is_empty());
     if id.is_none() {
         ctx.printer.warn(
             "sfp: no session: run this inside Claude Code (CLAUDE_CODE_SESSION_ID) or pass --session ID",
