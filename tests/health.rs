@@ -130,7 +130,7 @@ fn the_launcher_order_is_followed_to_cargo_bin() {
     let cargo_bin = sb.home.join(".cargo/bin");
     std::fs::create_dir_all(&cargo_bin).unwrap();
     std::os::unix::fs::symlink(common::sfp_bin(), cargo_bin.join("sfp")).unwrap();
-    let (_, v) = health_json(&sb);
+    let (_, v) = health_json_without_sfp_on_path(&sb);
     let c = check(&v, "plugin");
     assert_eq!(c["status"], "healthy", "{v:#}");
     assert_eq!(c["details"]["binary"], "~/.cargo/bin/sfp", "{c}");
@@ -216,7 +216,7 @@ fn unhealthy_session_start_tells_user_and_claude() {
 fn hooks_without_a_binary_are_unhealthy() {
     let sb = Sandbox::new();
     std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
-    let (code, v) = health_json(&sb);
+    let (code, v) = health_json_without_sfp_on_path(&sb);
     assert_eq!(code, 1);
     let c = check(&v, "plugin");
     assert_eq!(c["status"], "unhealthy");
@@ -231,8 +231,25 @@ fn hooks_without_a_binary_are_unhealthy() {
     let local = sb.home.join(".local/bin");
     std::fs::create_dir_all(&local).unwrap();
     std::os::unix::fs::symlink(common::sfp_bin(), local.join("sfp")).unwrap();
-    let (_, v) = health_json(&sb);
+    let (_, v) = health_json_without_sfp_on_path(&sb);
     assert_eq!(check(&v, "plugin")["status"], "healthy", "{v:#}");
+}
+
+/// `sfp health --json` with no directory holding an `sfp` on PATH (the launcher looks there).
+fn health_json_without_sfp_on_path(sb: &Sandbox) -> (i32, serde_json::Value) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<_> = std::env::split_paths(&path)
+        .filter(|dir| !dir.join("sfp").exists())
+        .collect();
+    let out = sb
+        .cmd(&["health", "--json", "--project"])
+        .arg(&sb.project)
+        .env("PATH", std::env::join_paths(kept).unwrap())
+        .output()
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("health --json prints JSON");
+    (out.status.code().unwrap(), v)
 }
 
 #[test]
@@ -344,4 +361,56 @@ fn a_terminal_reads_the_plugin_options_claude_code_saved() {
         ),
         "{settings}"
     );
+}
+
+#[test]
+fn the_launcher_runs_the_first_binary_in_its_order() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("plugin");
+    common::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks"),
+        &plugin.join("hooks"),
+    );
+    let home = dir.path().join("home");
+    let on_path = dir.path().join("path");
+    // Each candidate is a script that names itself and its arguments.
+    let fake = |path: std::path::PathBuf, name: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("#!/bin/sh\necho {name} \"$@\"\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let candidates = [
+        fake(dir.path().join("custom/sfp"), "sfp_bin"),
+        fake(plugin.join("bin/sfp"), "plugin_bin"),
+        fake(on_path.join("sfp"), "on_path"),
+        fake(home.join(".cargo/bin/sfp"), "cargo_bin"),
+        fake(home.join(".local/bin/sfp"), "local_bin"),
+    ];
+    let run = || {
+        let out = std::process::Command::new(plugin.join("hooks/sfp-hook"))
+            .arg("session-start")
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", on_path.display()))
+            .env("HOME", &home)
+            .env("CLAUDE_PLUGIN_ROOT", &plugin)
+            .env("SFP_BIN", &candidates[0])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for (candidate, name) in
+        candidates
+            .iter()
+            .zip(["sfp_bin", "plugin_bin", "on_path", "cargo_bin", "local_bin"])
+    {
+        assert_eq!(run(), format!("{name} hook session-start\n"));
+        std::fs::remove_file(candidate).unwrap();
+    }
+    // None left: one JSON line for the user, exit 0.
+    let v: serde_json::Value = serde_json::from_str(&run()).unwrap();
+    let msg = v["systemMessage"].as_str().unwrap();
+    assert!(msg.starts_with("sfp is not installed: "), "{msg}");
 }

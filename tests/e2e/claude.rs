@@ -193,9 +193,15 @@ impl Session {
         self
     }
 
-    /// Removes `bin/sfp` from the staged plugin, as before `setup.sh` has run.
-    pub fn without_binary(self) -> Self {
+    /// Removes `bin/sfp` from the staged plugin, and any directory holding an `sfp` from PATH:
+    /// a machine where sfp is not installed at all.
+    pub fn without_binary(mut self) -> Self {
         std::fs::remove_file(self.plugin.join("bin/sfp")).expect("remove staged bin/sfp");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let kept: Vec<PathBuf> = std::env::split_paths(&path)
+            .filter(|dir| !dir.join("sfp").exists())
+            .collect();
+        self.path_base = Some(std::env::join_paths(kept).expect("PATH"));
         self
     }
 
