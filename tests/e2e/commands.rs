@@ -204,3 +204,60 @@ fn plugin_configure_changes_the_tags_budget_of_the_next_session() {
         after.dump()
     );
 }
+
+#[test]
+fn slash_restore_dry_runs_and_its_allowed_tools_do_not_cover_a_restore() {
+    let Some(claude) =
+        claude_or_skip("slash_restore_dry_runs_and_its_allowed_tools_do_not_cover_a_restore")
+    else {
+        return;
+    };
+    let session = Session::new(claude).with_context().without_allowed_tools();
+    let (home, claude_dir) = (session.home(), session.claude_dir());
+    let sfp = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sfp"))
+            .args(args)
+            .env_clear()
+            .env("HOME", &home)
+            .env("CLAUDE_CONFIG_DIR", &claude_dir)
+            .output()
+            .expect("sfp runs")
+    };
+    assert!(
+        sfp(&["backup", "create", "--profile", "config"])
+            .status
+            .success()
+    );
+    let bash = |command: &str| json!({"tool": "Bash", "input": {"command": command, "description": "restore"}});
+    // A model that does not wait for the user: the restore itself must not be pre-allowed.
+    let session = session.script(vec![
+        bash("sfp restore --list"),
+        bash("sfp restore latest --dry-run"),
+        bash("sfp restore latest --yes"),
+        json!({"text": "asked first"}),
+    ]);
+    let s = session.run("/sfp:restore latest", &[]);
+    assert!(
+        first_prompt_has(&s, "ask me to confirm"),
+        "/sfp:restore expands\n{}",
+        s.dump()
+    );
+    let results = tool_results(&s);
+    assert_eq!(results.len(), 3, "{results:?}\n{}", s.dump());
+    assert!(
+        !results[0].1 && !results[1].1,
+        "list and dry run are allowed: {results:?}"
+    );
+    assert!(results[1].0.contains("dry run"), "{}", results[1].0);
+    assert!(
+        results[2].1 && results[2].0.contains("requires approval"),
+        "the restore is not allowed by the command: {results:?}"
+    );
+    let list = sfp(&["backup", "list", "--json"]);
+    let backups: Value = serde_json::from_slice(&list.stdout).expect("backup list --json");
+    assert_eq!(
+        backups.as_array().map(Vec::len),
+        Some(1),
+        "no pre-restore backup: nothing was restored\n{backups}"
+    );
+}
