@@ -120,6 +120,17 @@ fn version_mismatch_is_reported() {
         sb.plugin.display()
     );
     assert!(msg.ends_with(&fix), "{msg}");
+    // At SessionStart the user's one line carries both versions and the whole command.
+    let out = sb.hook(
+        "session-start",
+        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
+    );
+    let v = hook_json(&out).expect("a notice");
+    let line = v["systemMessage"].as_str().unwrap();
+    assert!(
+        line.contains("is 9.9.9: ") && line.contains(&fix) && !line.contains('\n'),
+        "{line}"
+    );
 }
 
 #[test]

@@ -75,10 +75,16 @@ pub fn check(probe: &Probe) -> Check {
         let this = exe
             .as_deref()
             .map_or_else(|| "this binary".to_owned(), |p| tilde(ctx, p));
-        return Check { status: crate::health::Status::Degraded, ..base }.with_message(format!(
+        let line = format!(
             "binary {this} is sfp {binary_version} but the plugin in {shown} is {plugin_version}: {}",
             fix_command(ctx, root, exe.as_deref())
-        ));
+        );
+        return Check {
+            status: crate::health::Status::Degraded,
+            ..base
+        }
+        .detail("notice", line.clone())
+        .with_message(line);
     }
     let Some(binary) = launcher_binary(ctx, root) else {
         return Check {
