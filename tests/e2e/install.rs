@@ -142,14 +142,9 @@ fn path_without_cargo() -> std::ffi::OsString {
     std::env::join_paths(dirs).expect("PATH")
 }
 
-#[test]
-fn the_release_archive_installs_without_a_toolchain_and_answers_every_hook() {
-    let Some(claude) =
-        claude_or_skip("the_release_archive_installs_without_a_toolchain_and_answers_every_hook")
-    else {
-        return;
-    };
-    let session = Session::new(claude);
+/// Runs `scripts/package.sh` on the binary under test, checks the `.sha256` beside the archive,
+/// unpacks it in the session's scratch directory and returns the plugin folder it holds.
+fn packaged_and_unpacked(session: &Session) -> PathBuf {
     let dist = session.scratch().join("dist");
     let out = Command::new(plugin::repo_root().join("scripts/package.sh"))
         .arg("--binary")
@@ -199,6 +194,25 @@ fn the_release_archive_installs_without_a_toolchain_and_answers_every_hook() {
         assert!(plugin_dir.join(part).is_file(), "the archive holds {part}");
     }
 
+    plugin_dir
+}
+
+#[test]
+fn the_release_archive_installs_without_a_toolchain_and_answers_every_hook() {
+    let Some(claude) =
+        claude_or_skip("the_release_archive_installs_without_a_toolchain_and_answers_every_hook")
+    else {
+        return;
+    };
+    let session = Session::new(claude);
+    let plugin_dir = packaged_and_unpacked(&session);
+    let shown = plugin_dir.display().to_string();
+    let validate = session.cli(&["plugin", "validate", "--strict", &shown]);
+    assert!(
+        validate.status.success(),
+        "the unpacked archive validates strictly: {}",
+        String::from_utf8_lossy(&validate.stdout)
+    );
     let session = session
         .plugin_at(plugin_dir.clone())
         .install(Install::Marketplace)
