@@ -425,3 +425,27 @@ fn the_launcher_runs_the_first_binary_in_its_order() {
     let msg = v["systemMessage"].as_str().unwrap();
     assert!(msg.starts_with("sfp is not installed: "), "{msg}");
 }
+
+#[test]
+fn outside_a_hook_the_plugin_is_found_where_claude_code_installed_it() {
+    // An sfp installed with cargo, run by Claude through the Bash tool: no CLAUDE_PLUGIN_ROOT,
+    // and the binary is not in the plugin. Claude Code's list of installed plugins names it.
+    let sb = Sandbox::new();
+    let list = serde_json::json!({"version": 2, "plugins": {"sfp@sfp-local": [
+        {"scope": "user", "installPath": sb.plugin, "version": env!("CARGO_PKG_VERSION")}]}});
+    std::fs::create_dir_all(sb.claude.join("plugins")).unwrap();
+    std::fs::write(
+        sb.claude.join("plugins/installed_plugins.json"),
+        list.to_string(),
+    )
+    .unwrap();
+    let out = sb
+        .cmd(&["health", "--json"])
+        .env_remove("CLAUDE_PLUGIN_ROOT")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = check(&v, "plugin");
+    assert_eq!(c["status"], "healthy", "{c}");
+    assert_eq!(c["details"]["root"], sb.plugin.display().to_string(), "{c}");
+}

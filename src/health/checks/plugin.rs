@@ -16,7 +16,7 @@ pub fn check(probe: &Probe) -> Check {
     let Some(root) = &ctx.paths.plugin_root else {
         return Check::degraded(
             NAME,
-            "plugin directory not found: run sfp from the plugin's bin/ (setup.sh links it) or set CLAUDE_PLUGIN_ROOT",
+            "plugin directory not found: install the plugin (`claude plugin install sfp@sfp-local`) or set CLAUDE_PLUGIN_ROOT",
         );
     };
     let shown = tilde(ctx, root);
