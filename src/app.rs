@@ -32,7 +32,7 @@ impl Ctx {
     /// `project` is the hook's `cwd` or a `--project` flag; `scope` names the run in the log.
     pub fn new(env: Env, project: Option<&Path>, mode: Mode, scope: &str) -> Self {
         let paths = Paths::resolve(&env, project);
-        let config = Config::load(&paths);
+        let config = Config::load(&paths).with_plugin_options(&env, &paths.claude_dir);
         let log = Logger::new(&paths.logs_dir(), &env, scope);
         let printer = match mode {
             Mode::Hook => Printer::plain(),

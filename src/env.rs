@@ -47,7 +47,13 @@ pub struct Env {
     /// The operating system (`std::env::consts::OS` of the build), a value so that a test can
     /// stand for another one: on macOS Claude Code keeps its login in the Keychain.
     pub os: Os,
+    /// The plugin options (`userConfig` in `plugin.json`, set with `claude plugin configure`)
+    /// that Claude Code exported as `CLAUDE_PLUGIN_OPTION_<KEY>`: each known key with its value.
+    pub plugin_options: Vec<(&'static str, String)>,
 }
+
+/// The `userConfig` keys of `plugin.json` that sfp reads (see `config::options`).
+pub const PLUGIN_OPTIONS: [&str; 4] = ["gates", "max_blocks", "tags_budget", "session_end_backup"];
 
 /// The operating systems whose differences sfp knows about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +158,13 @@ impl Env {
                 .find(|key| text(key).is_some())
                 .or_else(|| AUTH_PROVIDER_VARS.into_iter().find(|key| truthy(key))),
             os: Os::current(),
+            plugin_options: PLUGIN_OPTIONS
+                .into_iter()
+                .filter_map(|key| {
+                    let var = format!("CLAUDE_PLUGIN_OPTION_{}", key.to_ascii_uppercase());
+                    text(&var).map(|v| (key, v))
+                })
+                .collect(),
         }
     }
 
@@ -213,6 +226,23 @@ mod tests {
             assert_eq!(env(&[(key, "1")]).auth_var, Some(key));
             assert_eq!(env(&[(key, "0")]).auth_var, None, "{key}=0 is off");
         }
+    }
+
+    #[test]
+    fn reads_the_known_plugin_options() {
+        let e = env(&[
+            ("CLAUDE_PLUGIN_OPTION_TAGS_BUDGET", " 1200 "),
+            ("CLAUDE_PLUGIN_OPTION_GATES", "false"),
+            ("CLAUDE_PLUGIN_OPTION_MAX_BLOCKS", ""),
+            ("CLAUDE_PLUGIN_OPTION_SOMETHING_ELSE", "x"),
+        ]);
+        assert_eq!(
+            e.plugin_options,
+            vec![
+                ("gates", "false".to_owned()),
+                ("tags_budget", "1200".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! - the user's context dir: `<claude config dir>/.context`;
 //! - the project root: the hook's `cwd` (or `--project`), then `$CLAUDE_PROJECT_DIR`, never the
 //!   process's own working directory in hook mode;
-//! - the plugin root: `$CLAUDE_PLUGIN_ROOT`, else the directory the binary was installed from.
+//! - the plugin root: `$CLAUDE_PLUGIN_ROOT`, else the directory the binary was installed from,
+//!   else where Claude Code installed the plugin (`plugins/installed_plugins.json`).
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,8 @@ impl Paths {
             .plugin_root
             .clone()
             .filter(|p| p.join(".claude-plugin").is_dir())
-            .or_else(plugin_root_from_exe);
+            .or_else(plugin_root_from_exe)
+            .or_else(|| installed_plugin_root(&claude_dir));
         let project = project
             .filter(|p| p.is_dir())
             .map(Path::to_path_buf)
@@ -138,6 +140,26 @@ fn plugin_root_from_exe() -> Option<PathBuf> {
         .then(|| root.to_path_buf())
 }
 
+/// Where Claude Code installed the plugin (`installPath` of the first `sfp@…` entry of
+/// `plugins/installed_plugins.json`), for an sfp that runs outside a hook and outside the plugin,
+/// such as one installed with `cargo install` and run by Claude through the Bash tool.
+fn installed_plugin_root(claude_dir: &Path) -> Option<PathBuf> {
+    let file = claude_dir.join("plugins/installed_plugins.json");
+    if !std::fs::metadata(&file).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let bytes = crate::util::fs::read_bounded(&file, 4 * 1024 * 1024).ok()??;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let plugins = value.get("plugins")?.as_object()?;
+    let mut ids: Vec<&String> = plugins.keys().filter(|k| k.starts_with("sfp@")).collect();
+    ids.sort();
+    ids.into_iter()
+        .filter_map(|id| plugins[id.as_str()].as_array())
+        .flatten()
+        .filter_map(|entry| entry.get("installPath")?.as_str().map(PathBuf::from))
+        .find(|root| root.join(".claude-plugin/plugin.json").is_file())
+}
+
 /// Makes an untrusted string (a session id, a project name) safe as one path component.
 pub fn safe_component(raw: &str) -> String {
     let cleaned: String = raw
@@ -217,6 +239,25 @@ mod tests {
             Paths::resolve(&env, Some(&repo.join("src"))).project,
             Some(repo)
         );
+    }
+
+    #[test]
+    fn the_installed_plugin_is_found_through_claude_codes_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let claude = dir.path().join(".claude");
+        let copy = claude.join("plugins/cache/sfp-local/sfp/0.1.0");
+        std::fs::create_dir_all(copy.join(".claude-plugin")).unwrap();
+        std::fs::write(copy.join(".claude-plugin/plugin.json"), "{}").unwrap();
+        assert_eq!(installed_plugin_root(&claude), None);
+        let list = serde_json::json!({"version": 2, "plugins": {
+            "other@x": [{"installPath": "/nonexistent"}],
+            "sfp@sfp-local": [{"scope": "user", "installPath": copy}]}});
+        std::fs::write(
+            claude.join("plugins/installed_plugins.json"),
+            list.to_string(),
+        )
+        .unwrap();
+        assert_eq!(installed_plugin_root(&claude), Some(copy));
     }
 
     #[test]

@@ -267,7 +267,10 @@ fn sfp_skip_and_sfp_gates_off_switch_gates_off() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(find(&report, "forbidden")["reason"], "skipped by SFP_SKIP");
+    assert_eq!(
+        find(&report, "forbidden")["reason"],
+        "skipped by SFP_SKIP or `sfp gates skip`"
+    );
     assert_eq!(out.status.code(), Some(0));
     let out = sb
         .cmd()
@@ -688,4 +691,67 @@ fn a_stop_hook_terminated_by_claude_code_takes_its_gates_with_it() {
         !sfp::process::process_alive(pid),
         "sleep {pid} outlived the hook"
     );
+}
+
+#[test]
+fn gates_last_explains_the_block_and_gates_skip_lasts_the_session() {
+    let sb = Sandbox::new(FORBIDDEN);
+    let in_session = |args: &[&str]| {
+        sb.cmd()
+            .arg("gates")
+            .args(args)
+            .env("CLAUDE_CODE_SESSION_ID", "sess-1")
+            .output()
+            .unwrap()
+    };
+    let text = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let before = in_session(&["last"]);
+    assert_eq!(before.status.code(), Some(0));
+    assert!(
+        text(&before).contains("no gates have run"),
+        "{}",
+        text(&before)
+    );
+
+    sb.write("a.txt", "hello FORBIDDEN\n");
+    let block = sb.stop(false).expect("a block");
+    let last = in_session(&["last"]);
+    let shown = text(&last);
+    assert!(shown.contains("Claude was sent back with:"), "{shown}");
+    let first_line = block["reason"].as_str().unwrap().lines().next().unwrap();
+    assert!(shown.contains(&format!("  {first_line}")), "{shown}");
+    // Without a session there is nothing to show: exit 1 and say how to name one.
+    let none = sb.gates(&["last"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("--session ID"));
+
+    // An unknown gate is refused; a known one is skipped from the next Stop of this session on.
+    assert_eq!(in_session(&["skip", "nope"]).status.code(), Some(1));
+    let skip = in_session(&["skip", "forbidden"]);
+    assert_eq!(skip.status.code(), Some(0), "{}", text(&skip));
+    sb.write("a.txt", "still FORBIDDEN\n");
+    assert_eq!(sb.stop(false), None, "the skipped gate sends no one back");
+    let (_, json) = {
+        let out = in_session(&["last", "--json"]);
+        (
+            out.status.code(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        )
+    };
+    assert_eq!(json["skipped"], json!(["forbidden"]), "{json}");
+    assert_eq!(json["last"]["block_reason"], Value::Null, "{json}");
+    // `sfp gates` run in the same session leaves it out too; another session does not.
+    let (_, report) = {
+        let out = in_session(&["run", "--json"]);
+        (
+            out.status.code(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        )
+    };
+    assert_eq!(find(&report, "forbidden")["status"], "skipped", "{report}");
+    let (code, _) = sb.gates_json(&["run"]);
+    assert_eq!(code, 1, "outside the session the gate still runs and fails");
+    assert_eq!(in_session(&["skip", "--clear"]).status.code(), Some(0));
+    sb.write("a.txt", "FORBIDDEN again\n");
+    assert_eq!(sb.stop(false).expect("blocks again")["decision"], "block");
 }

@@ -103,10 +103,51 @@ fn version_mismatch_is_reported() {
     let (_, v) = health_json(&sb);
     let c = check(&v, "plugin");
     assert_eq!(c["status"], "degraded");
-    assert!(
-        c["message"].as_str().unwrap().contains("re-run setup.sh"),
-        "{c}"
+    let msg = c["message"].as_str().unwrap();
+    // Which is which: the binary (by path) and the plugin (by directory), then the fix.
+    let binary = format!(
+        "binary {} is sfp {}",
+        common::sfp_bin(),
+        env!("CARGO_PKG_VERSION")
     );
+    assert!(msg.contains(&binary), "{msg}");
+    assert!(msg.contains("is 9.9.9: "), "{msg}");
+    assert!(msg.contains("set SFP_BIN"), "{msg}");
+    assert!(!msg.contains('\n'), "one line: {msg}");
+    // A plugin that is a source checkout (a marketplace copy of a clone) names the exact command.
+    std::fs::write(sb.plugin.join("Cargo.toml"), "[package]\n").unwrap();
+    let (_, v) = health_json(&sb);
+    let msg = check(&v, "plugin")["message"].as_str().unwrap().to_owned();
+    let fix = format!(
+        "run `cargo install --locked --force --path {}`",
+        sb.plugin.display()
+    );
+    assert!(msg.ends_with(&fix), "{msg}");
+    // At SessionStart the user's one line carries both versions and the whole command.
+    let out = sb.hook(
+        "session-start",
+        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
+    );
+    let v = hook_json(&out).expect("a notice");
+    let line = v["systemMessage"].as_str().unwrap();
+    assert!(
+        line.contains("is 9.9.9: ") && line.contains(&fix) && !line.contains('\n'),
+        "{line}"
+    );
+}
+
+#[test]
+fn the_launcher_order_is_followed_to_cargo_bin() {
+    // No bin/ in the plugin, nothing on PATH: ~/.cargo/bin/sfp (cargo install) is found.
+    let sb = Sandbox::new();
+    std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
+    let cargo_bin = sb.home.join(".cargo/bin");
+    std::fs::create_dir_all(&cargo_bin).unwrap();
+    std::os::unix::fs::symlink(common::sfp_bin(), cargo_bin.join("sfp")).unwrap();
+    let (_, v) = health_json_without_sfp_on_path(&sb);
+    let c = check(&v, "plugin");
+    assert_eq!(c["status"], "healthy", "{v:#}");
+    assert_eq!(c["details"]["binary"], "~/.cargo/bin/sfp", "{c}");
 }
 
 #[test]
@@ -189,7 +230,7 @@ fn unhealthy_session_start_tells_user_and_claude() {
 fn hooks_without_a_binary_are_unhealthy() {
     let sb = Sandbox::new();
     std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
-    let (code, v) = health_json(&sb);
+    let (code, v) = health_json_without_sfp_on_path(&sb);
     assert_eq!(code, 1);
     let c = check(&v, "plugin");
     assert_eq!(c["status"], "unhealthy");
@@ -204,8 +245,25 @@ fn hooks_without_a_binary_are_unhealthy() {
     let local = sb.home.join(".local/bin");
     std::fs::create_dir_all(&local).unwrap();
     std::os::unix::fs::symlink(common::sfp_bin(), local.join("sfp")).unwrap();
-    let (_, v) = health_json(&sb);
+    let (_, v) = health_json_without_sfp_on_path(&sb);
     assert_eq!(check(&v, "plugin")["status"], "healthy", "{v:#}");
+}
+
+/// `sfp health --json` with no directory holding an `sfp` on PATH (the launcher looks there).
+fn health_json_without_sfp_on_path(sb: &Sandbox) -> (i32, serde_json::Value) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<_> = std::env::split_paths(&path)
+        .filter(|dir| !dir.join("sfp").exists())
+        .collect();
+    let out = sb
+        .cmd(&["health", "--json", "--project"])
+        .arg(&sb.project)
+        .env("PATH", std::env::join_paths(kept).unwrap())
+        .output()
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("health --json prints JSON");
+    (out.status.code().unwrap(), v)
 }
 
 #[test]
@@ -521,4 +579,167 @@ fn uncommitted_changes_are_counted_on_a_terminal() {
         piped.contains("on main\n") && !piped.contains("uncommitted"),
         "{piped}"
     );
+}
+
+#[test]
+fn plugin_options_are_a_layer_between_the_plugin_config_and_the_users_yaml() {
+    let sb = Sandbox::new();
+    // The plugin's config/ sets the budget and the blocks; the options override it, and the
+    // user's own sfp.yaml overrides the options.
+    std::fs::write(
+        sb.plugin.join("config/sfp.yaml"),
+        "tags:\n  budget_chars: 999\ngates:\n  max_blocks: 2\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(&sb.sfp_home).unwrap();
+    std::fs::write(sb.sfp_home.join("sfp.yaml"), "gates:\n  max_blocks: 7\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = sb
+            .cmd(args)
+            .env("CLAUDE_PLUGIN_OPTION_TAGS_BUDGET", "1200")
+            .env("CLAUDE_PLUGIN_OPTION_MAX_BLOCKS", "5")
+            .env("CLAUDE_PLUGIN_OPTION_SESSION_END_BACKUP", "off")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run(&["health", "--json"])).unwrap();
+    let settings = &check(&v, "state")["details"]["settings"];
+    let row = |key: &str| {
+        let row = settings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap_or_else(|| panic!("{key} missing: {settings}"));
+        (
+            row["value"].as_str().unwrap().to_owned(),
+            row["source"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        row("tags.budget_chars"),
+        ("1200".into(), "plugin option `tags_budget`".into())
+    );
+    assert_eq!(
+        row("gates.max_blocks"),
+        ("7".into(), "~/.claude/sfp/sfp.yaml".into())
+    );
+    assert_eq!(
+        row("backup.on_session_end"),
+        ("false".into(), "plugin option `session_end_backup`".into())
+    );
+    assert_eq!(row("gates.enabled"), ("true".into(), "default".into()));
+    // The terminal table says the same, and `sfp tags` uses the option's budget.
+    let table = run(&["health"]);
+    assert!(
+        table.lines().any(|l| l.contains("tags.budget_chars")
+            && l.contains("1200")
+            && l.ends_with("from plugin option `tags_budget`")),
+        "{table}"
+    );
+    let tags: serde_json::Value = serde_json::from_str(&run(&["tags", "--json"])).unwrap();
+    assert_eq!(tags["budget"], 1200, "{tags}");
+}
+
+#[test]
+fn a_terminal_reads_the_plugin_options_claude_code_saved() {
+    // Outside a hook there is no CLAUDE_PLUGIN_OPTION_*: the values come from settings.json,
+    // where `claude plugin configure` writes them.
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.claude.join("settings.json"),
+        r#"{"pluginConfigs": {"sfp@sfp-local": {"options": {"tags_budget": 321, "gates": false}}}}"#,
+    )
+    .unwrap();
+    let (_, v) = health_json(&sb);
+    let settings = check(&v, "state")["details"]["settings"].to_string();
+    assert!(
+        settings.contains(
+            r#"{"key":"tags.budget_chars","source":"plugin option `tags_budget`","value":"321"}"#
+        ),
+        "{settings}"
+    );
+    assert!(
+        settings.contains(
+            r#"{"key":"gates.enabled","source":"plugin option `gates`","value":"false"}"#
+        ),
+        "{settings}"
+    );
+}
+
+#[test]
+fn the_launcher_runs_the_first_binary_in_its_order() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("plugin");
+    common::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks"),
+        &plugin.join("hooks"),
+    );
+    let home = dir.path().join("home");
+    let on_path = dir.path().join("path");
+    // Each candidate is a script that names itself and its arguments.
+    let fake = |path: std::path::PathBuf, name: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("#!/bin/sh\necho {name} \"$@\"\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let candidates = [
+        fake(dir.path().join("custom/sfp"), "sfp_bin"),
+        fake(plugin.join("bin/sfp"), "plugin_bin"),
+        fake(on_path.join("sfp"), "on_path"),
+        fake(home.join(".cargo/bin/sfp"), "cargo_bin"),
+        fake(home.join(".local/bin/sfp"), "local_bin"),
+    ];
+    let run = || {
+        let out = std::process::Command::new(plugin.join("hooks/sfp-hook"))
+            .arg("session-start")
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", on_path.display()))
+            .env("HOME", &home)
+            .env("CLAUDE_PLUGIN_ROOT", &plugin)
+            .env("SFP_BIN", &candidates[0])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for (candidate, name) in
+        candidates
+            .iter()
+            .zip(["sfp_bin", "plugin_bin", "on_path", "cargo_bin", "local_bin"])
+    {
+        assert_eq!(run(), format!("{name} hook session-start\n"));
+        std::fs::remove_file(candidate).unwrap();
+    }
+    // None left: one JSON line for the user, exit 0.
+    let v: serde_json::Value = serde_json::from_str(&run()).unwrap();
+    let msg = v["systemMessage"].as_str().unwrap();
+    assert!(msg.starts_with("sfp is not installed: "), "{msg}");
+}
+
+#[test]
+fn outside_a_hook_the_plugin_is_found_where_claude_code_installed_it() {
+    // An sfp installed with cargo, run by Claude through the Bash tool: no CLAUDE_PLUGIN_ROOT,
+    // and the binary is not in the plugin. Claude Code's list of installed plugins names it.
+    let sb = Sandbox::new();
+    let list = serde_json::json!({"version": 2, "plugins": {"sfp@sfp-local": [
+        {"scope": "user", "installPath": sb.plugin, "version": env!("CARGO_PKG_VERSION")}]}});
+    std::fs::create_dir_all(sb.claude.join("plugins")).unwrap();
+    std::fs::write(
+        sb.claude.join("plugins/installed_plugins.json"),
+        list.to_string(),
+    )
+    .unwrap();
+    let out = sb
+        .cmd(&["health", "--json"])
+        .env_remove("CLAUDE_PLUGIN_ROOT")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = check(&v, "plugin");
+    assert_eq!(c["status"], "healthy", "{c}");
+    assert_eq!(c["details"]["root"], sb.plugin.display().to_string(), "{c}");
 }

@@ -305,12 +305,10 @@ impl Store {
         let pick = |l: &Listed| -> anyhow::Result<Backup> {
             match l {
                 Listed::Good(b) => Ok((**b).clone()),
-                Listed::Damaged { id, reason, .. } => {
-                    Err(crate::UserError::err(format!(
-                        "backup {id} is damaged: {}",
-                        escape(reason)
-                    )))
-                }
+                Listed::Damaged { id, reason, .. } => Err(crate::UserError::err(format!(
+                    "backup {id} is damaged: {}",
+                    escape(reason)
+                ))),
             }
         };
         if let Some(l) = all.iter().find(|l| l.id() == query) {

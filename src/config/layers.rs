@@ -2,6 +2,7 @@
 //!
 //! 1. the default embedded in the binary;
 //! 2. `config/<name>` in the plugin directory;
+//!    (for `sfp.yaml` only: the plugin options, see [`super::options`]);
 //! 3. `$SFP_HOME/<name>` (the user's);
 //! 4. `<project>/.claude/sfp/<name>` (the project's, committed);
 //! 5. `<project>/.claude/sfp/<stem>.local.yaml` (the project's, not committed).
@@ -18,6 +19,8 @@ use crate::paths::Paths;
 pub enum LayerKind {
     Embedded,
     Plugin,
+    /// The plugin options (`claude plugin configure sfp`), for `sfp.yaml` only.
+    Options,
     User,
     Project,
     Local,

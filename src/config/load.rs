@@ -110,6 +110,52 @@ impl Config {
         }
     }
 
+    /// Adds the plugin options as a layer above the plugin's `config/` and below the user's
+    /// file (see [`super::options`]); an invalid option is a warning and is left out.
+    #[must_use]
+    pub fn with_plugin_options(
+        mut self,
+        env: &crate::env::Env,
+        claude_dir: &std::path::Path,
+    ) -> Self {
+        let (layer, diags) = super::options::layer(&super::options::values(env, claude_dir));
+        self.problems.extend(diags);
+        if let Some(layer) = layer {
+            let at = self
+                .layers
+                .iter()
+                .position(|l| !matches!(l.kind, LayerKind::Embedded | LayerKind::Plugin))
+                .unwrap_or(self.layers.len());
+            self.layers.insert(at, layer);
+            self.parsed.insert(at, OnceLock::new());
+        }
+        self
+    }
+
+    /// The effective value of `section.key` and the layer that set it last (`None` when no
+    /// layer sets it). `include` picks the layers that count (the `backup:` section is read
+    /// from the user's own layers only).
+    pub fn source_of(
+        &self,
+        section: &str,
+        key: &str,
+        include: impl Fn(LayerKind) -> bool,
+    ) -> Option<(Value, &Layer)> {
+        let mut found = None;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if !include(layer.kind) {
+                continue;
+            }
+            if let Ok(all) = self.parsed(i)
+                && let Some(v) = all.get(section).and_then(|s| s.get(key))
+                && !v.is_null()
+            {
+                found = Some((v.clone(), layer));
+            }
+        }
+        found
+    }
+
     pub fn layers(&self) -> &[Layer] {
         &self.layers
     }

@@ -8,6 +8,7 @@ mod diagnostic;
 mod embedded;
 mod layers;
 mod load;
+pub mod options;
 pub mod registry;
 
 pub use diagnostic::{Diagnostic, Severity, refuse_errors};

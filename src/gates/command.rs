@@ -11,7 +11,7 @@ use super::engine::{Request, run_tier};
 use super::model::RunStatus;
 use super::select::{Decision, FileSet, all_files, git_changed, plan};
 use super::settings::GateSettings;
-use super::{alerts, config, kpi, report};
+use super::{alerts, config, kpi, report, session};
 use crate::ExitStatus;
 use crate::app::Ctx;
 use crate::config::Diagnostic;
@@ -31,6 +31,8 @@ impl GatesArgs {
         match &self.command {
             Some(GatesCommand::Run(a)) => a.project.as_deref(),
             Some(GatesCommand::List(a) | GatesCommand::Check(a)) => a.project.as_deref(),
+            Some(GatesCommand::Skip(a)) => a.project.as_deref(),
+            Some(GatesCommand::Last(_)) => None,
             None => self.run.project.as_deref(),
         }
     }
@@ -44,6 +46,40 @@ pub enum GatesCommand {
     List(InfoArgs),
     /// Validate every layer of gates.yaml and alerts.yaml.
     Check(InfoArgs),
+    /// Skip gates for the rest of a Claude Code session (the Stop hook and `sfp gates` in that
+    /// session leave them out).
+    Skip(SkipArgs),
+    /// Show the last Stop run of a session, and the reason Claude was given when it blocked.
+    Last(LastArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct SkipArgs {
+    /// The gates to skip (names from `sfp gates list`).
+    #[arg(value_name = "GATE", required_unless_present_any = ["clear", "list"])]
+    pub gates: Vec<String>,
+    /// Show the session's skipped gates.
+    #[arg(long, conflicts_with_all = ["gates", "clear"])]
+    pub list: bool,
+    /// Skip no gate any more.
+    #[arg(long, conflicts_with = "gates")]
+    pub clear: bool,
+    /// The session (default: $CLAUDE_CODE_SESSION_ID, set inside Claude Code).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// The project whose gates the names are checked against (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct LastArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The session (default: $CLAUDE_CODE_SESSION_ID, set inside Claude Code).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -87,7 +123,113 @@ pub fn execute(args: &GatesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Some(GatesCommand::Run(a)) => run(a, ctx),
         Some(GatesCommand::List(a)) => list(a, ctx),
         Some(GatesCommand::Check(a)) => check(a, ctx),
+        Some(GatesCommand::Skip(a)) => skip(a, ctx),
+        Some(GatesCommand::Last(a)) => last(a, ctx),
     }
+}
+
+/// The session a command is about: `--session`, else the one Claude Code runs it in.
+fn session_of(flag: Option<&String>, ctx: &Ctx) -> Option<String> {
+    let id = flag
+        .map(|f| f.trim().to_owned())
+        .or_else(|| ctx.env.session_id.clone())
+        .filter(|id| !id.is_empty());
+    if id.is_none() {
+        ctx.printer.warn(
+            "sfp: no session: run this inside Claude Code (CLAUDE_CODE_SESSION_ID) or pass --session ID",
+        );
+    }
+    id
+}
+
+fn skip(args: &SkipArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let Some(id) = session_of(args.session.as_ref(), ctx) else {
+        return Ok(ExitStatus::Failure);
+    };
+    if args.list {
+        let names = session::skipped(&ctx.paths, &id);
+        if names.is_empty() {
+            ctx.printer.line("no gate is skipped in this session");
+        } else {
+            ctx.printer
+                .line(&format!("skipped in this session: {}", names.join(", ")));
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if args.clear {
+        session::clear_skips(&ctx.paths, &id)?;
+        ctx.printer
+            .line("no gate is skipped in this session any more");
+        return Ok(ExitStatus::Success);
+    }
+    let (gates, _) = config::load(&ctx.paths);
+    let known: Vec<&str> = gates
+        .tiers
+        .iter()
+        .flat_map(|t| t.gates.iter().map(|g| g.name.as_str()))
+        .collect();
+    let unknown: Vec<&String> = args
+        .gates
+        .iter()
+        .filter(|g| !known.contains(&g.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        let mut names = known.clone();
+        names.sort_unstable();
+        names.dedup();
+        ctx.printer.warn(&format!(
+            "sfp: no gate named {} (gates: {})",
+            unknown
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            names.join(", ")
+        ));
+        return Ok(ExitStatus::Failure);
+    }
+    let all = session::add_skips(&ctx.paths, &id, &args.gates)?;
+    ctx.printer.line(&format!(
+        "skipped for the rest of this session: {} (`sfp gates skip --clear` undoes it)",
+        all.join(", ")
+    ));
+    Ok(ExitStatus::Success)
+}
+
+fn last(args: &LastArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let Some(id) = session_of(args.session.as_ref(), ctx) else {
+        return Ok(ExitStatus::Failure);
+    };
+    let run = session::load_last(&ctx.paths, &id);
+    let skipped = session::skipped(&ctx.paths, &id);
+    if args.json {
+        ctx.printer.json(&serde_json::json!({
+            "session": id,
+            "last": run,
+            "skipped": skipped,
+        }))?;
+        return Ok(ExitStatus::Success);
+    }
+    let Some(run) = run else {
+        ctx.printer
+            .line("no gates have run at a Stop of this session yet");
+        return Ok(ExitStatus::Success);
+    };
+    let mut out = format!("last Stop run ({}): {}\n", run.at, run.summary);
+    match &run.block_reason {
+        Some(reason) => {
+            out.push_str("Claude was sent back with:\n");
+            for line in reason.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        None => out.push_str("it did not send Claude back\n"),
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "skipped in this session: {}", skipped.join(", "));
+    }
+    ctx.printer.raw(&out);
+    Ok(ExitStatus::Success)
 }
 
 fn project(ctx: &Ctx) -> anyhow::Result<PathBuf> {
@@ -138,7 +280,8 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         jobs: args.jobs.unwrap_or(settings.jobs),
         budget: None::<Duration>,
     };
-    let report = run_tier(&ctx.env, &project, &gates, &alerts_cfg, &req)?;
+    let env = session::with_skips(&ctx.env, &ctx.paths, ctx.env.session_id.as_deref());
+    let report = run_tier(&env, &project, &gates, &alerts_cfg, &req)?;
     if let Err(e) = kpi::append(&ctx.paths, ctx.env.session_id.as_deref(), "cli", &report) {
         ctx.log.warn(&format!("cannot write the KPI event: {e:#}"));
     }

@@ -6,6 +6,7 @@
 //! - `run`, `engine`: the parallel scheduler and one run from plan to verdict;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
 //! - `ledger`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
+//! - `session`: the session's skipped gates and its last Stop run;
 //! - `kpi`, `report`, `command`: the event log, rendering, the CLI.
 
 mod alerts;
@@ -21,6 +22,7 @@ mod report;
 mod run;
 mod schema;
 mod select;
+mod session;
 mod settings;
 mod stop;
 mod validate;

@@ -164,7 +164,7 @@ fn decide(gate: &Gate, set: &FileSet, env: &Env, project: &Path) -> Decision {
         return Decision::Skip(format!("disabled in {}", gate.source));
     }
     if env.skip_gates.iter().any(|s| s == &gate.name) {
-        return Decision::Skip("skipped by SFP_SKIP".to_owned());
+        return Decision::Skip("skipped by SFP_SKIP or `sfp gates skip`".to_owned());
     }
     if !gate.when_exists.is_empty() && !gate.when_exists.iter().any(|p| project.join(p).exists()) {
         return Decision::Skip(format!("none of {} exists", gate.when_exists.join(", ")));

@@ -100,13 +100,19 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
         }
         return Ok(());
     }
-    let report = run_on(ctx, &project, &settings, &changed, out)?;
+    let report = run_on(ctx, &project, &settings, &changed, session, out)?;
     if let Err(e) = kpi::append(&ctx.paths, Some(session), "stop", &report) {
         ctx.log.warn(&format!("cannot write the KPI event: {e:#}"));
     }
     state.fingerprint = fingerprint;
     state.last_status = format!("{:?}", report.status).to_lowercase();
-    let Some(block) = answer(ctx, &settings, &report, &mut state, out) else {
+    let block = answer(ctx, &settings, &report, &mut state, out);
+    let reason = block.as_ref().map(|b| b.reason.as_str());
+    if let Err(e) = super::session::save_last(&ctx.paths, session, &report, reason) {
+        ctx.log
+            .warn(&format!("cannot record the last gates run: {e:#}"));
+    }
+    let Some(block) = block else {
         return ledger::save_state(&ctx.paths, session, &state);
     };
     if !readable && input.stop_hook_active {
@@ -142,6 +148,7 @@ fn run_on(
     project: &Path,
     settings: &GateSettings,
     changed: &[String],
+    session: &str,
     out: &mut Response,
 ) -> anyhow::Result<super::model::RunReport> {
     let (gates, diags) = config::load(&ctx.paths);
@@ -173,7 +180,8 @@ fn run_on(
         jobs: settings.jobs,
         budget: Some(Duration::from_secs(settings.budget.max(1))),
     };
-    run_tier(&ctx.env, project, &gates, &alerts_cfg, &req)
+    let env = super::session::with_skips(&ctx.env, &ctx.paths, Some(session));
+    run_tier(&env, project, &gates, &alerts_cfg, &req)
 }
 
 /// A block decided on, to be sent once the raised count is saved.

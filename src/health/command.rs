@@ -27,6 +27,8 @@ pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ctx.printer.json(&report)?;
     } else {
         ctx.printer.raw(&report::table(&report, ctx.printer));
+        ctx.printer
+            .raw(&super::sources::table(&super::sources::list(ctx)));
     }
     Ok(if report.status == Status::Unhealthy {
         ExitStatus::Failure
@@ -75,7 +77,11 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
     }
     let summary: Vec<String> = problems
         .iter()
-        .map(|p| format!("{}: {}", p.name, short(&p.message)))
+        .map(|p| {
+            // A check whose whole message is the user's one line (it names the fix) says so.
+            let line = p.details.get("notice").and_then(serde_json::Value::as_str);
+            format!("{}: {}", p.name, line.unwrap_or_else(|| short(&p.message)))
+        })
         .collect();
     out.add_system_message(format!(
         "sfp health: {} (run `sfp health` for details)",

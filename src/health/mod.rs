@@ -8,6 +8,7 @@ mod command;
 mod model;
 mod report;
 mod settings;
+pub(crate) mod sources;
 
 pub use command::{HealthArgs, execute, on_session_start};
 pub use model::{Check, Report, Status};

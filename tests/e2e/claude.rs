@@ -56,13 +56,13 @@ pub fn claude_or_skip(test: &str) -> Option<PathBuf> {
     assert!(
         !ci,
         "e2e {test}: no claude CLI found (CLAUDE_BIN, PATH, ~/.cache/claude-cli) and CI is set; install it with \
-         `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.330`"
+         `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.332`"
     );
     // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
     let _ = writeln!(
         std::io::stderr(),
         "SKIPPED e2e {test}: no claude CLI found (set CLAUDE_BIN, or run \
-         `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.330`)"
+         `npm install --prefix \"$HOME/.cache/claude-cli\" @anthropic-ai/claude-code@2.1.332`)"
     );
     None
 }
@@ -84,6 +84,13 @@ pub struct Session {
     steps: Vec<Value>,
     env: Vec<(String, String)>,
     install: Install,
+    /// Directories put in front of PATH.
+    path_prefix: Vec<PathBuf>,
+    /// A PATH to use instead of the test's own (before `path_prefix`).
+    path_base: Option<std::ffi::OsString>,
+    /// `--allowedTools` of each run; `None` leaves permissions to the session's own rules.
+    allowed_tools: Option<String>,
+    installed: std::cell::Cell<bool>,
 }
 
 impl Session {
@@ -107,6 +114,10 @@ impl Session {
             steps: Vec::new(),
             env: Vec::new(),
             install: Install::PluginDir,
+            path_prefix: Vec::new(),
+            path_base: None,
+            allowed_tools: Some("Write,Edit,MultiEdit,Bash,Read".to_owned()),
+            installed: std::cell::Cell::new(false),
         };
         session.git(&["init", "-q"]);
         session.git(&["commit", "-q", "--allow-empty", "-m", "init"]);
@@ -182,15 +193,65 @@ impl Session {
         self
     }
 
-    /// Removes `bin/sfp` from the staged plugin, as before `setup.sh` has run.
-    pub fn without_binary(self) -> Self {
+    /// Removes `bin/sfp` from the staged plugin, and any directory holding an `sfp` from PATH:
+    /// a machine where sfp is not installed at all.
+    pub fn without_binary(mut self) -> Self {
         std::fs::remove_file(self.plugin.join("bin/sfp")).expect("remove staged bin/sfp");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let kept: Vec<PathBuf> = std::env::split_paths(&path)
+            .filter(|dir| !dir.join("sfp").exists())
+            .collect();
+        self.path_base = Some(std::env::join_paths(kept).expect("PATH"));
         self
     }
 
     pub fn install(mut self, how: Install) -> Self {
         self.install = how;
         self
+    }
+
+    /// Uses `dir` as the plugin (or marketplace) instead of the staged copy.
+    pub fn plugin_at(mut self, dir: PathBuf) -> Self {
+        self.plugin = dir;
+        self
+    }
+
+    /// Puts `dir` first on the PATH of claude, its hooks and its Bash tool.
+    pub fn path_first(mut self, dir: PathBuf) -> Self {
+        self.path_prefix.insert(0, dir);
+        self
+    }
+
+    /// Replaces the PATH the session inherits (the directories of `path_first` still come first).
+    pub fn path_base(mut self, path: std::ffi::OsString) -> Self {
+        self.path_base = Some(path);
+        self
+    }
+
+    /// No `--allowedTools`: what a command's `allowed-tools` grants is all the session may run.
+    pub fn without_allowed_tools(mut self) -> Self {
+        self.allowed_tools = None;
+        self
+    }
+
+    /// The root of the session's scratch directories (for files a test makes beside it).
+    pub fn scratch(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The PATH every process of the session gets.
+    pub fn path(&self) -> std::ffi::OsString {
+        let base = self
+            .path_base
+            .clone()
+            .or_else(|| std::env::var_os("PATH"))
+            .unwrap_or_default();
+        let dirs = self
+            .path_prefix
+            .iter()
+            .cloned()
+            .chain(std::env::split_paths(&base));
+        std::env::join_paths(dirs).expect("PATH entries without ':'")
     }
 
     /// A claude command with the session's clean environment (no API key, no base URL).
@@ -200,7 +261,7 @@ impl Session {
             .arg(&self.claude)
             .current_dir(self.project())
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", self.path())
             .env("LANG", std::env::var_os("LANG").unwrap_or("C.UTF-8".into()))
             .env("TERM", "dumb")
             .env("HOME", self.home())
@@ -223,8 +284,11 @@ impl Session {
             .expect("claude management command runs")
     }
 
-    /// Registers the staged plugin through a local marketplace, as a user would.
-    fn install_from_marketplace(&self) {
+    /// Registers the plugin through a local marketplace, as a user would (once per session).
+    pub fn install_from_marketplace(&self) {
+        if self.installed.replace(true) {
+            return;
+        }
         let plugin = self.plugin.display().to_string();
         for args in [
             vec!["plugin", "marketplace", "add", plugin.as_str()],
@@ -269,9 +333,11 @@ impl Session {
             if self.install == Install::PluginDir {
                 cmd.arg("--plugin-dir").arg(&self.plugin);
             }
+            if let Some(tools) = &self.allowed_tools {
+                cmd.arg("--allowedTools").arg(tools);
+            }
             cmd.args(["--output-format", "stream-json", "--verbose"])
-                .args(["--include-hook-events", "--allowedTools"])
-                .arg("Write,Edit,MultiEdit,Bash,Read")
+                .arg("--include-hook-events")
                 .args(["-p", text])
                 .args(if i == 0 {
                     ["--session-id", &session_id]

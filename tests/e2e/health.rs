@@ -109,8 +109,9 @@ fn broken_config_never_breaks_the_session() {
 }
 
 #[test]
-fn a_missing_binary_says_run_setup_and_the_session_goes_on() {
-    let Some(claude) = claude_or_skip("a_missing_binary_says_run_setup_and_the_session_goes_on")
+fn a_missing_binary_says_how_to_install_and_the_session_goes_on() {
+    let Some(claude) =
+        claude_or_skip("a_missing_binary_says_how_to_install_and_the_session_goes_on")
     else {
         return;
     };
@@ -122,8 +123,8 @@ fn a_missing_binary_says_run_setup_and_the_session_goes_on() {
         .unwrap_or_else(|| panic!("the launcher answers one JSON object\n{}", s.dump()));
     let message = json["systemMessage"].as_str().unwrap_or_default();
     assert!(
-        message.contains("sfp is not built yet") && message.contains("setup.sh"),
-        "one line telling the user to run setup.sh\n{}",
+        message.contains("sfp is not installed") && message.contains("cargo install"),
+        "one line telling the user how to install the binary\n{}",
         s.dump()
     );
     assert!(

@@ -12,6 +12,7 @@
 
 mod capabilities;
 mod claude;
+mod commands;
 mod expect;
 mod fake_api;
 mod health;

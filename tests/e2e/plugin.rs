@@ -50,3 +50,34 @@ fn copy_tree(src: &Path, dest: &Path) {
         }
     }
 }
+
+/// A copy of the checkout as `git clone` would give it — every file git tracks or would track
+/// (`git ls-files --cached --others --exclude-standard`, as they are in the working tree), so
+/// no `bin/`, `target/` or `dist/` — at `dest`.
+pub fn clean_clone(dest: &Path) -> PathBuf {
+    let root = repo_root();
+    let out = std::process::Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(&root)
+        .output()
+        .expect("git ls-files runs");
+    assert!(out.status.success(), "git ls-files in {}", root.display());
+    for rel in out.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(rel).expect("UTF-8 path"));
+        let src = root.join(rel);
+        if !src.is_file() {
+            continue; // deleted in the working tree
+        }
+        let target = dest.join(rel);
+        std::fs::create_dir_all(target.parent().expect("a parent")).expect("create dir");
+        std::fs::copy(&src, &target).expect("copy file");
+    }
+    assert!(!dest.join("bin").exists(), "a clean clone has no bin/");
+    dest.to_owned()
+}

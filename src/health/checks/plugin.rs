@@ -2,7 +2,7 @@
 //! and this binary's version equal to the plugin's.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -16,7 +16,7 @@ pub fn check(probe: &Probe) -> Check {
     let Some(root) = &ctx.paths.plugin_root else {
         return Check::degraded(
             NAME,
-            "plugin directory not found: run sfp from the plugin's bin/ (setup.sh links it) or set CLAUDE_PLUGIN_ROOT",
+            "plugin directory not found: install the plugin (`claude plugin install sfp@sfp-local`) or set CLAUDE_PLUGIN_ROOT",
         );
     };
     let shown = tilde(ctx, root);
@@ -71,9 +71,20 @@ pub fn check(probe: &Probe) -> Check {
         ));
     }
     if plugin_version != binary_version {
-        return Check { status: crate::health::Status::Degraded, ..base }.with_message(format!(
-            "binary is sfp {binary_version} but the plugin is {plugin_version}: re-run setup.sh in {shown}"
-        ));
+        let exe = std::env::current_exe().ok();
+        let this = exe
+            .as_deref()
+            .map_or_else(|| "this binary".to_owned(), |p| tilde(ctx, p));
+        let line = format!(
+            "binary {this} is sfp {binary_version} but the plugin in {shown} is {plugin_version}: {}",
+            fix_command(ctx, root, exe.as_deref())
+        );
+        return Check {
+            status: crate::health::Status::Degraded,
+            ..base
+        }
+        .detail("notice", line.clone())
+        .with_message(line);
     }
     let Some(binary) = launcher_binary(ctx, root) else {
         return Check {
@@ -81,7 +92,8 @@ pub fn check(probe: &Probe) -> Check {
             ..base
         }
         .with_message(format!(
-            "the hooks find no sfp binary: run setup.sh in {shown}"
+            "the hooks find no sfp binary: {}",
+            fix_command(ctx, root, None)
         ));
     };
     base.detail("binary", tilde(ctx, &binary))
@@ -98,17 +110,41 @@ impl Check {
     }
 }
 
-/// The binary `hooks/sfp-hook` would run: `$SFP_BIN`, the plugin's `bin/sfp`, `~/.local/bin/sfp`.
-fn launcher_binary(ctx: &crate::app::Ctx, root: &Path) -> Option<std::path::PathBuf> {
-    let home_bin = ctx.env.home.as_ref().map(|h| h.join(".local/bin/sfp"));
+/// The binary `hooks/sfp-hook` would run, searched in the launcher's order: `$SFP_BIN`, the
+/// plugin's `bin/sfp`, `sfp` on PATH, `~/.cargo/bin/sfp`, `~/.local/bin/sfp`.
+pub fn launcher_binary(ctx: &crate::app::Ctx, root: &Path) -> Option<PathBuf> {
+    let home = ctx.env.home.as_ref();
     [
         ctx.env.sfp_bin.clone(),
         Some(root.join("bin/sfp")),
-        home_bin,
+        ctx.env.which("sfp"),
+        home.map(|h| h.join(".cargo/bin/sfp")),
+        home.map(|h| h.join(".local/bin/sfp")),
     ]
     .into_iter()
     .flatten()
     .find(|p| is_executable(p))
+}
+
+/// The command that gives the plugin at `root` a binary of its own version. `exe` is the
+/// binary whose version differs (none when no binary was found).
+fn fix_command(ctx: &crate::app::Ctx, root: &Path, exe: Option<&Path>) -> String {
+    let shown = tilde(ctx, root);
+    let in_plugin = exe.is_some_and(|e| e.starts_with(root.join("bin")));
+    if root.join("setup.sh").is_file() && (in_plugin || exe.is_none()) {
+        return format!("run `{shown}/setup.sh`");
+    }
+    if root.join("Cargo.toml").is_file() {
+        return format!("run `cargo install --locked --force --path {shown}`");
+    }
+    if in_plugin {
+        return "install the release archive of the plugin's version again (bin/sfp and the \
+                plugin come together)"
+            .to_owned();
+    }
+    "reinstall sfp at the plugin's version (`cargo install --locked --force --path <sfp \
+     checkout>`), or set SFP_BIN to a binary of that version"
+        .to_owned()
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {

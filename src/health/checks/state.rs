@@ -63,6 +63,10 @@ pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
         .detail("sfp_home", shown)
         .detail("errors", errors)
         .detail("warnings", warnings)
+        .detail(
+            "settings",
+            serde_json::to_value(crate::health::sources::list(ctx)).unwrap_or_default(),
+        )
 }
 
 fn more(n: usize) -> String {
