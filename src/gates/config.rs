@@ -34,6 +34,7 @@ pub enum Action {
 
 /// A gate ready to run.
 #[derive(Debug, Clone)]
+#[expect(clippy::struct_excessive_bools, reason = "independent yes/no settings")]
 pub struct Gate {
     pub name: String,
     pub description: String,
@@ -49,6 +50,10 @@ pub struct Gate {
     /// Directory to run in, relative to the project.
     pub root: Option<PathBuf>,
     pub disabled: bool,
+    /// How failures are attributed to the session's changes.
+    pub attribution: super::attribution::Mode,
+    /// Results may be reused for the same definition and content.
+    pub cache: bool,
     /// The layer that last defined or changed the gate.
     pub source: String,
 }
@@ -212,6 +217,12 @@ fn resolve(spec: GateSpec, source: &str) -> Result<Gate, Diagnostic> {
         env: spec.env.unwrap_or_default().into_iter().collect(),
         root: spec.root.filter(|r| !r.is_empty()).map(PathBuf::from),
         disabled: spec.disabled.unwrap_or(false),
+        attribution: spec
+            .attribution
+            .as_deref()
+            .and_then(super::attribution::Mode::parse)
+            .unwrap_or_default(),
+        cache: spec.cache.unwrap_or(true),
         source: source.to_owned(),
         action,
         name: spec.name,

@@ -65,6 +65,17 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
                     ),
                 );
             }
+            if let Some(a) = gate.attribution.as_deref()
+                && super::attribution::Mode::parse(a).is_none()
+            {
+                located(
+                    locate(&layer.text, a, 1),
+                    format!(
+                        "gate `{}`: unknown attribution `{a}` (use lines, files or off)",
+                        gate.name
+                    ),
+                );
+            }
             if let Some(root) = gate.root.as_deref()
                 && (root.starts_with('/') || root.split('/').any(|c| c == ".."))
             {
