@@ -708,3 +708,268 @@ fn a_stop_hook_terminated_by_claude_code_takes_its_gates_with_it() {
         "sleep {pid} outlived the hook"
     );
 }
+
+/// A gate that fails on every TODO in the changed .txt files, naming `file:line`.
+const TODO_GATE: &str = "tiers:\n  fast:\n    gates:\n      - name: todo\n        command: '! grep -Hn TODO -- ${SFP_FILES}'\n        file_patterns: ['*.txt']\n        critical: true\n        fix: Do the TODO or remove it.\n";
+
+/// A sandbox whose committed `notes.txt` has two TODOs already.
+fn with_debt() -> Sandbox {
+    let sb = Sandbox::new(TODO_GATE);
+    std::fs::write(
+        sb.project.join("notes.txt"),
+        "one\nTODO old one\ntwo\nTODO old two\n",
+    )
+    .unwrap();
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qam",
+            "x",
+        ])
+        .current_dir(&sb.project)
+        .arg("--allow-empty")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "add",
+            "notes.txt",
+        ])
+        .current_dir(&sb.project)
+        .status()
+        .unwrap();
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qm",
+            "debt",
+        ])
+        .current_dir(&sb.project)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    sb
+}
+
+impl Sandbox {
+    /// An Edit as the CLI reports it: `originalFile` holds the content before.
+    fn edit(&self, rel: &str, text: &str) {
+        let path = self.project.join(rel);
+        let before = std::fs::read_to_string(&path).ok();
+        std::fs::write(&path, text).unwrap();
+        let input = json!({
+            "session_id": "sess-1", "cwd": self.project, "hook_event_name": "PostToolUse",
+            "tool_name": "Edit", "tool_input": {"file_path": path},
+            "tool_response": {"filePath": path, "originalFile": before}
+        });
+        assert_eq!(self.hook("post-tool-use", &input, &[]), None);
+    }
+}
+
+#[test]
+fn old_problems_in_an_edited_file_are_told_not_sent_back() {
+    for through_ledger in [true, false] {
+        let sb = with_debt();
+        let edit = |text: &str| {
+            if through_ledger {
+                sb.edit("notes.txt", text);
+            } else {
+                // A Bash edit: only git knows, so the base is HEAD.
+                std::fs::write(sb.project.join("notes.txt"), text).unwrap();
+            }
+        };
+        edit("one\nTODO old one\ntwo\nTODO old two\nthree, clean\n");
+        let out = sb.stop(false).expect("a word to the user");
+        assert!(out.get("decision").is_none(), "{out}");
+        assert_eq!(
+            out["systemMessage"],
+            "todo: 2 problems predate this session, not sent to Claude"
+        );
+        edit("zero\none\nTODO old one\ntwo\nTODO old two\nthree, clean\nTODO new one\n");
+        let out = sb.stop(true).expect("a block");
+        assert_eq!(out["decision"], "block", "{out}");
+        let reason = out["reason"].as_str().unwrap();
+        assert!(reason.contains("notes.txt:7:TODO new one"), "{reason}");
+        assert!(
+            !reason.contains("old one") && !reason.contains("old two"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("[2 problem(s) from before this session left out]"),
+            "{reason}"
+        );
+        assert!(reason.contains("Fix: Do the TODO"), "{reason}");
+    }
+}
+
+#[test]
+fn attribution_off_and_files_send_old_problems_back_too() {
+    for mode in ["off", "files"] {
+        let sb = with_debt();
+        std::fs::write(
+            sb.project.join(".claude/sfp/gates.local.yaml"),
+            format!(
+                "tiers:\n  fast:\n    gates:\n      - name: todo\n        attribution: {mode}\n"
+            ),
+        )
+        .unwrap();
+        sb.edit("notes.txt", "one\nTODO old one\ntwo\nTODO old two\nthree\n");
+        let out = sb.stop(false).expect("a block");
+        assert_eq!(out["decision"], "block", "{mode}: {out}");
+    }
+}
+
+#[test]
+fn the_terminal_marks_failures_new_or_pre_existing() {
+    let sb = with_debt();
+    std::fs::write(
+        sb.project.join("notes.txt"),
+        "one\nTODO old one\ntwo\nTODO old two\nx\n",
+    )
+    .unwrap();
+    let (code, report) = sb.gates_json(&[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        find(&report, "todo")["problems"],
+        json!({"new": 0, "pre_existing": 2})
+    );
+    let table = String::from_utf8(sb.gates(&["--no-cache"]).stdout).unwrap();
+    assert!(
+        table.contains("pre-existing (0 new, 2 pre-existing problem(s))"),
+        "{table}"
+    );
+    std::fs::write(sb.project.join("other.txt"), "TODO mine\n").unwrap();
+    let table = String::from_utf8(sb.gates(&[]).stdout).unwrap();
+    assert!(
+        table.contains("new (1 new, 2 pre-existing problem(s))"),
+        "{table}"
+    );
+}
+
+#[test]
+fn hostile_file_names_reach_a_gate_as_single_words() {
+    let sb = Sandbox::new(&gate(
+        "names",
+        "printf '<%s>\\n' ${SFP_FILES}",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    let names = [
+        "--output-format=x.txt",
+        "a b.txt",
+        "$(touch pwned).txt",
+        "[ab].txt",
+        "it's.txt",
+        "ab.txt",
+    ];
+    for n in names {
+        std::fs::write(sb.project.join(n), "x\n").unwrap();
+    }
+    let (code, report) = sb.gates_json(&[]);
+    assert_eq!(code, 0, "{report}");
+    let output = find(&report, "names")["output"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut got: Vec<&str> = output.lines().collect();
+    got.sort_unstable();
+    let mut want = vec![
+        "<$(touch pwned).txt>",
+        "<./--output-format=x.txt>",
+        "<[ab].txt>",
+        "<a b.txt>",
+        "<ab.txt>",
+        "<it's.txt>",
+    ];
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert!(!sb.project.join("pwned").exists());
+}
+
+#[test]
+fn results_are_reused_for_the_same_content_and_definition() {
+    let sb = Sandbox::new(&gate(
+        "count",
+        "./tool.sh; echo run >> ../runs; ! grep -Hn BAD -- ${SFP_FILES}",
+        "        file_patterns: ['*.txt']\n        critical: true\n",
+    ));
+    std::fs::write(sb.project.join("tool.sh"), "#!/bin/sh\ntrue\n").unwrap();
+    Command::new("chmod")
+        .args(["+x", "tool.sh"])
+        .current_dir(&sb.project)
+        .status()
+        .unwrap();
+    let runs = || {
+        std::fs::read_to_string(sb.project.join("../runs"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let cached = |args: &[&str]| {
+        let (_, report) = sb.gates_json(args);
+        find(&report, "count")
+            .get("cached")
+            .is_some_and(|c| c == true)
+    };
+    std::fs::write(sb.project.join("a.txt"), "BAD\n").unwrap();
+    assert!(!cached(&[]));
+    assert!(cached(&[]), "same content: a hit");
+    assert_eq!(runs(), 1);
+    let (code, report) = sb.gates_json(&[]);
+    assert_eq!(code, 1, "a cached failure still fails: {report}");
+    assert!(
+        find(&report, "count")["output"]
+            .as_str()
+            .unwrap()
+            .contains("a.txt:1:BAD")
+    );
+    // A change, then its revert: the reverted content is a hit.
+    std::fs::write(sb.project.join("a.txt"), "good\n").unwrap();
+    assert!(!cached(&[]));
+    std::fs::write(sb.project.join("a.txt"), "BAD\n").unwrap();
+    assert!(cached(&[]), "reverted content: a hit");
+    assert_eq!(runs(), 2);
+    // The tool changed: a miss.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(sb.project.join("tool.sh"), "#!/bin/sh\ntrue\n# v2\n").unwrap();
+    assert!(!cached(&[]));
+    assert!(cached(&[]));
+    // The definition changed: a miss.
+    std::fs::write(
+        sb.project.join(".claude/sfp/gates.local.yaml"),
+        "tiers:\n  fast:\n    gates:\n      - name: count\n        env: {LANG: C}\n",
+    )
+    .unwrap();
+    assert!(!cached(&[]));
+    assert!(cached(&[]));
+    // --no-cache and `cache: false` run every time.
+    let before = runs();
+    assert!(!cached(&["--no-cache"]));
+    std::fs::write(
+        sb.project.join(".claude/sfp/gates.local.yaml"),
+        "tiers:\n  fast:\n    gates:\n      - name: count\n        env: {LANG: C}\n        cache: false\n",
+    )
+    .unwrap();
+    assert!(!cached(&[]));
+    assert!(!cached(&[]));
+    assert_eq!(runs(), before + 3);
+    // The Stop hook shares the cache with the terminal.
+    std::fs::remove_file(sb.project.join(".claude/sfp/gates.local.yaml")).unwrap();
+    let before = runs();
+    sb.write("a.txt", "BAD\n");
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block", "{out}");
+    assert_eq!(runs(), before, "the Stop reused the terminal's result");
+}

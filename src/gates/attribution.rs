@@ -343,6 +343,95 @@ mod tests {
         true
     }
 
+    /// The located problems of a real output, as `(path, line)`.
+    fn located(fixture: &str, files: &[&str]) -> Vec<(String, u32)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gate-output");
+        let text = std::fs::read_to_string(dir.join(fixture)).unwrap();
+        let exists = |p: &str| files.contains(&p);
+        parse(&text, Path::new("/PROJECT"), None, &exists)
+            .into_iter()
+            .map(|d| (d.path, d.line))
+            .collect()
+    }
+
+    fn pairs(v: &[(&str, u32)]) -> Vec<(String, u32)> {
+        v.iter().map(|(p, l)| ((*p).to_owned(), *l)).collect()
+    }
+
+    #[test]
+    fn real_outputs_are_located() {
+        let py = ["app.py", "util.py"];
+        let ruff = pairs(&[
+            ("app.py", 1),
+            ("app.py", 2),
+            ("app.py", 6),
+            ("util.py", 1),
+            ("util.py", 1),
+        ]);
+        assert_eq!(located("ruff-full.txt", &py), ruff);
+        assert_eq!(located("ruff-concise.txt", &py), ruff);
+        assert_eq!(
+            located("mypy.txt", &py),
+            pairs(&[("app.py", 11), ("app.py", 11), ("util.py", 2)])
+        );
+        let js = pairs(&[("app.js", 1), ("app.js", 3)]);
+        assert_eq!(located("eslint-unix.txt", &["app.js"]), js);
+        assert_eq!(located("eslint-stylish.txt", &["app.js"]), js);
+        assert_eq!(
+            located("tsc.txt", &["app.ts"]),
+            pairs(&[("app.ts", 1), ("app.ts", 3), ("app.ts", 5)])
+        );
+        let rs = pairs(&[("src/main.rs", 4), ("src/main.rs", 3), ("src/main.rs", 2)]);
+        assert_eq!(located("clippy.txt", &["src/main.rs"]), rs);
+        assert_eq!(located("clippy-short.txt", &["src/main.rs"]), rs);
+        assert_eq!(
+            located("go-vet.txt", &["main.go"]),
+            pairs(&[("main.go", 25), ("main.go", 21), ("main.go", 30)])
+        );
+        // Nothing located where the paths name no file of the project.
+        assert!(located("ruff-full.txt", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_block_diagnostic_keeps_its_whole_text() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gate-output");
+        let text = std::fs::read_to_string(dir.join("clippy.txt")).unwrap();
+        let exists = |p: &str| p == "src/main.rs";
+        let d = parse(&text, Path::new("/p"), None, &exists);
+        assert!(
+            d[1].text
+                .starts_with("error: length comparison to zero\n --> src/main.rs:3:13")
+        );
+        assert!(d[1].text.contains("v.is_empty()"), "{}", d[1].text);
+        let text = std::fs::read_to_string(dir.join("eslint-stylish.txt")).unwrap();
+        let exists = |p: &str| p == "app.js";
+        let d = parse(&text, Path::new("/PROJECT"), None, &exists);
+        assert!(
+            d[1].text
+                .starts_with("app.js:3:15  error  'undefinedThing'"),
+            "{}",
+            d[1].text
+        );
+    }
+
+    #[test]
+    fn real_ruff_output_splits_into_new_and_old() {
+        // The session changed line 6 of app.py only: of its five problems, one is new.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gate-output");
+        let text = std::fs::read_to_string(dir.join("ruff-full.txt")).unwrap();
+        let exists = |p: &str| p == "app.py" || p == "util.py";
+        let diags = parse(&text, Path::new("/p"), None, &exists);
+        let mut changes = Changes::new();
+        changes.insert("app.py".into(), FileChange::Lines(BTreeSet::from([6])));
+        let s = split(diags.clone(), &changes, Mode::Lines);
+        assert_eq!((s.new.len(), s.old.len()), (1, 4));
+        assert!(s.new[0].text.starts_with("F841 Local variable `unused`"));
+        let s = split(diags.clone(), &changes, Mode::Files);
+        assert_eq!((s.new.len(), s.old.len()), (3, 2));
+        let s = split(diags, &Changes::new(), Mode::Lines);
+        assert!(s.located && s.new.is_empty());
+    }
+
     #[test]
     fn colon_and_paren_forms_are_located() {
         let out = "a.py:3:1: E1 bad\nsrc/x.rs:10: warning\nweb/app.ts(4,2): error TS1\n./b.go:7:2: vet says\nFound 3 errors.\n";

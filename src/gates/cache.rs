@@ -266,8 +266,8 @@ fn hash_file(h: &mut Sha256, path: &Path) -> Option<u64> {
 fn tool_identity(command: &str, cwd: &Path, env: &Env) -> String {
     use std::os::unix::fs::MetadataExt;
     let Some(word) = command
-        .split_whitespace()
-        .find(|w| *w != "!" && *w != "exec" && !w.contains('='))
+        .split(|c: char| c.is_whitespace() || ";&|()<>'\"`".contains(c))
+        .find(|w| !w.is_empty() && *w != "!" && *w != "exec" && !w.contains('='))
     else {
         return String::new();
     };
