@@ -243,7 +243,7 @@ fn config_errors_carry_file_line_and_column() {
         Sandbox::new("gates:\n  - {name: a, command: x, timout: 5}\n  - {name: a, command: y}\n");
     let text = String::from_utf8(sb.gates(&["check"]).stdout).unwrap();
     assert!(
-        text.contains(":3:12: error: duplicate gate name `a`"),
+        text.contains(":3:12: error: gates[1].name: duplicate gate name `a`"),
         "{text}"
     );
     let sb = Sandbox::new("gates:\n  - {name: a, command: x, timout: 5}\n");
@@ -251,8 +251,37 @@ fn config_errors_carry_file_line_and_column() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("gates.yaml:2:27: warning: unknown key `gates.0.timout`"),
+        text.contains(
+            "gates.yaml:2:27: warning: unknown key `gates[0].timout` (ignored; did you mean \
+             `timeout`?)"
+        ),
         "{text}"
+    );
+}
+
+#[test]
+fn a_broken_layer_fails_the_terminal_run_and_only_notes_at_stop() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - name: a\n        command: 'true'\n        timeout: soon\n",
+    );
+    std::fs::write(sb.project.join("a.txt"), "x\n").unwrap();
+    let out = sb.gates(&["run"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("gates.yaml:6:18: error: tiers.fast.gates[0].timeout"),
+        "{err}"
+    );
+    assert_eq!(sb.gates(&["check"]).status.code(), Some(1));
+    sb.write("a.txt", "y\n");
+    let out = sb.stop(false).expect("a notice");
+    assert!(out.get("decision").is_none(), "{out}");
+    assert!(
+        out["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("gates config error"),
+        "{out}"
     );
 }
 
