@@ -582,24 +582,32 @@ fn auto_format_tells_claude_when_the_file_changed() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let post = |rel: &str, text: &str| {
+    let post_with = |tool: &str, rel: &str, text: &str| {
         let file = sb.project.join(rel);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, text).unwrap();
         let input = json!({
             "session_id": "sess-1", "cwd": sb.project, "hook_event_name": "PostToolUse",
-            "tool_name": "Edit", "tool_input": {"file_path": file}
+            "tool_name": tool, "tool_input": {"file_path": file}
         });
         let out = sb.hook("post-tool-use", &input, &[("PATH", &path)]);
         (out, std::fs::read_to_string(&file).unwrap())
     };
-    let (out, text) = post("a.txt", "hello\n");
+    let post = |rel: &str, text: &str| post_with("Edit", rel, text);
+    // After Write and Edit the CLI itself tells Claude a hook modified the file: sfp adds nothing.
+    assert_eq!(post("a.txt", "hello\n"), (None, "HELLO\n".to_owned()));
+    assert_eq!(
+        post_with("Write", "w.txt", "hi\n"),
+        (None, "HI\n".to_owned())
+    );
+    // After MultiEdit it does not, so sfp does.
+    let (out, text) = post_with("MultiEdit", "m.txt", "hello\n");
     assert_eq!(text, "HELLO\n");
     let ctx = out.expect("context for Claude")["hookSpecificOutput"]["additionalContext"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(ctx.contains("a.txt was reformatted by `upcase`"), "{ctx}");
+    assert!(ctx.contains("m.txt was reformatted by `upcase`"), "{ctx}");
     assert_eq!(
         post("b.txt", "ALREADY\n"),
         (None, "ALREADY\n".to_owned()),
@@ -650,13 +658,8 @@ fn auto_format_formats_rust_in_the_crate_edition_like_cargo_fmt() {
         ("RUSTUP_HOME", rustup.to_str().unwrap()),
         ("CARGO_HOME", cargo.to_str().unwrap()),
     ];
-    let out = sb
-        .hook("post-tool-use", &input, &env)
-        .expect("context for Claude");
-    let ctx = out["hookSpecificOutput"]["additionalContext"]
-        .as_str()
-        .unwrap();
-    assert!(ctx.contains("reformatted by `rustfmt`"), "{ctx}");
+    // The CLI tells Claude the file changed after a Write: sfp says nothing.
+    assert_eq!(sb.hook("post-tool-use", &input, &env), None);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(
         text.contains("    if let Some(x) = a\n        && b\n"),
