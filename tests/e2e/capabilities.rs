@@ -25,6 +25,26 @@ fn critical_gate_failure_sends_claude_back_until_fixed() {
 }
 
 #[test]
+fn an_unfixed_failure_is_sent_back_until_the_cap_then_told_to_the_user() {
+    let Some(claude) =
+        claude_or_skip("an_unfixed_failure_is_sent_back_until_the_cap_then_told_to_the_user")
+    else {
+        return;
+    };
+    let session = expect::gated_session(claude).script(expect::unfixed_gate_turns());
+    expect::unfixed_failure_told_at_the_cap(&session.run("write bad.txt", &[]));
+}
+
+#[test]
+fn old_lint_debt_is_not_sent_back_but_a_new_problem_is() {
+    let Some(claude) = claude_or_skip("old_lint_debt_is_not_sent_back_but_a_new_problem_is") else {
+        return;
+    };
+    let session = expect::indebted_session(claude).script(expect::debt_turns());
+    expect::only_new_problems_sent_back(&session.run("add a line", &["add a todo"]));
+}
+
+#[test]
 fn a_turn_that_changed_nothing_runs_no_gate() {
     let Some(claude) = claude_or_skip("a_turn_that_changed_nothing_runs_no_gate") else {
         return;
