@@ -4,8 +4,8 @@
 //!   `{"path": "<absolute path>", "tool": "Write", "at": "<RFC3339 UTC>"}`. Other capabilities
 //!   (handoffs) read it too, so the format is fixed.
 //! - `$SFP_HOME/sessions/<id>/gates.json`: the fingerprint of the changed files at the last gate
-//!   run, the gates that sent Claude back then with the reason, and how many Stops in a row were
-//!   blocked for them.
+//!   run, the gates that sent Claude back then, and how many Stops in a row were blocked for
+//!   them.
 //! - `$SFP_HOME/sessions/<id>/base/<hash of the path>`: each file's lines (as hashes, not text)
 //!   before the session first touched it, from the CLI's `tool_response.originalFile`; `N` alone
 //!   when the session created the file. Line attribution diffs against it.
@@ -100,8 +100,6 @@ pub struct StopState {
     pub last_status: String,
     /// The gates that sent Claude back at the last run, sorted; empty when none did.
     pub failing: Vec<String>,
-    /// The reason Claude was sent back with, sent again while nothing changes.
-    pub reason: String,
 }
 
 fn base_path(paths: &Paths, session: &str, path: &Path) -> PathBuf {
@@ -307,7 +305,6 @@ mod tests {
             consecutive_blocks: 2,
             last_status: "failed".into(),
             failing: vec!["lint".into()],
-            reason: "fix it".into(),
         };
         save_state(&p, "s", &st).unwrap();
         assert_eq!(load_state(&p, "s").unwrap(), st);

@@ -7,7 +7,7 @@
 //!
 //! A failure is never let through in silence: when Claude stops again and the last run sent it
 //! back, it is sent back again ("attempt N of M"), whether or not anything changed (when nothing
-//! did, with the same reason and no gate run). `max_blocks` blocks in a row for the same failing
+//! did, the result cache gives the same results, so the same reason). `max_blocks` blocks in a row for the same failing
 //! gates end the loop: from then on the user is told which gates still fail, and Claude is not
 //! sent back for them. The count starts again when the set of failing gates changes or the gates
 //! pass. Nothing changed since a run that passed is answered silently without running anything,
@@ -109,30 +109,21 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     let mut state = saved.clone();
     let changed = changed_files(ctx, &project, session);
     let fingerprint = ledger::fingerprint(&project, &changed);
-    if fingerprint == state.fingerprint || changed.is_empty() {
-        if fingerprint != state.fingerprint {
-            // Everything the session changed is back as it was: nothing left to fail.
-            state = StopState {
-                fingerprint,
-                last_status: "passed".to_owned(),
-                ..StopState::default()
-            };
-        }
-        if state.failing.is_empty() {
-            if state != saved {
-                ledger::save_state(&ctx.paths, session, &state)?;
-            }
-            return Ok(());
-        }
-        // Nothing changed since a run that sent Claude back: the same reason, one attempt more.
-        let block = Block {
-            reason: state.reason.clone(),
-            names: state.failing.join(", "),
+    if changed.is_empty() && fingerprint != state.fingerprint {
+        // Everything the session changed is back as it was: nothing left to fail.
+        let state = StopState {
+            fingerprint,
+            last_status: "passed".to_owned(),
+            ..StopState::default()
         };
-        return send_back(
-            ctx, &settings, input, readable, session, &mut state, &block, out,
-        );
+        return ledger::save_state(&ctx.paths, session, &state);
     }
+    if fingerprint == state.fingerprint && state.failing.is_empty() {
+        return Ok(());
+    }
+    // Something changed, or the last run sent Claude back: run (again). When nothing changed the
+    // cache answers with the same results, so Claude gets the same reason, one attempt more;
+    // a gate switched off meanwhile is honoured.
     let mut report = run_on(ctx, &project, &settings, &changed, out)?;
     attribute(ctx, &project, session, &changed, &mut report);
     if let Err(e) = kpi::append(&ctx.paths, Some(session), "stop", &report) {
@@ -411,9 +402,8 @@ fn answer(
         state.consecutive_blocks = 0;
         state.failing = names;
     }
-    state.reason = report::block_reason(report, &blocking);
     Some(Block {
-        reason: state.reason.clone(),
+        reason: report::block_reason(report, &blocking),
         names: state.failing.join(", "),
     })
 }
