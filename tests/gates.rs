@@ -1006,3 +1006,34 @@ fn results_are_reused_for_the_same_content_and_definition() {
     assert_eq!(out["decision"], "block", "{out}");
     assert_eq!(runs(), before, "the Stop reused the terminal's result");
 }
+
+#[test]
+fn a_whole_project_gate_is_keyed_by_every_matching_file_and_the_lock_files() {
+    let sb = Sandbox::new(&gate(
+        "whole",
+        "echo run >> ../runs; ! grep -rn BAD --include=*.txt .",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    let runs = || {
+        std::fs::read_to_string(sb.project.join("../runs"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    std::fs::write(sb.project.join("a.txt"), "ok\n").unwrap();
+    std::fs::write(sb.project.join("b.txt"), "ok\n").unwrap();
+    sb.gates(&["--all-files"]);
+    sb.gates(&["--all-files"]);
+    assert_eq!(runs(), 1);
+    // Another matching file changed: a miss, though the gate is not given file names.
+    std::fs::write(sb.project.join("b.txt"), "BAD\n").unwrap();
+    assert_eq!(sb.gates(&["--all-files"]).status.code(), Some(1));
+    assert_eq!(runs(), 2);
+    // A file outside the patterns: still a hit; a lock file: a miss.
+    std::fs::write(sb.project.join("c.md"), "x\n").unwrap();
+    sb.gates(&["--all-files"]);
+    assert_eq!(runs(), 2);
+    std::fs::write(sb.project.join("Cargo.lock"), "# v1\n").unwrap();
+    sb.gates(&["--all-files"]);
+    assert_eq!(runs(), 3);
+}

@@ -5,7 +5,8 @@
 //! The key is a SHA-256 of the gate's definition (command or builtin, `env`, `root`, the tool the
 //! command starts, resolved on PATH or in the project, with its size and modification time, and
 //! sfp's version) and of the content of every file the gate can read: the files it is given when
-//! its command takes `SFP_FILES`, otherwise every file of the project its patterns match. Only
+//! its command takes `SFP_FILES`, otherwise every file of the project its patterns match and the
+//! project's lock files (standing for the dependencies such a check also reads). Only
 //! results that came from the code (passed, failed) are kept; `cache: false` is for gates that
 //! read more than files. Entries are bounded by count and total size, least recently used first
 //! out. The project's path in a stored output is kept as a placeholder, so that another worktree
@@ -29,6 +30,22 @@ const MAX_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
 /// than it saves).
 const MAX_FILES: usize = 50_000;
 const MAX_HASHED_BYTES: u64 = 512 * 1024 * 1024;
+/// Files whose content stands for a project's installed dependencies.
+const LOCK_FILES: &[&str] = &[
+    "Cargo.lock",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lockb",
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "Pipfile.lock",
+    "requirements.txt",
+    "go.sum",
+    "Gemfile.lock",
+    "composer.lock",
+];
 /// Stands for the project's path in stored output.
 const PROJECT_MARK: &str = "\u{0}SFP_PROJECT\u{0}";
 
@@ -107,7 +124,16 @@ impl Cache {
                 .cloned()
                 .collect();
             field("whole", b"1");
-            return self.finish(h, &matching);
+            // A whole-project check also reads its dependencies (node_modules, site-packages,
+            // the cargo registry), which no pattern lists: their lock files stand for them.
+            let mut read = matching;
+            read.extend(
+                LOCK_FILES
+                    .iter()
+                    .filter(|f| self.project.join(f).is_file())
+                    .map(|f| (*f).to_owned()),
+            );
+            return self.finish(h, &read);
         };
         self.finish(h, read)
     }
