@@ -469,6 +469,35 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_gates_take_hostile_names_as_file_names() {
+        let text = crate::config::embedded(crate::gates::GATES_FILE).unwrap();
+        let layer = Layer {
+            kind: LayerKind::Embedded,
+            path: None,
+            display: "shipped".into(),
+            text: text.into(),
+        };
+        let (cfg, _) = from_layers(&[layer], true);
+        let mut checked = 0;
+        for gate in cfg.tiers.iter().flat_map(|t| &t.gates) {
+            let Action::Command(c) = &gate.action else {
+                continue;
+            };
+            if !c.contains("SFP_FILES") {
+                continue;
+            }
+            let line = substitute_files(c, "--output-format=x.py\na b.py\n$(touch p).py");
+            assert!(
+                line.contains("-- './--output-format=x.py' 'a b.py' '$(touch p).py'"),
+                "{}: {line}",
+                gate.name
+            );
+            checked += 1;
+        }
+        assert!(checked >= 5, "{checked}");
+    }
+
+    #[test]
     fn fail_fast_cancels_the_rest() {
         let out = go(
             "gates:\n  - {name: boom, command: 'exit 1', critical: true}\n  - {name: long, command: 'sleep 20'}\n  - {name: queued, command: 'sleep 20'}\n",
