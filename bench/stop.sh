@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 export NO_COLOR=1
 
 python3 - "$work" "$RUNS" "$SFP" "$BASE" <<'PY'
-import json, os, statistics, subprocess, sys, time
+import json, os, re, statistics, subprocess, sys, time
 
 work, runs, sfp, base = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 bins = [("this build", sfp)] + ([("baseline", base)] if base else [])
@@ -48,64 +48,85 @@ def stop(binary, d, home, session="s"):
     return hook(binary, d, home, "stop", {"session_id": session, "cwd": d,
                 "hook_event_name": "Stop", "stop_hook_active": False, "background_tasks": []})
 
-def timed(fn, prepare=None):
-    samples = []
+def timed_together(cases):
+    """Times each (fn, prepare) case over `runs` rounds, interleaved (one run of each, then the
+    next round), so that a busy machine slows them alike. Returns (median, p90) per case."""
+    samples = [[] for _ in cases]
     for i in range(runs + 2):
-        if prepare:
-            prepare()
-        t = time.perf_counter()
-        fn()
-        if i >= 2:
-            samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(0.9 * (len(samples) - 1))]
+        for k, (fn, prepare) in enumerate(cases):
+            if prepare:
+                prepare()
+            t = time.perf_counter()
+            fn()
+            if i >= 2:
+                samples[k].append((time.perf_counter() - t) * 1000)
+    out = []
+    for s in samples:
+        s.sort()
+        out.append((statistics.median(s), s[int(0.9 * (len(s) - 1))]))
+    return out
 
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
 
 SLOW = "tiers:\n  fast:\n    gates:\n      - {name: whole, command: 'sleep 0.5', file_patterns: ['*.txt']}\n"
-rows = []
+def sfp_home(name):
+    # Outside the project, as in real use (inside it, git would report sfp's own state files).
+    return os.path.join(work, "homes", name)
+
+cases, labels = [], []
 for label, binary in bins:
+    name = label.replace(' ', '-')
     # 1. Nothing changed since a passing run.
-    d = project(f"quiet-{label.replace(' ', '-')}", SLOW)
+    d = project(f"quiet-{name}", SLOW)
     git(d, "add", "-A"); git(d, "commit", "-qm", "init")
     write(os.path.join(d, "notes.txt"), "changed\n")
-    home = os.path.join(d, ".sfp-home")
+    home = sfp_home(f"quiet-{name}")
     stop(binary, d, home)
     assert stop(binary, d, home) == "", "not silent"
-    med, p90 = timed(lambda: stop(binary, d, home))
-    rows.append(("Stop, nothing changed since a passing run", label, med, p90))
+    cases.append((lambda b=binary, d=d, h=home: stop(b, d, h), None))
+    labels.append(("Stop, nothing changed since a passing run", label))
     # 2. A change, then its revert: the reverted content was checked before.
-    def prepare():
+    d = project(f"revert-{name}", SLOW)
+    git(d, "add", "-A"); git(d, "commit", "-qm", "init")
+    write(os.path.join(d, "notes.txt"), "changed\n")
+    home = sfp_home(f"revert-{name}")
+    stop(binary, d, home)
+    def prepare(b=binary, d=d, h=home):
         write(os.path.join(d, "notes.txt"), "another change\n")
-        stop(binary, d, home)
+        stop(b, d, h)
         write(os.path.join(d, "notes.txt"), "changed\n")
-    med, p90 = timed(lambda: stop(binary, d, home), prepare)
-    rows.append(("Stop on a reverted change (gate: sleep 0.5)", label, med, p90))
+    cases.append((lambda b=binary, d=d, h=home: stop(b, d, h), prepare))
+    labels.append(("Stop on a reverted change (gate: sleep 0.5)", label))
+rows = [(c, l, m, p) for (c, l), (m, p) in zip(labels, timed_together(cases))]
 
-# 3. Attribution: 10 changed files, a failing gate naming old and new lines in each.
-att = {}
-for mode in ["lines", "off"]:
+# 3. Attribution: 10 changed files, a failing gate naming old and new lines in each. The
+# hook's own measure of the attribution step (a debug log line) is read beside the wall time.
+att_cases, att_labels, att_homes = [], [], []
+for mode, ledger in [("off", True), ("lines", True), ("lines", False)]:
+    label = mode if ledger else "lines, base from HEAD"
+    name = f"attr-{mode}-{'ledger' if ledger else 'head'}"
     gates = ("tiers:\n  fast:\n    gates:\n      - name: todo\n        command: '! grep -Hn TODO -- ${SFP_FILES}'\n"
              f"        file_patterns: ['*.txt']\n        critical: true\n        cache: false\n        attribution: {mode}\n")
-    d = project(f"attr-{mode}", gates)
+    d = project(name, gates)
     old = {}
     for i in range(10):
         lines = [f"line {n} of file {i}" if n % 60 else f"TODO old {n}" for n in range(300)]
         old[i] = "\n".join(lines) + "\n"
         write(os.path.join(d, f"f{i}.txt"), old[i])
     git(d, "add", "-A"); git(d, "commit", "-qm", "debt")
-    home = os.path.join(d, ".sfp-home")
+    home = sfp_home(name)
     for i in range(10):
         path = os.path.join(d, f"f{i}.txt")
         lines = old[i].splitlines()
         lines.insert(150, "TODO new")
         lines[10] = "line 10, edited"
         write(path, "\n".join(lines) + "\n")
-        hook(sfp, d, home, "post-tool-use", {"session_id": "s", "cwd": d, "hook_event_name": "PostToolUse",
-             "tool_name": "Edit", "tool_input": {"file_path": path},
-             "tool_response": {"filePath": path, "originalFile": old[i]}})
+        if ledger:
+            hook(sfp, d, home, "post-tool-use", {"session_id": "s", "cwd": d, "hook_event_name": "PostToolUse",
+                 "tool_name": "Edit", "tool_input": {"file_path": path},
+                 "tool_response": {"filePath": path, "originalFile": old[i]}})
     out = json.loads(stop(sfp, d, home))
     assert out.get("decision") == "block", out
     if mode == "lines":
@@ -115,14 +136,20 @@ for mode in ["lines", "off"]:
         p = os.path.join(h, "sessions", "s", "gates.json")
         if os.path.exists(p):
             os.remove(p)
-    att[mode] = timed(lambda: stop(sfp, d, home), reset)
-    if mode == "lines":
-        # The same with no ledger: bases come from HEAD through one `git diff`.
-        def reset_head():
-            p = os.path.join(home, "sessions", "headonly", "gates.json")
-            if os.path.exists(p):
-                os.remove(p)
-        att["lines, base from HEAD"] = timed(lambda: stop(sfp, d, home, "headonly"), reset_head)
+    att_cases.append((lambda d=d, h=home: stop(sfp, d, h), reset))
+    att_labels.append(label)
+    att_homes.append(home)
+os.environ["SFP_LOG_LEVEL"] = "debug"
+att = dict(zip(att_labels, timed_together(att_cases)))
+inner = {}
+for label, home in zip(att_labels, att_homes):
+    try:
+        log = open(os.path.join(home, "logs", "sfp.log")).read()
+    except OSError:
+        continue
+    took = sorted(float(m) for m in re.findall(r"attribution over 10 file\(s\) took ([0-9.]+) ms", log))
+    if took:
+        inner[label] = (statistics.median(took), took[int(0.9 * (len(took) - 1))], len(took))
 
 print("| case | binary | median ms | p90 ms |")
 print("|---|---|---:|---:|")
@@ -130,9 +157,11 @@ for case, label, med, p90 in rows:
     print(f"| {case} | {label} | {med:.1f} | {p90:.1f} |")
 for mode, (med, p90) in att.items():
     print(f"| Stop, failing gate on 10 changed files, attribution: {mode} | this build | {med:.1f} | {p90:.1f} |")
-delta = att["lines"][0] - att["off"][0]
-delta_head = att["lines, base from HEAD"][0] - att["off"][0]
 print()
-print(f"Line attribution adds {delta:.2f} ms (bases from the ledger) and {delta_head:.2f} ms (from HEAD) "
-      f"to a Stop with 10 changed files (medians over {runs} runs).")
+for label, (med, p90, n) in inner.items():
+    print(f"Line attribution itself (the hook's own timing of the step, {n} Stops), {label}: "
+          f"median {med:.2f} ms, p90 {p90:.2f} ms for 10 changed files.")
+print(f"Wall-time difference lines − off: {att['lines'][0] - att['off'][0]:.2f} ms (ledger), "
+      f"{att['lines, base from HEAD'][0] - att['off'][0]:.2f} ms (HEAD), medians over {runs} runs "
+      f"(on a busy machine this is within the noise).")
 PY

@@ -251,6 +251,7 @@ pub fn attribute(
     changed: &[String],
     report: &mut super::model::RunReport,
 ) {
+    let started = std::time::Instant::now();
     let exists = |rel: &str| project.join(rel).is_file();
     let parsed: Vec<(usize, Vec<attribution::Diagnostic>)> = report
         .gates
@@ -268,6 +269,7 @@ pub fn attribute(
         .filter(|p| changed.iter().any(|c| c == p))
         .collect();
     let diffs = session_changes(ctx, project, session, &named);
+    let named = named.len();
     for (i, diags) in parsed {
         let g = &mut report.gates[i];
         let split = attribution::split(diags, &diffs, g.attribution);
@@ -278,6 +280,12 @@ pub fn attribute(
             });
             g.new_diagnostics = split.new;
         }
+    }
+    if named > 0 {
+        ctx.log.debug(&format!(
+            "gates: attribution over {named} file(s) took {:.3} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        ));
     }
 }
 
