@@ -1037,3 +1037,28 @@ fn a_whole_project_gate_is_keyed_by_every_matching_file_and_the_lock_files() {
     sb.gates(&["--all-files"]);
     assert_eq!(runs(), 3);
 }
+
+#[test]
+fn a_failure_waits_out_background_tasks_and_is_sent_back_after_them() {
+    let sb = Sandbox::new(FORBIDDEN);
+    sb.write("a.txt", "FORBIDDEN\n");
+    let running = json!({"id": "t1", "type": "shell", "status": "running"});
+    let done = json!({"id": "t1", "type": "shell", "status": "completed"});
+    assert_eq!(
+        sb.stop_with(false, std::slice::from_ref(&running), &[]),
+        None
+    );
+    let first = sb
+        .stop_with(false, std::slice::from_ref(&done), &[])
+        .expect("a block");
+    assert_eq!(
+        first["decision"], "block",
+        "a finished task waits for nothing"
+    );
+    assert_eq!(sb.stop_with(true, &[running], &[]), None);
+    let again = sb.stop_with(true, &[done], &[]).expect("a block");
+    assert!(
+        again["reason"].as_str().unwrap().contains("Attempt 2 of 3"),
+        "{again}"
+    );
+}

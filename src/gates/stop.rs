@@ -86,7 +86,16 @@ fn relative(project: &Path, path: &Path) -> Option<String> {
 /// Stop: run the tier on what changed; block on failures the session introduced, within the
 /// loop limits.
 pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
-    if ctx.env.gates_off || input.background_tasks > 0 {
+    if ctx.env.gates_off {
+        return Ok(());
+    }
+    if input.background_tasks > 0 {
+        // Claude is not done: the Stop after the tasks runs the gates (nothing is recorded, so
+        // a failure pending from the last run is still sent back then).
+        ctx.log.debug(&format!(
+            "gates: {} background task(s) at work; gates wait for a later Stop",
+            input.background_tasks
+        ));
         return Ok(());
     }
     let (settings, _) = ctx.config.section::<GateSettings>("gates");
