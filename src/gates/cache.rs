@@ -94,9 +94,17 @@ impl Cache {
             Some(r) => self.project.join(r),
             None => self.project.clone(),
         };
+        let mut extra: Vec<String> = Vec::new();
         let reads_list = match &gate.action {
             Action::Secrets => {
                 field("builtin", b"secrets");
+                // The scan also reads the files that tell it what to skip.
+                extra.extend(
+                    [".gitignore", ".secretsignore"]
+                        .iter()
+                        .filter(|f| self.project.join(f).is_file())
+                        .map(|f| (*f).to_owned()),
+                );
                 true
             }
             Action::Command(c) => {
@@ -112,8 +120,14 @@ impl Cache {
             field("root", root.as_os_str().as_encoded_bytes());
         }
         let all;
+        let listed: Vec<String>;
         let read: &[String] = if reads_list && !whole {
-            files
+            if extra.is_empty() {
+                files
+            } else {
+                listed = files.iter().chain(&extra).cloned().collect();
+                &listed
+            }
         } else {
             all = self
                 .all_files
@@ -312,5 +326,63 @@ fn tool_identity(command: &str, cwd: &Path, env: &Env) -> String {
     match path.and_then(|p| std::fs::metadata(&p).ok()) {
         Some(m) => format!("{shown}:{}:{}:{}", m.len(), m.mtime(), m.mtime_nsec()),
         None => word.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Layer, LayerKind};
+    use crate::gates::config::from_layers;
+
+    fn gates(yaml: &str) -> Vec<Gate> {
+        let layer = Layer {
+            kind: LayerKind::Project,
+            path: None,
+            display: "t".into(),
+            text: yaml.into(),
+        };
+        let (cfg, diags) = from_layers(&[layer], true);
+        assert!(diags.is_empty(), "{diags:?}");
+        cfg.tiers.into_iter().next().unwrap().gates
+    }
+
+    #[test]
+    fn keys_follow_content_tools_and_what_the_scan_skips() {
+        let dir = tempfile::tempdir().unwrap();
+        let (project, bin) = (dir.path().join("p"), dir.path().join("bin"));
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        let tool = bin.join("lint-sfp");
+        std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        std::fs::write(project.join("a.py"), "x = 1\n").unwrap();
+        let env = Env {
+            path: Some(bin.clone().into_os_string()),
+            ..Env::default()
+        };
+        let g = gates(
+            "gates:\n  - {name: l, command: 'lint-sfp $SFP_FILES'}\n  - {name: s, builtin: secrets}\n  - {name: n, command: 'lint-sfp', cache: false}\n",
+        );
+        let cache = Cache::new(dir.path(), &project);
+        let files = vec!["a.py".to_owned()];
+        let key = |g: &Gate| cache.key(g, &files, false, &env);
+        let (lint, scan) = (key(&g[0]).unwrap(), key(&g[1]).unwrap());
+        assert_eq!(key(&g[0]).unwrap(), lint, "stable");
+        assert_eq!(key(&g[2]), None, "cache: false");
+        // The tool on PATH changed (size): a new key.
+        std::fs::write(&tool, "#!/bin/sh\n# v2\n").unwrap();
+        assert_ne!(key(&g[0]).unwrap(), lint);
+        // A file's content: a new key; back to the old content: the old key.
+        let now = key(&g[0]).unwrap();
+        std::fs::write(project.join("a.py"), "x = 2\n").unwrap();
+        assert_ne!(key(&g[0]).unwrap(), now);
+        std::fs::write(project.join("a.py"), "x = 1\n").unwrap();
+        assert_eq!(key(&g[0]).unwrap(), now);
+        // What the secret scan skips is part of what it reads.
+        assert_eq!(key(&g[1]).unwrap(), scan);
+        std::fs::write(project.join(".secretsignore"), "a.py\n").unwrap();
+        assert_ne!(key(&g[1]).unwrap(), scan);
     }
 }
