@@ -1062,3 +1062,13 @@ fn a_failure_waits_out_background_tasks_and_is_sent_back_after_them() {
         "{again}"
     );
 }
+
+#[test]
+fn a_change_undone_ends_the_pending_failure() {
+    let sb = Sandbox::new(FORBIDDEN);
+    sb.write("a.txt", "FORBIDDEN\n");
+    assert_eq!(sb.stop(false).expect("a block")["decision"], "block");
+    std::fs::remove_file(sb.project.join("a.txt")).unwrap();
+    assert_eq!(sb.stop(true), None, "nothing left to fail");
+    assert_eq!(sb.stop(true), None);
+}
