@@ -243,7 +243,7 @@ fn config_errors_carry_file_line_and_column() {
         Sandbox::new("gates:\n  - {name: a, command: x, timout: 5}\n  - {name: a, command: y}\n");
     let text = String::from_utf8(sb.gates(&["check"]).stdout).unwrap();
     assert!(
-        text.contains(":3:12: error: duplicate gate name `a`"),
+        text.contains(":3:12: error: gates[1].name: duplicate gate name `a`"),
         "{text}"
     );
     let sb = Sandbox::new("gates:\n  - {name: a, command: x, timout: 5}\n");
@@ -251,8 +251,37 @@ fn config_errors_carry_file_line_and_column() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("gates.yaml:2:27: warning: unknown key `gates.0.timout`"),
+        text.contains(
+            "gates.yaml:2:27: warning: unknown key `gates[0].timout` (ignored; did you mean \
+             `timeout`?)"
+        ),
         "{text}"
+    );
+}
+
+#[test]
+fn a_broken_layer_fails_the_terminal_run_and_only_notes_at_stop() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - name: a\n        command: 'true'\n        timeout: soon\n",
+    );
+    std::fs::write(sb.project.join("a.txt"), "x\n").unwrap();
+    let out = sb.gates(&["run"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("gates.yaml:6:18: error: tiers.fast.gates[0].timeout"),
+        "{err}"
+    );
+    assert_eq!(sb.gates(&["check"]).status.code(), Some(1));
+    sb.write("a.txt", "y\n");
+    let out = sb.stop(false).expect("a notice");
+    assert!(out.get("decision").is_none(), "{out}");
+    assert!(
+        out["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("gates config error"),
+        "{out}"
     );
 }
 
@@ -305,8 +334,16 @@ fn stop_blocks_on_a_critical_failure_then_passes_once_fixed() {
         "{reason}"
     );
 
-    // Claude continued but changed nothing: no second block, no noise.
-    assert_eq!(sb.stop(true), None);
+    // Claude continued but changed nothing: sent back again with the same reason, no gate run.
+    let again = sb.stop(true).expect("a second block");
+    assert_eq!(again["decision"], "block");
+    let again_reason = again["reason"].as_str().unwrap();
+    assert!(
+        again_reason.contains("./a.txt:1:hello FORBIDDEN"),
+        "{again_reason}"
+    );
+    assert!(again_reason.contains("Attempt 2 of 3"), "{again_reason}");
+    assert!(reason.contains("Attempt 1 of 3"), "{reason}");
 
     sb.write("a.txt", "hello, all fixed now\n");
     assert_eq!(sb.stop(true), None, "passing gates are silent");
@@ -321,7 +358,8 @@ fn stop_blocks_on_a_critical_failure_then_passes_once_fixed() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(statuses, ["failed", "passed"]);
+    // The repeated Stop ran the gate again (from the cache): its run is logged too.
+    assert_eq!(statuses, ["failed", "failed", "passed"]);
 }
 
 #[test]
@@ -341,17 +379,29 @@ fn stop_stops_blocking_after_the_limit() {
     .unwrap();
     let mut decisions = Vec::new();
     for attempt in 0..4 {
-        sb.write("a.txt", &format!("FORBIDDEN{}\n", "!".repeat(attempt)));
+        // Changed or not, the same failing gate counts towards the same limit.
+        if attempt % 2 == 0 {
+            sb.write("a.txt", &format!("FORBIDDEN{}\n", "!".repeat(attempt)));
+        }
         let out = sb.stop(attempt > 0).expect("an answer");
         decisions.push(out.get("decision").is_some());
         if attempt >= 2 {
             let msg = out["systemMessage"].as_str().unwrap();
-            assert!(msg.contains("still fail after 2 attempts"), "{msg}");
+            assert!(
+                msg.contains("forbidden still fail after 2 attempts"),
+                "{msg}"
+            );
+            assert!(msg.contains("`sfp gates`"), "{msg}");
         }
     }
     assert_eq!(decisions, [true, true, false, false]);
-    // A new turn (stop_hook_active false) starts the count again.
+    // A new turn with the same failure does not start the count again...
     sb.write("a.txt", "FORBIDDEN again\n");
+    assert!(sb.stop(false).unwrap().get("decision").is_none());
+    // ...passing does, and so does another set of failing gates.
+    sb.write("a.txt", "fine\n");
+    assert_eq!(sb.stop(false), None);
+    sb.write("a.txt", "FORBIDDEN once more\n");
     assert_eq!(sb.stop(false).unwrap()["decision"], "block");
 }
 
@@ -536,24 +586,32 @@ fn auto_format_tells_claude_when_the_file_changed() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let post = |rel: &str, text: &str| {
+    let post_with = |tool: &str, rel: &str, text: &str| {
         let file = sb.project.join(rel);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, text).unwrap();
         let input = json!({
             "session_id": "sess-1", "cwd": sb.project, "hook_event_name": "PostToolUse",
-            "tool_name": "Edit", "tool_input": {"file_path": file}
+            "tool_name": tool, "tool_input": {"file_path": file}
         });
         let out = sb.hook("post-tool-use", &input, &[("PATH", &path)]);
         (out, std::fs::read_to_string(&file).unwrap())
     };
-    let (out, text) = post("a.txt", "hello\n");
+    let post = |rel: &str, text: &str| post_with("Edit", rel, text);
+    // After Write and Edit the CLI itself tells Claude a hook modified the file: sfp adds nothing.
+    assert_eq!(post("a.txt", "hello\n"), (None, "HELLO\n".to_owned()));
+    assert_eq!(
+        post_with("Write", "w.txt", "hi\n"),
+        (None, "HI\n".to_owned())
+    );
+    // After MultiEdit it does not, so sfp does.
+    let (out, text) = post_with("MultiEdit", "m.txt", "hello\n");
     assert_eq!(text, "HELLO\n");
     let ctx = out.expect("context for Claude")["hookSpecificOutput"]["additionalContext"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(ctx.contains("a.txt was reformatted by `upcase`"), "{ctx}");
+    assert!(ctx.contains("m.txt was reformatted by `upcase`"), "{ctx}");
     assert_eq!(
         post("b.txt", "ALREADY\n"),
         (None, "ALREADY\n".to_owned()),
@@ -604,13 +662,8 @@ fn auto_format_formats_rust_in_the_crate_edition_like_cargo_fmt() {
         ("RUSTUP_HOME", rustup.to_str().unwrap()),
         ("CARGO_HOME", cargo.to_str().unwrap()),
     ];
-    let out = sb
-        .hook("post-tool-use", &input, &env)
-        .expect("context for Claude");
-    let ctx = out["hookSpecificOutput"]["additionalContext"]
-        .as_str()
-        .unwrap();
-    assert!(ctx.contains("reformatted by `rustfmt`"), "{ctx}");
+    // The CLI tells Claude the file changed after a Write: sfp says nothing.
+    assert_eq!(sb.hook("post-tool-use", &input, &env), None);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(
         text.contains("    if let Some(x) = a\n        && b\n"),
@@ -638,10 +691,9 @@ fn alerts_escalating_to_critical_block_without_a_critical_gate() {
     let out = sb.stop(false).expect("a block");
     assert_eq!(out["decision"], "block", "{out}");
     let reason = out["reason"].as_str().unwrap();
-    assert!(
-        reason.contains("Alert [CRITICAL] gate failure rate"),
-        "{reason}"
-    );
+    assert!(!reason.contains("Alert"), "alerts are the user's: {reason}");
+    let msg = out["systemMessage"].as_str().unwrap();
+    assert!(msg.contains("alert [CRITICAL] gate failure rate"), "{msg}");
     assert!(reason.contains("## a (exit code 1)") && reason.contains("## c (exit code 1)"));
 }
 
@@ -754,4 +806,335 @@ fn gates_last_explains_the_block_and_gates_skip_lasts_the_session() {
     assert_eq!(in_session(&["skip", "--clear"]).status.code(), Some(0));
     sb.write("a.txt", "FORBIDDEN again\n");
     assert_eq!(sb.stop(false).expect("blocks again")["decision"], "block");
+}
+
+/// A gate that fails on every TODO in the changed .txt files, naming `file:line`.
+const TODO_GATE: &str = "tiers:\n  fast:\n    gates:\n      - name: todo\n        command: '! grep -Hn TODO -- ${SFP_FILES}'\n        file_patterns: ['*.txt']\n        critical: true\n        fix: Do the TODO or remove it.\n";
+
+/// A sandbox whose committed `notes.txt` has two TODOs already.
+fn with_debt() -> Sandbox {
+    let sb = Sandbox::new(TODO_GATE);
+    std::fs::write(
+        sb.project.join("notes.txt"),
+        "one\nTODO old one\ntwo\nTODO old two\n",
+    )
+    .unwrap();
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qam",
+            "x",
+        ])
+        .current_dir(&sb.project)
+        .arg("--allow-empty")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "add",
+            "notes.txt",
+        ])
+        .current_dir(&sb.project)
+        .status()
+        .unwrap();
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qm",
+            "debt",
+        ])
+        .current_dir(&sb.project)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    sb
+}
+
+impl Sandbox {
+    /// An Edit as the CLI reports it: `originalFile` holds the content before.
+    fn edit(&self, rel: &str, text: &str) {
+        let path = self.project.join(rel);
+        let before = std::fs::read_to_string(&path).ok();
+        std::fs::write(&path, text).unwrap();
+        let input = json!({
+            "session_id": "sess-1", "cwd": self.project, "hook_event_name": "PostToolUse",
+            "tool_name": "Edit", "tool_input": {"file_path": path},
+            "tool_response": {"filePath": path, "originalFile": before}
+        });
+        assert_eq!(self.hook("post-tool-use", &input, &[]), None);
+    }
+}
+
+#[test]
+fn old_problems_in_an_edited_file_are_told_not_sent_back() {
+    for through_ledger in [true, false] {
+        let sb = with_debt();
+        let edit = |text: &str| {
+            if through_ledger {
+                sb.edit("notes.txt", text);
+            } else {
+                // A Bash edit: only git knows, so the base is HEAD.
+                std::fs::write(sb.project.join("notes.txt"), text).unwrap();
+            }
+        };
+        edit("one\nTODO old one\ntwo\nTODO old two\nthree, clean\n");
+        let out = sb.stop(false).expect("a word to the user");
+        assert!(out.get("decision").is_none(), "{out}");
+        assert_eq!(
+            out["systemMessage"],
+            "todo: 2 problems predate this session, not sent to Claude"
+        );
+        edit("zero\none\nTODO old one\ntwo\nTODO old two\nthree, clean\nTODO new one\n");
+        let out = sb.stop(true).expect("a block");
+        assert_eq!(out["decision"], "block", "{out}");
+        let reason = out["reason"].as_str().unwrap();
+        assert!(reason.contains("notes.txt:7:TODO new one"), "{reason}");
+        assert!(
+            !reason.contains("old one") && !reason.contains("old two"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("[2 problem(s) from before this session left out]"),
+            "{reason}"
+        );
+        assert!(reason.contains("Fix: Do the TODO"), "{reason}");
+    }
+}
+
+#[test]
+fn attribution_off_and_files_send_old_problems_back_too() {
+    for mode in ["off", "files"] {
+        let sb = with_debt();
+        std::fs::write(
+            sb.project.join(".claude/sfp/gates.local.yaml"),
+            format!(
+                "tiers:\n  fast:\n    gates:\n      - name: todo\n        attribution: {mode}\n"
+            ),
+        )
+        .unwrap();
+        sb.edit("notes.txt", "one\nTODO old one\ntwo\nTODO old two\nthree\n");
+        let out = sb.stop(false).expect("a block");
+        assert_eq!(out["decision"], "block", "{mode}: {out}");
+    }
+}
+
+#[test]
+fn the_terminal_marks_failures_new_or_pre_existing() {
+    let sb = with_debt();
+    std::fs::write(
+        sb.project.join("notes.txt"),
+        "one\nTODO old one\ntwo\nTODO old two\nx\n",
+    )
+    .unwrap();
+    let (code, report) = sb.gates_json(&[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        find(&report, "todo")["problems"],
+        json!({"new": 0, "pre_existing": 2})
+    );
+    let table = String::from_utf8(sb.gates(&["--no-cache"]).stdout).unwrap();
+    assert!(
+        table.contains("pre-existing (0 new, 2 pre-existing problem(s))"),
+        "{table}"
+    );
+    std::fs::write(sb.project.join("other.txt"), "TODO mine\n").unwrap();
+    let table = String::from_utf8(sb.gates(&[]).stdout).unwrap();
+    assert!(
+        table.contains("new (1 new, 2 pre-existing problem(s))"),
+        "{table}"
+    );
+}
+
+#[test]
+fn hostile_file_names_reach_a_gate_as_single_words() {
+    let sb = Sandbox::new(&gate(
+        "names",
+        "printf '<%s>\\n' ${SFP_FILES}",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    let names = [
+        "--output-format=x.txt",
+        "a b.txt",
+        "$(touch pwned).txt",
+        "[ab].txt",
+        "it's.txt",
+        "ab.txt",
+    ];
+    for n in names {
+        std::fs::write(sb.project.join(n), "x\n").unwrap();
+    }
+    let (code, report) = sb.gates_json(&[]);
+    assert_eq!(code, 0, "{report}");
+    let output = find(&report, "names")["output"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut got: Vec<&str> = output.lines().collect();
+    got.sort_unstable();
+    let mut want = vec![
+        "<$(touch pwned).txt>",
+        "<./--output-format=x.txt>",
+        "<[ab].txt>",
+        "<a b.txt>",
+        "<ab.txt>",
+        "<it's.txt>",
+    ];
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert!(!sb.project.join("pwned").exists());
+}
+
+#[test]
+fn results_are_reused_for_the_same_content_and_definition() {
+    let sb = Sandbox::new(&gate(
+        "count",
+        "./tool.sh; echo run >> ../runs; ! grep -Hn BAD -- ${SFP_FILES}",
+        "        file_patterns: ['*.txt']\n        critical: true\n",
+    ));
+    std::fs::write(sb.project.join("tool.sh"), "#!/bin/sh\ntrue\n").unwrap();
+    Command::new("chmod")
+        .args(["+x", "tool.sh"])
+        .current_dir(&sb.project)
+        .status()
+        .unwrap();
+    let runs = || {
+        std::fs::read_to_string(sb.project.join("../runs"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let cached = |args: &[&str]| {
+        let (_, report) = sb.gates_json(args);
+        find(&report, "count")
+            .get("cached")
+            .is_some_and(|c| c == true)
+    };
+    std::fs::write(sb.project.join("a.txt"), "BAD\n").unwrap();
+    assert!(!cached(&[]));
+    assert!(cached(&[]), "same content: a hit");
+    assert_eq!(runs(), 1);
+    let (code, report) = sb.gates_json(&[]);
+    assert_eq!(code, 1, "a cached failure still fails: {report}");
+    assert!(
+        find(&report, "count")["output"]
+            .as_str()
+            .unwrap()
+            .contains("a.txt:1:BAD")
+    );
+    // A change, then its revert: the reverted content is a hit.
+    std::fs::write(sb.project.join("a.txt"), "good\n").unwrap();
+    assert!(!cached(&[]));
+    std::fs::write(sb.project.join("a.txt"), "BAD\n").unwrap();
+    assert!(cached(&[]), "reverted content: a hit");
+    assert_eq!(runs(), 2);
+    // The tool changed: a miss.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(sb.project.join("tool.sh"), "#!/bin/sh\ntrue\n# v2\n").unwrap();
+    assert!(!cached(&[]));
+    assert!(cached(&[]));
+    // The definition changed: a miss.
+    std::fs::write(
+        sb.project.join(".claude/sfp/gates.local.yaml"),
+        "tiers:\n  fast:\n    gates:\n      - name: count\n        env: {LANG: C}\n",
+    )
+    .unwrap();
+    assert!(!cached(&[]));
+    assert!(cached(&[]));
+    // --no-cache and `cache: false` run every time.
+    let before = runs();
+    assert!(!cached(&["--no-cache"]));
+    std::fs::write(
+        sb.project.join(".claude/sfp/gates.local.yaml"),
+        "tiers:\n  fast:\n    gates:\n      - name: count\n        env: {LANG: C}\n        cache: false\n",
+    )
+    .unwrap();
+    assert!(!cached(&[]));
+    assert!(!cached(&[]));
+    assert_eq!(runs(), before + 3);
+    // The Stop hook shares the cache with the terminal.
+    std::fs::remove_file(sb.project.join(".claude/sfp/gates.local.yaml")).unwrap();
+    let before = runs();
+    sb.write("a.txt", "BAD\n");
+    let out = sb.stop(false).expect("a block");
+    assert_eq!(out["decision"], "block", "{out}");
+    assert_eq!(runs(), before, "the Stop reused the terminal's result");
+}
+
+#[test]
+fn a_whole_project_gate_is_keyed_by_every_matching_file_and_the_lock_files() {
+    let sb = Sandbox::new(&gate(
+        "whole",
+        "echo run >> ../runs; ! grep -rn BAD --include=*.txt .",
+        "        file_patterns: ['*.txt']\n",
+    ));
+    let runs = || {
+        std::fs::read_to_string(sb.project.join("../runs"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    std::fs::write(sb.project.join("a.txt"), "ok\n").unwrap();
+    std::fs::write(sb.project.join("b.txt"), "ok\n").unwrap();
+    sb.gates(&["--all-files"]);
+    sb.gates(&["--all-files"]);
+    assert_eq!(runs(), 1);
+    // Another matching file changed: a miss, though the gate is not given file names.
+    std::fs::write(sb.project.join("b.txt"), "BAD\n").unwrap();
+    assert_eq!(sb.gates(&["--all-files"]).status.code(), Some(1));
+    assert_eq!(runs(), 2);
+    // A file outside the patterns: still a hit; a lock file: a miss.
+    std::fs::write(sb.project.join("c.md"), "x\n").unwrap();
+    sb.gates(&["--all-files"]);
+    assert_eq!(runs(), 2);
+    std::fs::write(sb.project.join("Cargo.lock"), "# v1\n").unwrap();
+    sb.gates(&["--all-files"]);
+    assert_eq!(runs(), 3);
+}
+
+#[test]
+fn a_failure_waits_out_background_tasks_and_is_sent_back_after_them() {
+    let sb = Sandbox::new(FORBIDDEN);
+    sb.write("a.txt", "FORBIDDEN\n");
+    let running = json!({"id": "t1", "type": "shell", "status": "running"});
+    let done = json!({"id": "t1", "type": "shell", "status": "completed"});
+    assert_eq!(
+        sb.stop_with(false, std::slice::from_ref(&running), &[]),
+        None
+    );
+    let first = sb
+        .stop_with(false, std::slice::from_ref(&done), &[])
+        .expect("a block");
+    assert_eq!(
+        first["decision"], "block",
+        "a finished task waits for nothing"
+    );
+    assert_eq!(sb.stop_with(true, &[running], &[]), None);
+    let again = sb.stop_with(true, &[done], &[]).expect("a block");
+    assert!(
+        again["reason"].as_str().unwrap().contains("Attempt 2 of 3"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_change_undone_ends_the_pending_failure() {
+    let sb = Sandbox::new(FORBIDDEN);
+    sb.write("a.txt", "FORBIDDEN\n");
+    assert_eq!(sb.stop(false).expect("a block")["decision"], "block");
+    std::fs::remove_file(sb.project.join("a.txt")).unwrap();
+    assert_eq!(sb.stop(true), None, "nothing left to fail");
+    assert_eq!(sb.stop(true), None);
 }

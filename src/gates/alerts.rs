@@ -186,6 +186,11 @@ mod tests {
             fix: None,
             leaked: false,
             files: 0,
+            cached: false,
+            problems: None,
+            attribution: crate::gates::attribution::Mode::Lines,
+            root: None,
+            new_diagnostics: Vec::new(),
         }
     }
 

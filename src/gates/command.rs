@@ -83,6 +83,7 @@ pub struct LastArgs {
 }
 
 #[derive(Debug, Args, Default)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line switches")]
 pub struct RunArgs {
     /// The tier to run (default: the `stop_tier` of sfp.yaml, `fast`).
     #[arg(long, value_name = "TIER")]
@@ -99,6 +100,9 @@ pub struct RunArgs {
     /// Gates run at once (default: all of them).
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Run every gate, neither reusing nor keeping results in the cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -249,15 +253,23 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (settings, _) = ctx.config.section::<GateSettings>("gates");
     let (gates, diags) = config::load(&ctx.paths);
     let (alerts_cfg, alert_diags) = alerts::load(&ctx.paths);
-    for d in diags.iter().chain(&alert_diags).filter(|d| d.is_error()) {
-        ctx.printer.warn(&format!("{d} (this layer is ignored)"));
+    let mut config_errors = 0;
+    for d in diags.iter().chain(&alert_diags) {
+        if d.is_error() {
+            config_errors += 1;
+            ctx.printer.warn(&format!("{d} (this layer is ignored)"));
+        } else {
+            ctx.printer.warn(&d.to_string());
+        }
     }
-    let set = match (args.all_files, args.changed, git_changed(&project)) {
+    let changed = git_changed(&project);
+    let set = match (args.all_files, args.changed, changed.as_ref()) {
         (false, _, Some(changed)) => FileSet {
             all: false,
             files: changed
-                .into_iter()
+                .iter()
                 .filter(|f| project.join(f).is_file())
+                .cloned()
                 .collect(),
         },
         (false, true, None) => {
@@ -279,9 +291,15 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         only: &args.gates,
         jobs: args.jobs.unwrap_or(settings.jobs),
         budget: None::<Duration>,
+        cache: !args.no_cache,
     };
     let env = session::with_skips(&ctx.env, &ctx.paths, ctx.env.session_id.as_deref());
-    let report = run_tier(&env, &project, &gates, &alerts_cfg, &req)?;
+    let mut report = run_tier(&env, &ctx.paths, &project, &gates, &alerts_cfg, &req)?;
+    // Each failure is marked new or pre-existing: against the session's bases when run from
+    // one, else against HEAD.
+    let session = ctx.env.session_id.as_deref().unwrap_or("");
+    let changed = changed.unwrap_or_default();
+    super::stop::attribute(ctx, &project, session, &changed, &mut report);
     if let Err(e) = kpi::append(&ctx.paths, ctx.env.session_id.as_deref(), "cli", &report) {
         ctx.log.warn(&format!("cannot write the KPI event: {e:#}"));
     }
@@ -290,10 +308,17 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     } else {
         ctx.printer.raw(&report::table(&report, ctx.printer));
     }
+    if config_errors > 0 {
+        ctx.printer.warn(&format!(
+            "sfp gates: {config_errors} error(s) in the gates config; a layer was left out, so \
+             this run fails (`sfp gates check`)"
+        ));
+    }
     Ok(match report.status {
+        RunStatus::Interrupted => ExitStatus::Interrupted,
+        _ if config_errors > 0 => ExitStatus::Failure,
         RunStatus::Passed | RunStatus::Warned => ExitStatus::Success,
         RunStatus::Failed => ExitStatus::Failure,
-        RunStatus::Interrupted => ExitStatus::Interrupted,
     })
 }
 

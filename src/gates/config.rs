@@ -34,6 +34,7 @@ pub enum Action {
 
 /// A gate ready to run.
 #[derive(Debug, Clone)]
+#[expect(clippy::struct_excessive_bools, reason = "independent yes/no settings")]
 pub struct Gate {
     pub name: String,
     pub description: String,
@@ -49,6 +50,10 @@ pub struct Gate {
     /// Directory to run in, relative to the project.
     pub root: Option<PathBuf>,
     pub disabled: bool,
+    /// How failures are attributed to the session's changes.
+    pub attribution: super::attribution::Mode,
+    /// Results may be reused for the same definition and content.
+    pub cache: bool,
     /// The layer that last defined or changed the gate.
     pub source: String,
 }
@@ -119,8 +124,24 @@ pub fn from_layers(layers: &[Layer], strict: bool) -> (GatesConfig, Vec<Diagnost
             tiers: file_tiers,
             gates: legacy,
         } = file;
+        let has_tiers = !file_tiers.is_empty();
         let mut all: Vec<(String, TierSpec)> = file_tiers.into_iter().collect();
-        if !legacy.is_empty() {
+        if !legacy.is_empty() && has_tiers {
+            // The original reads the flat list only when there are no tiers: keep that meaning.
+            let mut d = Diagnostic::warning(
+                &layer.display,
+                format!(
+                    "the flat `gates:` list ({} gate(s)) is ignored because this file has \
+                     `tiers:`; move its gates into a tier (e.g. `tiers.fast.gates`)",
+                    legacy.len()
+                ),
+            );
+            if let Some(line) = layer.text.lines().position(|l| l.starts_with("gates:")) {
+                d.line = Some(line + 1);
+                d.column = Some(1);
+            }
+            diags.push(d);
+        } else if !legacy.is_empty() {
             all.push((
                 DEFAULT_TIER.to_owned(),
                 TierSpec {
@@ -212,6 +233,12 @@ fn resolve(spec: GateSpec, source: &str) -> Result<Gate, Diagnostic> {
         env: spec.env.unwrap_or_default().into_iter().collect(),
         root: spec.root.filter(|r| !r.is_empty()).map(PathBuf::from),
         disabled: spec.disabled.unwrap_or(false),
+        attribution: spec
+            .attribution
+            .as_deref()
+            .and_then(super::attribution::Mode::parse)
+            .unwrap_or_default(),
+        cache: spec.cache.unwrap_or(true),
         source: source.to_owned(),
         action,
         name: spec.name,
@@ -289,6 +316,32 @@ mod tests {
     }
 
     #[test]
+    fn a_flat_list_beside_tiers_is_ignored_with_a_warning() {
+        let (cfg, diags) = from_layers_strict(&[layer(
+            "o.yaml",
+            "tiers:\n  fast:\n    gates:\n      - {name: a, command: x}\n# legacy\ngates:\n  - {name: tsc, command: tsc}\n",
+        )]);
+        let names: Vec<&str> = cfg
+            .tier("fast")
+            .unwrap()
+            .gates
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect();
+        assert_eq!(names, ["a"]);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(!diags[0].is_error());
+        assert_eq!((diags[0].line, diags[0].column), (Some(6), Some(1)));
+        assert!(
+            diags[0]
+                .message
+                .contains("flat `gates:` list (1 gate(s)) is ignored"),
+            "{}",
+            diags[0]
+        );
+    }
+
+    #[test]
     fn errors_carry_line_and_column() {
         let bad_type = layer(
             "g.yaml",
@@ -359,10 +412,21 @@ mod tests {
         assert_eq!(cfg.tier("fast").unwrap().gates.len(), 1);
         assert_eq!(diags.len(), 1);
         assert!(!diags[0].is_error());
-        assert!(
-            diags[0].message.contains("tiers.fast.gates.0.timout"),
-            "{}",
-            diags[0]
+        assert_eq!(
+            diags[0].message,
+            "unknown key `tiers.fast.gates[0].timout` (ignored; did you mean `timeout`?)"
+        );
+        let (_, diags) = from_layers_strict(&[layer(
+            "w.yaml",
+            "tiers:\n  fast:\n    gates:\n      - {name: a, command: x, when: {comand: x}, zzz: 1}\n",
+        )]);
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown key `tiers.fast.gates[0].when.comand` (ignored; did you mean `command`?)",
+                "unknown key `tiers.fast.gates[0].zzz` (ignored)"
+            ]
         );
     }
 

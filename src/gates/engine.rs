@@ -5,11 +5,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::alerts::{self, AlertsConfig};
+use super::cache::Cache;
 use super::config::GatesConfig;
 use super::model::{RunReport, RunStatus};
 use super::run::{RunOptions, run};
 use super::select::{FileSet, plan};
 use crate::env::Env;
+use crate::paths::Paths;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -20,11 +22,14 @@ pub struct Request<'a> {
     pub only: &'a [String],
     pub jobs: usize,
     pub budget: Option<Duration>,
+    /// Reuse and keep results in the content-keyed cache.
+    pub cache: bool,
 }
 
 /// Runs `req` in `project`.
 pub fn run_tier(
     env: &Env,
+    paths: &Paths,
     project: &Path,
     gates: &GatesConfig,
     alerts_cfg: &AlertsConfig,
@@ -54,6 +59,7 @@ pub fn run_tier(
     }
     let started = Instant::now();
     let planned = plan(tier, &req.set, env, project, req.only);
+    let cache = req.cache.then(|| Cache::new(&paths.sfp_home, project));
     let outcome = run(
         &planned,
         &RunOptions {
@@ -62,6 +68,8 @@ pub fn run_tier(
             fail_fast: tier.fail_fast,
             budget: req.budget,
             set: &req.set,
+            cache: cache.as_ref(),
+            env,
         },
     );
     let status = RunReport::verdict(&outcome.results, outcome.interrupted);

@@ -1,7 +1,9 @@
 //! Auto-format after Write/Edit: the formatter configured for the file's extension (`format:`
 //! in `sfp.yaml`) runs on that one file, only when it is installed and the file is not under an
-//! excluded directory, with a short timeout. It never blocks; when the file changed, Claude is
-//! told (PostToolUse `additionalContext`) so that it re-reads the file before editing it again.
+//! excluded directory, with a short timeout. It never blocks. When the file changed after Write or
+//! Edit, the CLI itself tells Claude ("PostToolUse hook modified … likely a formatter"), so sfp
+//! adds nothing; after MultiEdit, which the CLI does not check, Claude is told
+//! (PostToolUse `additionalContext`) so that it re-reads the file before editing it again.
 
 use std::path::{Component, Path};
 use std::sync::atomic::AtomicBool;
@@ -14,6 +16,8 @@ use crate::process::{self, Spec};
 
 /// Tools after which sfp formats (NotebookEdit is left alone: notebooks are JSON).
 const TOOLS: [&str; 3] = ["Write", "Edit", "MultiEdit"];
+/// Tools after which the CLI reports a file a hook modified, so that sfp need not.
+const CLI_REPORTS: [&str; 2] = ["Write", "Edit"];
 /// Files larger than this are not formatted.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
 /// Placeholder in a formatter command for the Rust edition of the file's crate.
@@ -69,6 +73,9 @@ pub fn format_edit(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::
             "format: {} reformatted by {program}",
             path.display()
         ));
+        if CLI_REPORTS.contains(&input.tool_name.as_deref().unwrap_or("")) {
+            return Ok(());
+        }
         out.add_context(format!(
             "sfp auto-format: {} was reformatted by `{program}` after this edit. Its content on \
              disk now differs from what was written; read it again before the next Edit.",

@@ -1,5 +1,6 @@
 //! The KPI log: one JSON line per gate run in `$SFP_HOME/kpis/events.jsonl` (session, tier,
-//! trigger, verdict, and each gate's status and duration), for trends across sessions. At 5 MiB
+//! trigger, verdict, alerts, and each gate's status, duration, whether it came from the cache and
+//! whether its failure predates the session), for trends across sessions. At 5 MiB
 //! it is moved to `events.jsonl.1` (replacing the previous one) and started afresh.
 
 use std::io::Write as _;
@@ -34,6 +35,11 @@ struct GateEvent<'a> {
     name: &'a str,
     status: GateStatus,
     duration_ms: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cached: bool,
+    /// A failure whose every problem predates the session.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pre_existing: bool,
 }
 
 /// Appends the run's event. Failing to write is logged by the caller, never fatal.
@@ -59,6 +65,8 @@ pub fn append(
                 name: &g.name,
                 status: g.status,
                 duration_ms: g.duration_ms,
+                cached: g.cached,
+                pre_existing: g.is_pre_existing(),
             })
             .collect(),
         alerts: report

@@ -4,7 +4,11 @@
 //!   `{"path": "<absolute path>", "tool": "Write", "at": "<RFC3339 UTC>"}`. Other capabilities
 //!   (handoffs) read it too, so the format is fixed.
 //! - `$SFP_HOME/sessions/<id>/gates.json`: the fingerprint of the changed files at the last gate
-//!   run, and how many Stops in a row were blocked.
+//!   run, the gates that sent Claude back then, and how many Stops in a row were blocked for
+//!   them.
+//! - `$SFP_HOME/sessions/<id>/base/<hash of the path>`: each file's lines (as hashes, not text)
+//!   before the session first touched it, from the CLI's `tool_response.originalFile`; `N` alone
+//!   when the session created the file. Line attribution diffs against it.
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -90,10 +94,76 @@ fn read_tail(path: &Path, limit: u64) -> std::io::Result<String> {
 pub struct StopState {
     /// Fingerprint of the changed files when gates last ran.
     pub fingerprint: String,
-    /// Stops blocked in a row within the current chain of continuations.
+    /// Stops blocked in a row for the same failing gates.
     pub consecutive_blocks: u32,
     /// `passed`, `warned`, `failed` of the last run.
     pub last_status: String,
+    /// The gates that sent Claude back at the last run, sorted; empty when none did.
+    pub failing: Vec<String>,
+}
+
+fn base_path(paths: &Paths, session: &str, path: &Path) -> PathBuf {
+    let digest = super::attribution::line_hashes(path.as_os_str().as_encoded_bytes());
+    paths
+        .session_dir(session)
+        .join("base")
+        .join(format!("{:016x}", digest.first().copied().unwrap_or(0)))
+}
+
+/// Largest original content whose line hashes are kept.
+const MAX_BASE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Keeps `path`'s content before the session first touched it: `original` is the CLI's
+/// `originalFile` (`None` when the tool created the file). Later calls for the same path keep
+/// the first base.
+pub fn record_base(
+    paths: &Paths,
+    session: &str,
+    path: &Path,
+    original: Option<&str>,
+) -> anyhow::Result<()> {
+    let file = base_path(paths, session, path);
+    if file.exists() {
+        return Ok(());
+    }
+    let bytes = match original {
+        None => b"N".to_vec(),
+        Some(text) if text.len() <= MAX_BASE_BYTES => {
+            let hashes = super::attribution::line_hashes(text.as_bytes());
+            let mut bytes = Vec::with_capacity(1 + hashes.len() * 8);
+            bytes.push(b'H');
+            for h in hashes {
+                bytes.extend_from_slice(&h.to_le_bytes());
+            }
+            bytes
+        }
+        Some(_) => return Ok(()),
+    };
+    crate::util::fs::atomic_write(&file, &bytes, Some(0o600))
+}
+
+/// A file's content before the session first touched it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// The session created the file.
+    Created,
+    /// The hashes of its original lines.
+    Lines(Vec<u64>),
+}
+
+/// A file's base as [`record_base`] kept it, `None` when there is none.
+pub fn base(paths: &Paths, session: &str, path: &Path) -> Option<Base> {
+    let file = base_path(paths, session, path);
+    let bytes = crate::util::fs::read_bounded(&file, (MAX_BASE_BYTES as u64) * 8 + 1).ok()??;
+    match bytes.split_first() {
+        Some((b'N', [])) => Some(Base::Created),
+        Some((b'H', rest)) if rest.len() % 8 == 0 => Some(Base::Lines(
+            rest.chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect(),
+        )),
+        _ => None,
+    }
 }
 
 fn state_path(paths: &Paths, session: &str) -> PathBuf {
@@ -210,6 +280,22 @@ mod tests {
     }
 
     #[test]
+    fn the_first_base_of_a_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        let a = Path::new("/proj/a.py");
+        assert_eq!(base(&p, "s", a), None);
+        record_base(&p, "s", a, Some("one\ntwo\n")).unwrap();
+        record_base(&p, "s", a, Some("changed\n")).unwrap();
+        let want = super::super::attribution::line_hashes(b"one\ntwo\n");
+        assert_eq!(base(&p, "s", a), Some(Base::Lines(want)));
+        let n = Path::new("/proj/new.py");
+        record_base(&p, "s", n, None).unwrap();
+        assert_eq!(base(&p, "s", n), Some(Base::Created));
+        assert_eq!(base(&p, "other", n), None);
+    }
+
+    #[test]
     fn state_round_trips_and_fingerprints_follow_the_files() {
         let dir = tempfile::tempdir().unwrap();
         let p = paths(dir.path());
@@ -218,6 +304,7 @@ mod tests {
             fingerprint: "abc".into(),
             consecutive_blocks: 2,
             last_status: "failed".into(),
+            failing: vec!["lint".into()],
         };
         save_state(&p, "s", &st).unwrap();
         assert_eq!(load_state(&p, "s").unwrap(), st);

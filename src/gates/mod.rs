@@ -3,14 +3,18 @@
 //!
 //! - `schema`, `config`, `validate`: gates.yaml, layered and validated;
 //! - `select`: changed files and which gates apply to them;
-//! - `run`, `engine`: the parallel scheduler and one run from plan to verdict;
+//! - `run`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
+//!   content-keyed result cache;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
 //! - `ledger`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
 //! - `session`: the session's skipped gates and its last Stop run;
+//! - `attribution`: which problems of a failing gate the session introduced;
 //! - `kpi`, `report`, `command`: the event log, rendering, the CLI.
 
 mod alerts;
+mod attribution;
 mod builtin_secrets;
+mod cache;
 mod command;
 mod config;
 mod engine;

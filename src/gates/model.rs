@@ -54,6 +54,10 @@ impl GateStatus {
 
 /// One gate's result.
 #[derive(Debug, Clone, Serialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts of one result"
+)]
 pub struct GateResult {
     pub name: String,
     pub status: GateStatus,
@@ -77,6 +81,36 @@ pub struct GateResult {
     pub leaked: bool,
     /// How many files the gate was given.
     pub files: usize,
+    /// The result is a stored one: the gate ran before on this same content and definition.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
+    /// For a failure, how many of its located problems are on lines this session changed
+    /// (`new`) and how many were there before (`pre_existing`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Problems>,
+    /// How the gate's failures are attributed, and where it ran (relative to the project).
+    #[serde(skip)]
+    pub attribution: super::attribution::Mode,
+    #[serde(skip)]
+    pub root: Option<std::path::PathBuf>,
+    /// The problems the session introduced, when attributed (the block reason lists these).
+    #[serde(skip)]
+    pub new_diagnostics: Vec<super::attribution::Diagnostic>,
+}
+
+/// New and pre-existing problems of a failing gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Problems {
+    pub new: usize,
+    pub pre_existing: usize,
+}
+
+impl GateResult {
+    /// A failure whose every located problem predates the session.
+    pub fn is_pre_existing(&self) -> bool {
+        self.problems
+            .is_some_and(|p| p.new == 0 && p.pre_existing > 0)
+    }
 }
 
 impl GateResult {
@@ -96,6 +130,11 @@ impl GateResult {
             fix: gate.fix.clone(),
             leaked: false,
             files: 0,
+            cached: false,
+            problems: None,
+            attribution: gate.attribution,
+            root: gate.root.clone(),
+            new_diagnostics: Vec::new(),
         }
     }
 
@@ -144,6 +183,11 @@ impl RunReport {
     /// Critical gates that failed on the code: these make the Stop hook send Claude back.
     pub fn critical_failures(&self) -> impl Iterator<Item = &GateResult> {
         self.fixable_failures().filter(|g| g.critical)
+    }
+
+    /// Gates that failed only on problems older than the session.
+    pub fn pre_existing(&self) -> impl Iterator<Item = &GateResult> {
+        self.fixable_failures().filter(|g| g.is_pre_existing())
     }
 
     pub fn verdict(gates: &[GateResult], interrupted: bool) -> RunStatus {

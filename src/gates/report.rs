@@ -11,6 +11,8 @@ use crate::printer::{Printer, Style};
 const TABLE_TAIL_LINES: usize = 15;
 /// Characters of one gate's output in the Stop reason.
 const REASON_TAIL_CHARS: usize = 2_500;
+/// New problems of one gate listed in the Stop reason.
+const REASON_MAX_PROBLEMS: usize = 20;
 
 fn mark(status: GateStatus) -> (&'static str, Style) {
     match status {
@@ -51,11 +53,26 @@ pub fn table(report: &RunReport, p: Printer) -> String {
         } else if !g.required {
             flags.push_str(" advisory");
         }
-        let reason = g
+        if g.cached {
+            flags.push_str(" cached");
+        }
+        let mut reason = g
             .reason
             .as_deref()
             .map(|r| format!("  {}", p.paint(r, Style::Dim)))
             .unwrap_or_default();
+        if let Some(problems) = g.problems {
+            let origin = if problems.new == 0 {
+                p.paint("pre-existing", Style::Yellow)
+            } else {
+                p.paint("new", Style::Red)
+            };
+            let _ = write!(
+                reason,
+                "  {origin} ({} new, {} pre-existing problem(s))",
+                problems.new, problems.pre_existing
+            );
+        }
         let _ = writeln!(
             out,
             "{} {:<width$}  {}  {}{}{}",
@@ -142,17 +159,36 @@ pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
             _ => g.status.as_str().to_owned(),
         };
         let _ = write!(out, "\n## {} ({how})\n", g.name);
+        // Only the problems the session introduced, when the output names where they are.
+        let shown = if g.new_diagnostics.is_empty() {
+            g.output.trim_end().to_owned()
+        } else {
+            let mut listed: Vec<&str> = g
+                .new_diagnostics
+                .iter()
+                .take(REASON_MAX_PROBLEMS)
+                .map(|d| d.text.as_str())
+                .collect();
+            let more = g.new_diagnostics.len().saturating_sub(REASON_MAX_PROBLEMS);
+            let more_line = format!("[{more} more new problem(s) not shown]");
+            if more > 0 {
+                listed.push(&more_line);
+            }
+            let old = g.problems.map_or(0, |p| p.pre_existing);
+            let old_line = format!("[{old} problem(s) from before this session left out]");
+            if old > 0 {
+                listed.push(&old_line);
+            }
+            listed.join("\n")
+        };
         // The reason lands in the transcript: secrets a tool echoed are masked.
-        let tail = crate::secrets::mask(&tail_chars(g.output.trim_end(), REASON_TAIL_CHARS));
+        let tail = crate::secrets::mask(&tail_chars(&shown, REASON_TAIL_CHARS));
         if !tail.is_empty() {
             let _ = write!(out, "```\n{tail}\n```\n");
         }
         if let Some(fix) = &g.fix {
             let _ = writeln!(out, "Fix: {fix}");
         }
-    }
-    for a in &report.alerts {
-        let _ = writeln!(out, "\nAlert {}", a.message());
     }
     out
 }
@@ -237,6 +273,11 @@ mod tests {
             fix: Some("shorten it".into()),
             leaked: false,
             files: 1,
+            cached: false,
+            problems: None,
+            attribution: crate::gates::attribution::Mode::Lines,
+            root: None,
+            new_diagnostics: Vec::new(),
         };
         let report = RunReport {
             tier: "fast".into(),

@@ -12,9 +12,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::cache::Cache;
 use super::config::{Action, Gate};
 use super::model::{GateResult, GateStatus};
 use super::select::{Decision, FileSet};
+use crate::env::Env;
 use crate::process::{self, Exit, Spec};
 
 /// Most bytes of `SFP_FILES` handed to a gate; a longer list is left empty so that the tool
@@ -31,6 +33,9 @@ pub struct RunOptions<'a> {
     /// The whole run must end within this.
     pub budget: Option<Duration>,
     pub set: &'a FileSet,
+    /// Where results are reused from and kept; `None` runs every gate.
+    pub cache: Option<&'a Cache>,
+    pub env: &'a Env,
 }
 
 /// What the scheduler returns.
@@ -142,6 +147,42 @@ fn run_gate(
         Some(root) => opts.project.join(root),
         None => opts.project.to_path_buf(),
     };
+    let listed = files_env(files, opts.set.all);
+    let key = opts.cache.and_then(|c| {
+        let whole = matches!(gate.action, Action::Command(_)) && listed.is_empty();
+        c.key(gate, files, whole, opts.env)
+    });
+    if let (Some(cache), Some(key)) = (opts.cache, key.as_deref())
+        && cache.load(key, &mut result)
+    {
+        return result;
+    }
+    let result = run_uncached(
+        gate, files, opts, &cwd, listed, left, cancel, budget_hit, result,
+    );
+    if let (Some(cache), Some(key)) = (opts.cache, key.as_deref())
+        && !process::interrupted()
+    {
+        cache.store(key, &result);
+    }
+    result
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of run_gate, split at the cache"
+)]
+fn run_uncached(
+    gate: &Gate,
+    files: &[String],
+    opts: &RunOptions<'_>,
+    cwd: &Path,
+    listed: String,
+    left: Option<Duration>,
+    cancel: &AtomicBool,
+    budget_hit: &AtomicBool,
+    mut result: GateResult,
+) -> GateResult {
     // The gate's timeout, cut to what is left of the run's budget.
     let limited = left.is_some_and(|l| l < gate.timeout);
     let timeout = left.map_or(gate.timeout, |l| l.min(gate.timeout));
@@ -168,7 +209,8 @@ fn run_gate(
         Action::Command(command) => command,
     };
     let mut env = gate.env.clone();
-    env.push(("SFP_FILES".to_owned(), files_env(files, opts.set.all)));
+    let line = substitute_files(command, &listed);
+    env.push(("SFP_FILES".to_owned(), listed));
     env.push(("SFP_GATE".to_owned(), gate.name.clone()));
     env.push((
         "SFP_PROJECT".to_owned(),
@@ -176,7 +218,7 @@ fn run_gate(
     ));
     let spec = Spec {
         env: &env,
-        ..Spec::new(command, &cwd, timeout)
+        ..Spec::new(&line, cwd, timeout)
     };
     let outcome = process::run(&spec, cancel);
     result.duration_ms = millis(outcome.duration);
@@ -242,6 +284,79 @@ fn files_env(files: &[String], all: bool) -> String {
     }
 }
 
+/// One file name as a single shell word: single-quoted, and `./`-prefixed when it starts with
+/// `-`, so that no name is read as an option or split, globbed or expanded.
+fn shell_word(name: &str) -> String {
+    let name = if name.starts_with('-') {
+        format!("./{name}")
+    } else {
+        name.to_owned()
+    };
+    format!("'{}'", name.replace('\'', r"'\''"))
+}
+
+/// The command with each unquoted `$SFP_FILES`, `${SFP_FILES}` or `${SFP_FILES:-default}`
+/// replaced by the file names as quoted shell words (the default, as written, when there are
+/// none). Occurrences inside quotes are left to the shell, which reads the variable (one name
+/// per line) as one string.
+pub fn substitute_files(command: &str, listed: &str) -> String {
+    const NAME: &str = "SFP_FILES";
+    let words: Vec<String> = listed
+        .split('\n')
+        .filter(|f| !f.is_empty())
+        .map(shell_word)
+        .collect();
+    let mut out = String::with_capacity(command.len());
+    let mut rest = command;
+    let (mut single, mut double) = (false, false);
+    while let Some(c) = rest.chars().next() {
+        let len = c.len_utf8();
+        if single {
+            single = c != '\'';
+        } else if c == '\\' {
+            let n = rest[len..].chars().next().map_or(0, char::len_utf8);
+            out.push_str(&rest[..len + n]);
+            rest = &rest[len + n..];
+            continue;
+        } else if c == '"' {
+            double = !double;
+        } else if c == '\'' && !double {
+            single = true;
+        } else if c == '$' && !double {
+            let after = &rest[1..];
+            let (default, used) = if let Some(tail) = after.strip_prefix(NAME)
+                && !tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            {
+                (None, 1 + NAME.len())
+            } else if let Some(inner) = after.strip_prefix('{')
+                && let Some(end) = inner.find('}')
+                && let Some(op) = inner[..end].strip_prefix(NAME)
+            {
+                let default = op.strip_prefix(":-").or_else(|| op.strip_prefix('-'));
+                if op.is_empty() || default.is_some() {
+                    (default, 2 + end + 1)
+                } else {
+                    (None, 0)
+                }
+            } else {
+                (None, 0)
+            };
+            if used > 0 {
+                if words.is_empty() {
+                    out.push_str(default.unwrap_or(""));
+                } else {
+                    out.push_str(&words.join(" "));
+                }
+                rest = &rest[used..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[len..];
+    }
+    out
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -286,6 +401,8 @@ mod tests {
                 fail_fast,
                 budget,
                 set: &set,
+                cache: None,
+                env: &env,
             },
         )
     }
@@ -325,6 +442,59 @@ mod tests {
                 .unwrap()
                 .contains("no-such-tool-sfp")
         );
+    }
+
+    #[test]
+    fn file_lists_reach_the_command_as_quoted_words() {
+        let sub = |c: &str, l: &str| substitute_files(c, l);
+        assert_eq!(
+            sub("ruff check -- ${SFP_FILES:-.}", "a.py\nb c.py"),
+            "ruff check -- 'a.py' 'b c.py'"
+        );
+        assert_eq!(sub("ruff check -- ${SFP_FILES:-.}", ""), "ruff check -- .");
+        assert_eq!(
+            sub("x $SFP_FILES; y ${SFP_FILES}", "-o.py"),
+            "x './-o.py'; y './-o.py'"
+        );
+        assert_eq!(sub("x $SFP_FILESX", "a"), "x $SFP_FILESX");
+        assert_eq!(
+            sub("echo \"$SFP_FILES\" '$SFP_FILES'", "a"),
+            "echo \"$SFP_FILES\" '$SFP_FILES'"
+        );
+        assert_eq!(sub("x \\$SFP_FILES", "a"), "x \\$SFP_FILES");
+        assert_eq!(
+            sub("x $SFP_FILES", "it's $(rm -rf x).py"),
+            r"x 'it'\''s $(rm -rf x).py'"
+        );
+    }
+
+    #[test]
+    fn the_shipped_gates_take_hostile_names_as_file_names() {
+        let text = crate::config::embedded(crate::gates::GATES_FILE).unwrap();
+        let layer = Layer {
+            kind: LayerKind::Embedded,
+            path: None,
+            display: "shipped".into(),
+            text: text.into(),
+        };
+        let (cfg, _) = from_layers(&[layer], true);
+        let mut checked = 0;
+        for gate in cfg.tiers.iter().flat_map(|t| &t.gates) {
+            let Action::Command(c) = &gate.action else {
+                continue;
+            };
+            if !c.contains("SFP_FILES") {
+                continue;
+            }
+            let line = substitute_files(c, "--output-format=x.py\na b.py\n$(touch p).py");
+            assert!(
+                line.contains("-- './--output-format=x.py' 'a b.py' '$(touch p).py'"),
+                "{}: {line}",
+                gate.name
+            );
+            checked += 1;
+        }
+        assert!(checked >= 5, "{checked}");
     }
 
     #[test]
@@ -370,6 +540,8 @@ mod tests {
             fail_fast: false,
             budget: Some(Duration::from_millis(50)),
             set: &set,
+            cache: None,
+            env: &env,
         };
         let started = Instant::now();
         let out = run(&planned, &opts);

@@ -58,6 +58,10 @@ pub struct GateSpec {
     #[serde(alias = "cwd")]
     pub root: Option<String>,
     pub disabled: Option<bool>,
+    /// `lines` (default), `files` or `off`: how failures are attributed to the session.
+    pub attribution: Option<String>,
+    /// `false` for a gate that reads more than its files (network, databases, ignored files).
+    pub cache: Option<bool>,
 }
 
 impl GateSpec {
@@ -77,7 +81,9 @@ impl GateSpec {
             fix,
             env,
             root,
-            disabled
+            disabled,
+            attribution,
+            cache
         );
         // A gate is either a command or a builtin: setting one replaces the other.
         if over.command.is_some() || over.builtin.is_some() {

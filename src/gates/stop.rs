@@ -1,21 +1,27 @@
-//! The hook side of gates: PostToolUse records the touched file in the session's ledger; Stop
-//! runs the configured tier on what changed and, when a critical gate fails on the code (or the
-//! failure rate escalates to CRITICAL), sends Claude back with what to fix. Timeouts, gates that
-//! could not start and the run budget running out are told to the user, never sent to Claude.
+//! The hook side of gates: PostToolUse records the touched file in the session's ledger (with
+//! its content before the first touch, as line hashes); Stop runs the configured tier on what
+//! changed and, when a critical gate fails on problems the session introduced (or the failure
+//! rate escalates to CRITICAL), sends Claude back with what to fix. Timeouts, gates that could
+//! not start, the run budget running out, alerts and failures that predate the session are told
+//! to the user, never sent to Claude.
 //!
-//! Loops cannot happen: gates run only when the changed files differ from the last run (so a
-//! continuation that changed nothing is answered silently), blocks in a row are counted per
-//! session and capped by `max_blocks` (after which the user is told instead), and the count
-//! starts again only on a Stop that is not itself a continuation (`stop_hook_active: false`).
-//! Nothing runs while background tasks are still working.
+//! A failure is never let through in silence: when Claude stops again and the last run sent it
+//! back, it is sent back again ("attempt N of M"), whether or not anything changed (when nothing
+//! did, the result cache gives the same results, so the same reason). `max_blocks` blocks in a row for the same failing
+//! gates end the loop: from then on the user is told which gates still fail, and Claude is not
+//! sent back for them. The count starts again when the set of failing gates changes or the gates
+//! pass. Nothing changed since a run that passed is answered silently without running anything,
+//! and nothing runs while background tasks are still working (the Stop after them runs).
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use super::alerts::{self, Severity};
+use super::alerts::{self, Alert, Severity};
+use super::attribution;
 use super::engine::{Request, run_tier};
 use super::ledger::{self, StopState};
-use super::model::{GateResult, RunStatus};
+use super::model::{GateResult, Problems, RunStatus};
 use super::select::{FileSet, git_changed};
 use super::settings::GateSettings;
 use super::{config, kpi, report};
@@ -30,7 +36,8 @@ pub fn session_id(input: &HookInput) -> &str {
     input.session_id.as_deref().unwrap_or("unknown")
 }
 
-/// PostToolUse: append the edited file to the session's ledger.
+/// PostToolUse: append the edited file to the session's ledger, and keep its content from
+/// before the session's first edit (the CLI's `tool_response.originalFile`) for attribution.
 pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
     let tool = input.tool_name.as_deref().unwrap_or("");
     if !FILE_TOOLS.contains(&tool) {
@@ -39,7 +46,17 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
     let Some(path) = input.tool_file_path() else {
         return Ok(());
     };
-    ledger::record(&ctx.paths, session_id(input), &path, tool)
+    let session = session_id(input);
+    if let Some(original) = input
+        .tool_response
+        .as_ref()
+        .and_then(|r| r.get("originalFile"))
+        && let Err(e) = ledger::record_base(&ctx.paths, session, &path, original.as_str())
+    {
+        ctx.log
+            .warn(&format!("gates: cannot keep the base of a file: {e:#}"));
+    }
+    ledger::record(&ctx.paths, session, &path, tool)
 }
 
 /// Changed files of the session, relative to the project: the ledger's (inside the project)
@@ -66,9 +83,19 @@ fn relative(project: &Path, path: &Path) -> Option<String> {
     (!text.is_empty()).then(|| text.into_owned())
 }
 
-/// Stop: run the tier on what changed; block on critical failures, within the loop limits.
+/// Stop: run the tier on what changed; block on failures the session introduced, within the
+/// loop limits.
 pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
-    if ctx.env.gates_off || input.background_tasks > 0 {
+    if ctx.env.gates_off {
+        return Ok(());
+    }
+    if input.background_tasks > 0 {
+        // Claude is not done: the Stop after the tasks runs the gates (nothing is recorded, so
+        // a failure pending from the last run is still sent back then).
+        ctx.log.debug(&format!(
+            "gates: {} background task(s) at work; gates wait for a later Stop",
+            input.background_tasks
+        ));
         return Ok(());
     }
     let (settings, _) = ctx.config.section::<GateSettings>("gates");
@@ -89,24 +116,37 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
         }
     };
     let mut state = saved.clone();
-    if !input.stop_hook_active {
-        state.consecutive_blocks = 0;
-    }
     let changed = changed_files(ctx, &project, session);
     let fingerprint = ledger::fingerprint(&project, &changed);
-    if changed.is_empty() || fingerprint == state.fingerprint {
-        if state != saved {
-            ledger::save_state(&ctx.paths, session, &state)?;
+    if changed.is_empty() {
+        // Nothing changed, or everything the session changed is back as it was: nothing to fail.
+        if state.failing.is_empty() {
+            return Ok(());
         }
+        let state = StopState {
+            fingerprint,
+            last_status: "passed".to_owned(),
+            ..StopState::default()
+        };
+        return ledger::save_state(&ctx.paths, session, &state);
+    }
+    if fingerprint == state.fingerprint && state.failing.is_empty() {
         return Ok(());
     }
-    let report = run_on(ctx, &project, &settings, &changed, session, out)?;
+    // Something changed, or the last run sent Claude back: run (again). When nothing changed the
+    // cache answers with the same results, so Claude gets the same reason, one attempt more;
+    // a gate switched off meanwhile is honoured.
+    let mut report = run_on(ctx, &project, &settings, &changed, session, out)?;
+    attribute(ctx, &project, session, &changed, &mut report);
     if let Err(e) = kpi::append(&ctx.paths, Some(session), "stop", &report) {
         ctx.log.warn(&format!("cannot write the KPI event: {e:#}"));
     }
-    state.fingerprint = fingerprint;
+    // An interrupted run checked nothing: the next Stop runs again.
+    if report.status != RunStatus::Interrupted {
+        state.fingerprint = fingerprint;
+    }
     state.last_status = format!("{:?}", report.status).to_lowercase();
-    let block = answer(ctx, &settings, &report, &mut state, out);
+    let block = answer(ctx, &report, &mut state, out);
     let reason = block.as_ref().map(|b| b.reason.as_str());
     if let Err(e) = super::session::save_last(&ctx.paths, session, &report, reason) {
         ctx.log
@@ -115,6 +155,38 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     let Some(block) = block else {
         return ledger::save_state(&ctx.paths, session, &state);
     };
+    send_back(
+        ctx, &settings, input, readable, session, &mut state, &block, out,
+    )
+}
+
+/// Sends Claude back with `block`, or, at `max_blocks` blocks in a row, tells the user instead.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site, each argument is distinct"
+)]
+fn send_back(
+    ctx: &Ctx,
+    settings: &GateSettings,
+    input: &HookInput,
+    readable: bool,
+    session: &str,
+    state: &mut StopState,
+    block: &Block,
+    out: &mut Response,
+) -> anyhow::Result<()> {
+    if state.consecutive_blocks >= settings.max_blocks {
+        ctx.log.info(&format!(
+            "gates: {} still fail after {} attempts; Claude is not sent back",
+            block.names, state.consecutive_blocks
+        ));
+        out.add_system_message(format!(
+            "sfp gates: {} still fail after {} attempts; Claude is not sent back for them \
+             again. Run `sfp gates` to see them.",
+            block.names, state.consecutive_blocks
+        ));
+        return ledger::save_state(&ctx.paths, session, state);
+    }
     if !readable && input.stop_hook_active {
         out.add_system_message(format!(
             "sfp gates: {} failed; the session's gate state could not be read, so Claude is not \
@@ -123,9 +195,10 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
         ));
         return Ok(());
     }
+    state.consecutive_blocks += 1;
     // The raised count must be on disk before Claude is sent back: a block that is not counted
     // would be repeated at every Stop, past `max_blocks`, forever.
-    if let Err(e) = ledger::save_state(&ctx.paths, session, &state) {
+    if let Err(e) = ledger::save_state(&ctx.paths, session, state) {
         ctx.log
             .warn(&format!("gates state not saved, not blocking: {e:#}"));
         out.add_system_message(format!(
@@ -135,10 +208,14 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
         ));
         return Ok(());
     }
-    out.block(block.reason);
+    let (n, max) = (state.consecutive_blocks, settings.max_blocks);
+    out.block(format!(
+        "{}\nAttempt {n} of {max}: after {max} the user is told instead.",
+        block.reason.trim_end()
+    ));
     out.add_system_message(format!(
-        "sfp gates: {} failed; Claude was sent back to fix it (attempt {} of {})",
-        block.names, state.consecutive_blocks, settings.max_blocks
+        "sfp gates: {} failed; Claude was sent back to fix it (attempt {n} of {max})",
+        block.names
     ));
     Ok(())
 }
@@ -179,10 +256,94 @@ fn run_on(
         only: &[],
         jobs: settings.jobs,
         budget: Some(Duration::from_secs(settings.budget.max(1))),
+        cache: true,
     };
     let env = super::session::with_skips(&ctx.env, &ctx.paths, Some(session));
-    run_tier(&env, project, &gates, &alerts_cfg, &req)
+    run_tier(&env, &ctx.paths, project, &gates, &alerts_cfg, &req)
 }
+
+/// Splits each failure's problems into the session's and older ones (see
+/// [`super::attribution`]). Only files the gates name are compared against their base.
+pub fn attribute(
+    ctx: &Ctx,
+    project: &Path,
+    session: &str,
+    changed: &[String],
+    report: &mut super::model::RunReport,
+) {
+    let started = std::time::Instant::now();
+    let exists = |rel: &str| project.join(rel).is_file();
+    let parsed: Vec<(usize, Vec<attribution::Diagnostic>)> = report
+        .gates
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.status.is_fixable() && g.attribution != attribution::Mode::Off)
+        .map(|(i, g)| {
+            let d = attribution::parse(&g.output, project, g.root.as_deref(), &exists);
+            (i, d)
+        })
+        .collect();
+    let named: BTreeSet<&str> = parsed
+        .iter()
+        .flat_map(|(_, d)| d.iter().map(|d| d.path.as_str()))
+        .filter(|p| changed.iter().any(|c| c == p))
+        .collect();
+    let diffs = session_changes(ctx, project, session, &named);
+    let named = named.len();
+    for (i, diags) in parsed {
+        let g = &mut report.gates[i];
+        let split = attribution::split(diags, &diffs, g.attribution);
+        if split.located {
+            g.problems = Some(Problems {
+                new: split.new.len(),
+                pre_existing: split.old.len(),
+            });
+            g.new_diagnostics = split.new;
+        }
+    }
+    if named > 0 {
+        ctx.log.debug(&format!(
+            "gates: attribution over {named} file(s) took {:.3} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        ));
+    }
+}
+
+/// What the session changed in `files`: against each one's base in the ledger, else HEAD.
+pub fn session_changes(
+    ctx: &Ctx,
+    project: &Path,
+    session: &str,
+    files: &BTreeSet<&str>,
+) -> attribution::Changes {
+    let mut changes = attribution::Changes::new();
+    let mut from_head: Vec<String> = Vec::new();
+    for &rel in files {
+        let path = project.join(rel);
+        let change = match ledger::base(&ctx.paths, session, &path) {
+            None => {
+                from_head.push(rel.to_owned());
+                continue;
+            }
+            Some(ledger::Base::Created) => attribution::FileChange::Whole,
+            Some(ledger::Base::Lines(base)) => {
+                match crate::util::fs::read_bounded(&path, MAX_ATTRIBUTED_BYTES) {
+                    Ok(Some(now)) => attribution::FileChange::Lines(attribution::new_lines(
+                        &base,
+                        &attribution::line_hashes(&now),
+                    )),
+                    _ => attribution::FileChange::Whole,
+                }
+            }
+        };
+        changes.insert(rel.to_owned(), change);
+    }
+    changes.extend(attribution::git_changes(project, &from_head));
+    changes
+}
+
+/// Largest file whose lines are attributed (a larger one counts as changed throughout).
+const MAX_ATTRIBUTED_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A block decided on, to be sent once the raised count is saved.
 struct Block {
@@ -191,11 +352,10 @@ struct Block {
     names: String,
 }
 
-/// The user's messages for a run, and the block to send when one is due (with the count in
-/// `state` already raised).
+/// The user's messages for a run, and the block to send when one is due (the failing set and
+/// reason kept in `state`; the count starts again when the set changes).
 fn answer(
     ctx: &Ctx,
-    settings: &GateSettings,
     report: &super::model::RunReport,
     state: &mut StopState,
     out: &mut Response,
@@ -211,6 +371,10 @@ fn answer(
     } else {
         report.critical_failures().collect()
     };
+    let blocking: Vec<&GateResult> = blocking
+        .into_iter()
+        .filter(|g| !g.is_pre_existing())
+        .collect();
     ctx.log.info(&format!(
         "{} ({} ms)",
         report::one_line(report),
@@ -219,38 +383,55 @@ fn answer(
     if let Some(note) = &report.budget_note {
         out.add_system_message(format!("sfp gates: {note}"));
     }
+    for g in report.pre_existing() {
+        let n = g.problems.map_or(0, |p| p.pre_existing);
+        out.add_system_message(format!(
+            "{}: {n} problem{} predate this session, not sent to Claude",
+            g.name,
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if !report.alerts.is_empty() {
+        let alerts: Vec<String> = report.alerts.iter().map(Alert::message).collect();
+        out.add_system_message(format!("sfp gates: alert {}", alerts.join("; ")));
+    }
+    let others: Vec<String> = report
+        .failures()
+        .filter(|g| !g.is_pre_existing() && !blocking.iter().any(|b| b.name == g.name))
+        .map(|g| format!("{} {}", g.name, g.status.as_str()))
+        .collect();
     if blocking.is_empty() {
-        state.consecutive_blocks = 0;
-        if report.status != RunStatus::Passed {
+        *state = StopState {
+            fingerprint: std::mem::take(&mut state.fingerprint),
+            last_status: std::mem::take(&mut state.last_status),
+            ..StopState::default()
+        };
+        if !others.is_empty() {
+            out.add_system_message(format!(
+                "sfp gates ({}): {}",
+                report.tier,
+                others.join(", ")
+            ));
+        } else if report.status == RunStatus::Interrupted {
             out.add_system_message(report::one_line(report));
         }
         return None;
     }
-    let unfixable: Vec<String> = report
-        .failures()
-        .filter(|g| !g.status.is_fixable())
-        .map(|g| format!("{} {}", g.name, g.status.as_str()))
-        .collect();
-    if !unfixable.is_empty() {
+    if !others.is_empty() {
         out.add_system_message(format!(
             "sfp gates ({}): {} (not sent to Claude)",
             report.tier,
-            unfixable.join(", ")
+            others.join(", ")
         ));
     }
-    let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
-    if state.consecutive_blocks >= settings.max_blocks {
-        out.add_system_message(format!(
-            "sfp gates still fail after {} attempts ({}); not sending Claude back again. \
-             Run `sfp gates` to see them.",
-            state.consecutive_blocks,
-            names.join(", ")
-        ));
-        return None;
+    let mut names: Vec<String> = blocking.iter().map(|g| g.name.clone()).collect();
+    names.sort();
+    if names != state.failing {
+        state.consecutive_blocks = 0;
+        state.failing = names;
     }
-    state.consecutive_blocks += 1;
     Some(Block {
         reason: report::block_reason(report, &blocking),
-        names: names.join(", "),
+        names: state.failing.join(", "),
     })
 }

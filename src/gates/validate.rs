@@ -12,13 +12,13 @@ use crate::config::{Diagnostic, Layer};
 /// by finding the offending text in the file.
 pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut lists: Vec<(&str, &[GateSpec])> = file
+    let mut lists: Vec<(String, &[GateSpec])> = file
         .tiers
         .iter()
-        .map(|(name, t)| (name.as_str(), t.gates.as_slice()))
+        .map(|(name, t)| (format!("tiers.{name}.gates"), t.gates.as_slice()))
         .collect();
     if !file.gates.is_empty() {
-        lists.push(("gates", file.gates.as_slice()));
+        lists.push(("gates".to_owned(), file.gates.as_slice()));
     }
     let mut located = |at: Option<(usize, usize)>, message: String| {
         let mut d = Diagnostic::error(&layer.display, message);
@@ -29,29 +29,33 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
         diags.push(d);
     };
     let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
-    for (tier, gates) in lists {
+    for (list, gates) in lists {
         let mut in_tier: Vec<&str> = Vec::new();
-        for gate in gates {
+        for (i, gate) in gates.iter().enumerate() {
+            let at = format!("{list}[{i}]");
             let nth = {
                 let count = seen_names.entry(gate.name.clone()).or_insert(0);
                 *count += 1;
                 *count
             };
             if gate.name.trim().is_empty() {
-                located(None, format!("a gate in `{tier}` has no `name`"));
+                located(None, format!("{at}.name: a gate has no `name`"));
                 continue;
             }
             if in_tier.contains(&gate.name.as_str()) {
                 located(
                     locate_name(&layer.text, &gate.name, nth),
-                    format!("duplicate gate name `{}` in `{tier}`", gate.name),
+                    format!("{at}.name: duplicate gate name `{}` in `{list}`", gate.name),
                 );
             }
             in_tier.push(&gate.name);
             if gate.command.is_some() && gate.builtin.is_some() {
                 located(
                     locate_name(&layer.text, &gate.name, nth),
-                    format!("gate `{}` has both `command` and `builtin`", gate.name),
+                    format!(
+                        "{at}: gate `{}` has both `command` and `builtin`",
+                        gate.name
+                    ),
                 );
             }
             if let Some(b) = gate.builtin.as_deref()
@@ -60,7 +64,19 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
                 located(
                     locate(&layer.text, b, 1),
                     format!(
-                        "gate `{}`: unknown builtin `{b}` (known: secrets)",
+                        "{at}.builtin: gate `{}`: unknown builtin `{b}` (known: secrets)",
+                        gate.name
+                    ),
+                );
+            }
+            if let Some(a) = gate.attribution.as_deref()
+                && super::attribution::Mode::parse(a).is_none()
+            {
+                located(
+                    locate(&layer.text, a, 1),
+                    format!(
+                        "{at}.attribution: gate `{}`: unknown attribution `{a}` (use lines, \
+                         files or off)",
                         gate.name
                     ),
                 );
@@ -71,7 +87,7 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
                 located(
                     locate(&layer.text, root, 1),
                     format!(
-                        "gate `{}`: `root` must stay inside the project: `{root}`",
+                        "{at}.root: gate `{}`: `root` must stay inside the project: `{root}`",
                         gate.name
                     ),
                 );
@@ -82,7 +98,7 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
                     located(
                         locate(&layer.text, pattern, 1),
                         format!(
-                            "gate `{}`: pattern `{pattern}` does not compile: {}",
+                            "{at}: gate `{}`: pattern `{pattern}` does not compile: {}",
                             gate.name, e.1
                         ),
                     );
@@ -111,12 +127,98 @@ fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// Adds the position of the unknown key a warning names (its last path segment, as a key).
+/// Keys known at each level of gates.yaml, for "did you mean".
+const TOP_KEYS: &[&str] = &["tiers", "gates"];
+const TIER_KEYS: &[&str] = &["description", "fail_fast", "gates"];
+const GATE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "command",
+    "builtin",
+    "required",
+    "critical",
+    "timeout",
+    "file_patterns",
+    "exclude",
+    "when",
+    "fix",
+    "env",
+    "root",
+    "cwd",
+    "disabled",
+    "attribution",
+    "cache",
+];
+const WHEN_KEYS: &[&str] = &["exists", "command"];
+
+/// `tiers.fast.gates.0.when.?.comand` (serde's path) → `tiers.fast.gates[0].when.comand`.
+fn display_path(path: &str) -> String {
+    let mut out = String::new();
+    for seg in path.split('.').filter(|s| *s != "?") {
+        if seg.bytes().all(|b| b.is_ascii_digit()) && !seg.is_empty() {
+            out.push('[');
+            out.push_str(seg);
+            out.push(']');
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// The known key closest to `key` at the level its path names, when one is close enough.
+fn did_you_mean(path: &[&str], key: &str) -> Option<&'static str> {
+    let known = match path {
+        [] => TOP_KEYS,
+        ["tiers", _] => TIER_KEYS,
+        ["tiers", _, "gates", _] | ["gates", _] => GATE_KEYS,
+        [.., "when"] => WHEN_KEYS,
+        _ => return None,
+    };
+    known
+        .iter()
+        .map(|k| (edit_distance(k, key), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(1))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diag + usize::from(ca != *cb));
+            diag = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Rewrites an unknown-key warning with the path as `tiers.fast.gates[0].key`, a "did you
+/// mean", and the position of the key (its last path segment, as a key).
 pub fn locate_key(layer: &Layer, mut d: Diagnostic) -> Diagnostic {
-    let key = d
-        .message
-        .split('`')
-        .nth(1)
+    let raw = d.message.split('`').nth(1).map(str::to_owned);
+    if let Some(raw) = &raw {
+        let segs: Vec<&str> = raw.split('.').filter(|s| *s != "?").collect();
+        if let Some((last, parents)) = segs.split_last() {
+            let hint = did_you_mean(parents, last)
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            d.message = format!("unknown key `{}` (ignored{hint})", display_path(raw));
+        }
+    }
+    let key = raw
+        .as_deref()
         .and_then(|path| path.rsplit('.').next())
         .map(|k| format!("{k}:"));
     if let Some((line, column)) = key.and_then(|k| locate(&layer.text, &k, 1)) {

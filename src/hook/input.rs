@@ -30,7 +30,7 @@ pub struct HookInput {
     /// Stop / SubagentStop.
     pub stop_hook_active: bool,
     pub last_assistant_message: Option<String>,
-    /// Stop: tasks still running in the background.
+    /// Stop: background tasks still at work (listed and not finished).
     pub background_tasks: usize,
     /// PreCompact: `manual` | `auto`.
     pub trigger: Option<String>,
@@ -63,10 +63,23 @@ impl HookInput {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             last_assistant_message: text("last_assistant_message"),
+            // Only tasks still at work count: one the CLI lists as finished waits for nothing.
             background_tasks: obj
                 .get("background_tasks")
                 .and_then(Value::as_array)
-                .map_or(0, Vec::len),
+                .map_or(0, |tasks| {
+                    tasks
+                        .iter()
+                        .filter(|t| {
+                            !t.get("status").and_then(Value::as_str).is_some_and(|s| {
+                                matches!(
+                                    s,
+                                    "completed" | "failed" | "killed" | "stopped" | "cancelled"
+                                )
+                            })
+                        })
+                        .count()
+                }),
             trigger: text("trigger"),
             custom_instructions: text("custom_instructions"),
             reason: text("reason"),
@@ -103,6 +116,14 @@ mod tests {
         assert!(!input.stop_hook_active);
         assert_eq!(input.background_tasks, 0);
         assert!(input.tool_input.is_none());
+    }
+
+    #[test]
+    fn only_background_tasks_still_at_work_count() {
+        let v = json!({"hook_event_name": "Stop", "background_tasks": [
+            {"id": "1", "status": "running"}, {"id": "2", "status": "completed"},
+            {"id": "3"}, {"id": "4", "status": "failed"}, {"id": "5", "status": "pending"}]});
+        assert_eq!(HookInput::from_json(&v).unwrap().background_tasks, 3);
     }
 
     #[test]

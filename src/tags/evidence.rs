@@ -186,7 +186,9 @@ fn dependencies(root: &Path, kind: &str) -> Option<String> {
             let venv = [".venv", "venv", "env"]
                 .iter()
                 .any(|d| root.join(d).join("pyvenv.cfg").is_file());
-            (declared.is_some() && !venv).then(|| {
+            // An environment manager keeps its environments where it likes (poetry, pipenv,
+            // conda, tox, hatch outside the project): a missing .venv/ says nothing there.
+            (declared.is_some() && !venv && !python_env_managed(root)).then(|| {
                 format!(
                     "{} declares dependencies and the project has no virtualenv (.venv/ or venv/): they may not be installed",
                     declared.unwrap_or_default()
@@ -222,6 +224,47 @@ fn json_keys(path: &Path, fields: &[&str], except: &[&str]) -> usize {
         .flat_map(|obj| obj.keys())
         .filter(|k| !except.contains(&k.as_str()) && !k.starts_with("ext-"))
         .count()
+}
+
+/// Files that show a Python environment manager at work: uv, poetry, pdm, hatch, conda, tox,
+/// pyenv, pipenv.
+const PYTHON_MANAGER_FILES: &[&str] = &[
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "hatch.toml",
+    "environment.yml",
+    "environment.yaml",
+    "conda-lock.yml",
+    "tox.ini",
+    ".python-version",
+    "Pipfile",
+    "Pipfile.lock",
+];
+/// `pyproject.toml` tables of the same managers.
+const PYTHON_MANAGER_TABLES: &[&str] = &[
+    "[tool.uv",
+    "[tool.poetry",
+    "[tool.pdm",
+    "[tool.hatch",
+    "[tool.tox",
+    "[tool.pixi",
+];
+
+/// Whether an environment manager looks after the project's Python environment.
+fn python_env_managed(root: &Path) -> bool {
+    if PYTHON_MANAGER_FILES.iter().any(|f| root.join(f).exists()) {
+        return true;
+    }
+    crate::util::fs::read_bounded(&root.join("pyproject.toml"), 1024 * 1024)
+        .ok()
+        .flatten()
+        .is_some_and(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(str::trim_start)
+                .any(|l| PYTHON_MANAGER_TABLES.iter().any(|t| l.starts_with(t)))
+        })
 }
 
 /// The file that declares Python dependencies, if any does: a `requirements.txt` with a
@@ -366,6 +409,47 @@ mod tests {
         assert!(f.dependencies[0].starts_with("pyproject.toml declares dependencies"));
         write(root, ".venv/pyvenv.cfg", "home = /usr/bin\n");
         assert!(examine(root, &EvidenceConfig::default()).is_clean());
+    }
+
+    #[test]
+    fn a_python_environment_manager_silences_the_virtualenv_notice() {
+        let deps = "[project]\nname = \"x\"\ndependencies = [\"requests\"]\n";
+        let managed: &[(&str, &str)] = &[
+            ("uv.lock", ""),
+            ("poetry.lock", ""),
+            ("pdm.lock", ""),
+            ("hatch.toml", ""),
+            ("environment.yml", "name: x\n"),
+            ("tox.ini", "[tox]\n"),
+            (".python-version", "3.12\n"),
+        ];
+        for (file, text) in managed {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "pyproject.toml", deps);
+            assert!(!examine(dir.path(), &EvidenceConfig::default()).is_clean());
+            write(dir.path(), file, text);
+            assert!(
+                examine(dir.path(), &EvidenceConfig::default()).is_clean(),
+                "{file}"
+            );
+        }
+        for table in [
+            "[tool.uv]",
+            "[tool.poetry]",
+            "[tool.hatch.envs.default]",
+            "[tool.tox]",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            write(
+                dir.path(),
+                "pyproject.toml",
+                &format!("{deps}\n{table}\nx = 1\n"),
+            );
+            assert!(
+                examine(dir.path(), &EvidenceConfig::default()).is_clean(),
+                "{table}"
+            );
+        }
     }
 
     #[test]

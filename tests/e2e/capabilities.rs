@@ -25,6 +25,69 @@ fn critical_gate_failure_sends_claude_back_until_fixed() {
 }
 
 #[test]
+fn an_unfixed_failure_is_sent_back_until_the_cap_then_told_to_the_user() {
+    let Some(claude) =
+        claude_or_skip("an_unfixed_failure_is_sent_back_until_the_cap_then_told_to_the_user")
+    else {
+        return;
+    };
+    let session = expect::gated_session(claude).script(expect::unfixed_gate_turns());
+    expect::unfixed_failure_told_at_the_cap(&session.run("write bad.txt", &[]));
+}
+
+#[test]
+fn old_lint_debt_is_not_sent_back_but_a_new_problem_is() {
+    let Some(claude) = claude_or_skip("old_lint_debt_is_not_sent_back_but_a_new_problem_is") else {
+        return;
+    };
+    let session = expect::indebted_session(claude).script(expect::debt_turns());
+    expect::only_new_problems_sent_back(&session.run("add a line", &["add a todo"]));
+}
+
+#[test]
+fn after_a_formatter_claude_hears_it_once_from_the_cli() {
+    let Some(claude) = claude_or_skip("after_a_formatter_claude_hears_it_once_from_the_cli") else {
+        return;
+    };
+    let session = Session::new(claude).with_context().script(vec![
+        json!({"tool": "Write", "input": {"file_path": "{cwd}/a.txt", "content": "hello\n"}}),
+        json!({"text": "wrote a.txt"}),
+    ]);
+    let tool = session.home().join("upcase.sh");
+    session.write(
+        &tool,
+        "#!/bin/sh\ntr a-z A-Z < \"$1\" > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"\n",
+    );
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    session.write(
+        &session.project().join(".claude/sfp/sfp.yaml"),
+        &format!(
+            "format:\n  formatters:\n    txt: {} {{file}}\n",
+            tool.display()
+        ),
+    );
+    session.commit_all("formatter");
+    let s = session.run("write a.txt", &[]);
+    assert_eq!(
+        std::fs::read_to_string(session.project().join("a.txt")).unwrap(),
+        "HELLO\n",
+        "{}",
+        s.dump()
+    );
+    assert_eq!(
+        s.injected_with("likely a formatter").len(),
+        1,
+        "the CLI tells Claude\n{}",
+        s.dump()
+    );
+    assert!(
+        s.injected_with("sfp auto-format").is_empty(),
+        "and sfp does not repeat it\n{}",
+        s.dump()
+    );
+}
+
+#[test]
 fn a_turn_that_changed_nothing_runs_no_gate() {
     let Some(claude) = claude_or_skip("a_turn_that_changed_nothing_runs_no_gate") else {
         return;

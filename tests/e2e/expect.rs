@@ -56,6 +56,141 @@ pub fn gate_turns() -> Vec<Value> {
     ]
 }
 
+/// The model writes a file the gate rejects and then answers "done" at every Stop, never fixing
+/// it.
+pub fn unfixed_gate_turns() -> Vec<Value> {
+    vec![
+        json!({"tool": "Write", "input": {"file_path": "{cwd}/bad.txt", "content": "this is FORBIDDEN\n"}}),
+        json!({"text": "done (1)"}),
+        json!({"text": "done (2)"}),
+        json!({"text": "done (3)"}),
+        json!({"text": "done (4)"}),
+    ]
+}
+
+/// Gates: the first Stop blocked, each Stop after it without a fix blocked again ("attempt N of
+/// 3"), then the user was told which gate still fails and the run ended with the model's word.
+pub fn unfixed_failure_told_at_the_cap(s: &Summary) {
+    let stops = s.hooks("Stop");
+    assert_eq!(stops.len(), 4, "three blocks, then the cap\n{}", s.dump());
+    for (i, stop) in stops.iter().take(3).enumerate() {
+        let json = stop.json().unwrap_or_default();
+        assert_eq!(json["decision"], "block", "Stop {i}\n{}", s.dump());
+        let reason = json["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(GATE), "{}", s.dump());
+        assert!(
+            reason.contains(&format!("Attempt {} of 3", i + 1)),
+            "Stop {i}: {reason}\n{}",
+            s.dump()
+        );
+    }
+    let last = stops[3].json().unwrap_or_default();
+    assert!(
+        last.get("decision").is_none(),
+        "the cap ends the loop\n{}",
+        s.dump()
+    );
+    let msg = last["systemMessage"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains(GATE) && msg.contains("still fail") && msg.contains("`sfp gates`"),
+        "the user is told: {msg}\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        s.injected_with("Stop hook feedback").len(),
+        3,
+        "Claude was sent back three times\n{}",
+        s.dump()
+    );
+    assert!(stops.iter().all(|h| h.exit_code == Some(0)), "{}", s.dump());
+    assert_eq!(
+        s.runs[0].result_text.as_deref(),
+        Some("done (4)"),
+        "{}",
+        s.dump()
+    );
+}
+
+/// A gate in the style of a grep-based linter: every TODO in a changed .txt file, as `path:line:`.
+pub const TODO_GATES: &str = "tiers:\n  fast:\n    gates:\n\
+                              \x20     - name: todo\n\
+                              \x20       command: \"! grep -Hn TODO -- ${SFP_FILES}\"\n\
+                              \x20       critical: true\n\
+                              \x20       file_patterns: [\"*.txt\"]\n\
+                              \x20       fix: do the TODO or remove it\n";
+
+/// The committed notes, with two old TODOs.
+pub const DEBT: &str = "plan\nTODO write the intro\nbody\nTODO cite sources\n";
+
+/// A project whose committed `notes.txt` already fails [`TODO_GATES`].
+pub fn indebted_session(claude: PathBuf) -> Session {
+    let session = Session::new(claude).with_context();
+    session.write(
+        &session.project().join(".claude/sfp/gates.yaml"),
+        TODO_GATES,
+    );
+    session.write(&session.project().join("notes.txt"), DEBT);
+    session.commit_all("notes with debt");
+    session
+}
+
+/// First prompt: the model reads notes.txt and adds a clean line. Second prompt: it adds a TODO
+/// of its own, is sent back, and removes it.
+pub fn debt_turns() -> Vec<Value> {
+    vec![
+        json!({"tool": "Read", "input": {"file_path": "{cwd}/notes.txt"}}),
+        json!({"tool": "Edit", "input": {"file_path": "{cwd}/notes.txt", "old_string": "body\n", "new_string": "body\nmore body\n"}}),
+        json!({"text": "added a line"}),
+        json!({"tool": "Edit", "input": {"file_path": "{cwd}/notes.txt", "old_string": "more body\n", "new_string": "more body\nTODO mine\n"}}),
+        json!({"text": "added a todo"}),
+        json!({"tool": "Edit", "input": {"file_path": "{cwd}/notes.txt", "old_string": "TODO mine\n", "new_string": "done mine\n"}}),
+        json!({"text": "did my todo"}),
+    ]
+}
+
+/// Gates with lint debt: the clean edit was not sent back (the user heard the old problems are
+/// old), the new TODO was, naming only itself, and its fix ended the loop.
+pub fn only_new_problems_sent_back(s: &Summary) {
+    let stops = s.hooks("Stop");
+    assert_eq!(stops.len(), 3, "{}", s.dump());
+    let first = stops[0].json().unwrap_or_default();
+    assert!(
+        first.get("decision").is_none(),
+        "old debt: no block\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        first["systemMessage"],
+        "todo: 2 problems predate this session, not sent to Claude",
+        "{}",
+        s.dump()
+    );
+    let second = stops[1].json().unwrap_or_default();
+    assert_eq!(second["decision"], "block", "{}", s.dump());
+    let reason = second["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("notes.txt:5:TODO mine"),
+        "{reason}\n{}",
+        s.dump()
+    );
+    assert!(
+        !reason.contains("write the intro") && !reason.contains("cite sources"),
+        "only the new problem: {reason}\n{}",
+        s.dump()
+    );
+    let feedback = s.injected_with("Stop hook feedback");
+    assert_eq!(feedback.len(), 1, "{}", s.dump());
+    assert!(feedback[0].text.contains("TODO mine"), "{}", s.dump());
+    let third = stops[2].json().unwrap_or_default();
+    assert!(third.get("decision").is_none(), "{}", s.dump());
+    assert_eq!(
+        s.runs[1].result_text.as_deref(),
+        Some("did my todo"),
+        "{}",
+        s.dump()
+    );
+}
+
 /// The model writes one file, so there is something to hand over at compaction.
 pub fn compact_turns() -> Vec<Value> {
     vec![
