@@ -188,6 +188,79 @@ fn the_real_transcript_hands_over_the_edited_file_the_last_message_and_the_next_
 }
 
 #[test]
+fn a_rewound_transcript_with_nulls_and_reminders_hands_over_the_active_branch() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/transcripts/rewind-nulls-reminders.jsonl");
+    let check = |h: &Value| {
+        assert_eq!(
+            h["requests"],
+            json!([
+                "Please add an add() function in src/app.py",
+                "Instead, write tests for add() in tests/test_app.py"
+            ]),
+            "no reminder text, and not the request the user rewound"
+        );
+        assert_eq!(
+            h["last_message"],
+            "Wrote tests/test_app.py. Next: run pytest."
+        );
+        let files: Vec<&str> = h["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "/home/user/project/src/app.py",
+                "/home/user/project/tests/test_app.py"
+            ]
+        );
+        assert!(
+            h["notes"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("4 transcript line(s) on a rewound branch left out")),
+            "{}",
+            h["notes"]
+        );
+        let all = h.to_string();
+        for gone in [
+            "lookup",
+            "system-reminder",
+            "TodoWrite tool",
+            "opened the file",
+        ] {
+            assert!(!all.contains(gone), "{gone:?} in {all}");
+        }
+    };
+    let sb = Sandbox::new();
+    sb.pre_compact(&fixture);
+    check(&sb.latest());
+
+    let out = sb.run(&[
+        "handoff",
+        "create",
+        "--json",
+        "--transcript",
+        fixture.to_str().unwrap(),
+        "--project",
+        sb.project.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check(&serde_json::from_slice(&out.stdout).unwrap());
+    let md = sb.run(&["handoff", "show", "--project", sb.project.to_str().unwrap()]);
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("Instead, write tests for add()"), "{md}");
+    assert!(!md.contains("lookup table"), "{md}");
+}
+
+#[test]
 fn session_start_after_compact_gives_back_a_bounded_summary() {
     let sb = Sandbox::new();
     sb.pre_compact(&fixture());

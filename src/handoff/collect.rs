@@ -91,6 +91,12 @@ fn read_transcript(
                     tail.malformed
                 ));
             }
+            if tail.rewound > 0 {
+                notes.push(format!(
+                    "{} transcript line(s) on a rewound branch left out",
+                    tail.rewound
+                ));
+            }
             if tail.truncated {
                 notes.push(format!(
                     "only the last {} KiB of the transcript were read",

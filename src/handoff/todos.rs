@@ -70,10 +70,12 @@ pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
         .join(format!("{id}-agent-{id}.json"));
     if file.is_file()
         && let Ok(Some(bytes)) = crate::util::fs::read_bounded(&file, 1024 * 1024)
-        && let Ok(items) = serde_json::from_slice::<Vec<Todo>>(&bytes)
-        && !items.is_empty()
+        && let Ok(mut items) = serde_json::from_slice::<Vec<Todo>>(&bytes)
     {
-        return Some(items);
+        items.retain(|t| !t.content.trim().is_empty());
+        if !items.is_empty() {
+            return Some(items);
+        }
     }
     let dir = ctx.paths.claude_dir.join("tasks").join(&id);
     let mut tasks: Vec<Task> = std::fs::read_dir(dir)

@@ -5,8 +5,15 @@
 //! the user's own prompts, Claude's text, the file-editing and todo tool calls, `last-prompt` —
 //! and counts the rest as skipped. Malformed lines are counted and skipped, never fatal. Large
 //! fields (file contents in tool calls and results) are skipped by the parser without being
-//! stored.
+//! stored. A `null` stands for a missing field wherever it appears.
+//!
+//! A transcript is a tree: each line names its `parentUuid`, and a rewind starts a second
+//! branch from an earlier line. The active branch is the chain of parents from the newest line
+//! (across a compaction, through its `logicalParentUuid`); a branch that leaves it and holds a
+//! prompt of the user's was rewound, and its lines are left out. Lines on no chain at all
+//! (bookkeeping records, files written without ids) are kept in file order.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -46,7 +53,9 @@ pub enum Record {
 /// One todo item: `pending`, `in_progress` or `completed`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Todo {
+    #[serde(default, deserialize_with = "nullable")]
     pub content: String,
+    #[serde(default, deserialize_with = "nullable")]
     pub status: String,
 }
 
@@ -60,8 +69,19 @@ pub struct Tail {
     pub skipped: usize,
     /// Lines that are not JSON objects.
     pub malformed: usize,
+    /// Lines on a branch the user rewound away from.
+    pub rewound: usize,
     /// Whether the file is longer than the window (its beginning was not read).
     pub truncated: bool,
+}
+
+/// One readable line: where it sits in the tree, and what sfp keeps of it.
+struct Entry {
+    uuid: Option<String>,
+    /// `parentUuid`, or across a compaction boundary its `logicalParentUuid`.
+    parent: Option<String>,
+    sidechain: bool,
+    records: Vec<Record>,
 }
 
 /// Reads the records of the last `limit` bytes of `path`. A missing file is an `Err` of kind
@@ -72,6 +92,7 @@ pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
         truncated,
         ..Tail::default()
     };
+    let mut entries = Vec::new();
     for line in body.split(|b| *b == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -85,17 +106,119 @@ pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
             }
         });
         match parsed {
-            Ok(parsed) => {
-                let before = tail.records.len();
-                parsed.into_records(&mut tail.records);
-                if tail.records.len() == before {
-                    tail.skipped += 1;
-                }
-            }
+            Ok(parsed) => entries.push(parsed.into_entry()),
             Err(_) => tail.malformed += 1,
         }
     }
+    let keep = active_branch(&entries);
+    for (entry, keep) in entries.into_iter().zip(keep) {
+        if !keep {
+            tail.rewound += 1;
+        } else if entry.records.is_empty() {
+            tail.skipped += 1;
+        } else {
+            tail.records.extend(entry.records);
+        }
+    }
     Ok(tail)
+}
+
+/// Where a line's ancestors lead: to the side branch whose first line is `.0`, or nowhere.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    Unknown,
+    Side(usize),
+    Nowhere,
+}
+
+/// Which entries to keep: all but those on a branch the user rewound away from.
+///
+/// The active branch runs from the newest line of the main conversation up its parents. A
+/// line off that branch whose ancestors reach it belongs to the side branch growing from the
+/// fork; the side branch is rewound when any of its lines is a prompt of the user's (Claude
+/// Code also forks the chain at parallel tool calls, where the side branch holds only a tool
+/// result). A line whose ancestors never reach the branch is kept. A parent outside the window
+/// counts as on the branch when the branch's own chain ends at it.
+fn active_branch(entries: &[Entry]) -> Vec<bool> {
+    let mut keep = vec![true; entries.len()];
+    let index: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((e.uuid.as_deref()?, i)))
+        .collect();
+    let Some(leaf) = entries
+        .iter()
+        .rposition(|e| e.uuid.is_some() && !e.sidechain)
+    else {
+        return keep;
+    };
+    let mut on_branch: HashSet<&str> = HashSet::new();
+    let mut at = leaf;
+    while let Some(id) = entries[at].uuid.as_deref() {
+        if !on_branch.insert(id) {
+            break;
+        }
+        let Some(parent) = entries[at].parent.as_deref() else {
+            break;
+        };
+        let Some(&i) = index.get(parent) else {
+            on_branch.insert(parent);
+            break;
+        };
+        at = i;
+    }
+    let mut reach = vec![Reach::Unknown; entries.len()];
+    // `walking[i] == start` while the walk from `start` passes `i` (a cycle stops it).
+    let mut walking = vec![usize::MAX; entries.len()];
+    let mut walked = Vec::new();
+    for start in 0..entries.len() {
+        if reach[start] != Reach::Unknown
+            || entries[start]
+                .uuid
+                .as_deref()
+                .is_none_or(|id| on_branch.contains(id))
+        {
+            continue;
+        }
+        walked.clear();
+        let mut at = start;
+        let found = loop {
+            walked.push(at);
+            walking[at] = start;
+            let Some(parent) = entries[at].parent.as_deref() else {
+                break Reach::Nowhere;
+            };
+            if on_branch.contains(parent) {
+                break Reach::Side(at);
+            }
+            match index.get(parent) {
+                Some(&i) if reach[i] != Reach::Unknown => break reach[i],
+                Some(&i) if walking[i] != start => at = i,
+                _ => break Reach::Nowhere,
+            }
+        };
+        for &i in &walked {
+            reach[i] = found;
+        }
+    }
+    let rewound: HashSet<usize> = reach
+        .iter()
+        .zip(entries)
+        .filter_map(|(r, e)| match r {
+            Reach::Side(first) if e.records.iter().any(|r| matches!(r, Record::Prompt(_))) => {
+                Some(*first)
+            }
+            _ => None,
+        })
+        .collect();
+    for (k, r) in keep.iter_mut().zip(&reach) {
+        if let Reach::Side(first) = r
+            && rewound.contains(first)
+        {
+            *k = false;
+        }
+    }
+    keep
 }
 
 /// The whole lines among the last `limit` bytes of `path`, and whether the file is longer.
@@ -131,7 +254,8 @@ pub fn tail_lines(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
     Ok((buf, start > 0))
 }
 
-/// The fields of a transcript line that sfp reads; everything else is skipped unread.
+/// The fields of a transcript line that sfp reads; everything else is skipped unread. A
+/// `null` anywhere reads as the field's absence.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[expect(
@@ -139,19 +263,31 @@ pub fn tail_lines(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
     reason = "the transcript's own flags, read as they are"
 )]
 struct Line {
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "nullable")]
     kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     is_meta: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     is_sidechain: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     is_compact_summary: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     is_visible_in_transcript_only: bool,
+    uuid: Option<String>,
+    parent_uuid: Option<String>,
+    logical_parent_uuid: Option<String>,
     tool_use_result: Option<IgnoredAny>,
     message: Option<Message>,
     last_prompt: Option<String>,
+}
+
+/// A field whose `null` means the same as its absence: the type's default.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Deserialize)]
@@ -171,7 +307,7 @@ enum Content {
 
 #[derive(Deserialize)]
 struct Block {
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "nullable")]
     kind: String,
     text: Option<String>,
     name: Option<String>,
@@ -193,6 +329,24 @@ struct ToolInput {
 }
 
 impl Line {
+    fn into_entry(self) -> Entry {
+        let uuid = self.uuid.clone().filter(|u| !u.is_empty());
+        let parent = self
+            .parent_uuid
+            .clone()
+            .or_else(|| self.logical_parent_uuid.clone())
+            .filter(|p| !p.is_empty());
+        let sidechain = self.is_sidechain;
+        let mut records = Vec::new();
+        self.into_records(&mut records);
+        Entry {
+            uuid,
+            parent,
+            sidechain,
+            records,
+        }
+    }
+
     fn into_records(self, out: &mut Vec<Record>) {
         if self.is_sidechain {
             return;
@@ -218,8 +372,10 @@ impl Line {
             return;
         }
         let Some(message) = self.message else { return };
+        // Each text block is cleaned on its own: Claude Code often adds a reminder as a block
+        // of its own beside the prompt.
         let text = match message.content {
-            Content::Text(t) => t,
+            Content::Text(t) => prompt_text(&t),
             Content::Blocks(blocks) => {
                 if blocks.iter().any(|b| b.kind == "tool_result") {
                     return;
@@ -227,16 +383,16 @@ impl Line {
                 let parts: Vec<String> = blocks
                     .into_iter()
                     .filter_map(|b| match b.kind.as_str() {
-                        "text" => b.text,
+                        "text" => b.text.as_deref().and_then(prompt_text),
                         "image" => Some("[image]".to_owned()),
                         _ => None,
                     })
                     .collect();
-                parts.join("\n")
+                Some(parts.join("\n")).filter(|t| !t.is_empty())
             }
             Content::Other => return,
         };
-        if let Some(text) = prompt_text(&text) {
+        if let Some(text) = text {
             out.push(Record::Prompt(text));
         }
     }
@@ -294,6 +450,7 @@ fn tool_record(name: &str, input: ToolInput, out: &mut Vec<Record>) {
                 let todos = items
                     .into_iter()
                     .filter_map(|item| serde_json::from_value::<Todo>(item).ok())
+                    .filter(|t| !t.content.trim().is_empty())
                     .collect();
                 out.push(Record::Todos(todos));
             }
@@ -546,5 +703,280 @@ mod tests {
         assert_eq!(tail.malformed, 1, "only the wrongly typed line");
         assert_eq!(tail.records.len(), 3);
         assert_eq!(tail.records[1], Record::Prompt("\u{fffd}\u{fffd}".into()));
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/transcripts")
+            .join(name)
+    }
+
+    fn prompts(records: &[Record]) -> Vec<&str> {
+        records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Prompt(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn texts(records: &[Record]) -> Vec<&str> {
+        records
+            .iter()
+            .filter_map(|r| match r {
+                Record::AssistantText { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn null_reads_as_an_absent_field_everywhere() {
+        let f = write_lines(&[
+            json!({"type": "user", "isMeta": null, "isSidechain": null, "isCompactSummary": null,
+                   "isVisibleInTranscriptOnly": null, "toolUseResult": null, "uuid": null,
+                   "parentUuid": null, "message": {"role": "user", "content": "fix the parser"}})
+            .to_string(),
+            json!({"type": "assistant", "isMeta": null, "message": {"model": null, "content": [
+                {"type": null, "text": "ignored: no block type"},
+                {"type": "text", "text": "Fixed.", "citations": null},
+                {"type": "tool_use", "name": "Edit", "input": {"file_path": "/p/a.rs", "old_string": null}},
+                {"type": "tool_use", "name": "TodoWrite", "input": {"todos": [
+                    {"content": "ship", "status": null}, {"content": null, "status": "pending"}]}},
+                {"type": "tool_use", "name": "Write", "input": null}]}})
+            .to_string(),
+            json!({"type": "user", "message": {"content": null}}).to_string(),
+            json!({"type": null, "message": null}).to_string(),
+            json!({"type": "last-prompt", "lastPrompt": null}).to_string(),
+        ]);
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert_eq!(tail.malformed, 0, "a null never makes a line unreadable");
+        assert_eq!(
+            tail.records,
+            vec![
+                Record::Prompt("fix the parser".into()),
+                Record::FileEdit {
+                    tool: "Edit".into(),
+                    path: "/p/a.rs".into()
+                },
+                Record::Todos(vec![Todo {
+                    content: "ship".into(),
+                    status: String::new()
+                }]),
+                Record::AssistantText {
+                    text: "Fixed.".into()
+                },
+            ]
+        );
+        assert_eq!(tail.skipped, 3);
+    }
+
+    #[test]
+    fn a_real_transcript_with_is_meta_null_on_every_line_is_read_whole() {
+        // Exported from Claude Code 2.0.46 by claude-code-log: `"isMeta": null` on each line.
+        let tail = read_tail(
+            &fixture("claude-code-log/sidechain_integrated.jsonl"),
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(tail.lines, 6);
+        assert_eq!(tail.malformed, 0);
+        assert_eq!(
+            tail.records,
+            vec![Record::AssistantText {
+                text: "Excellent research! The sub-assistant has identifi...".into()
+            }],
+            "the main chain's text; the subagent's lines and the Task call are not kept"
+        );
+        assert_eq!(tail.rewound, 0);
+    }
+
+    #[test]
+    fn a_rewind_leaves_the_abandoned_branch_out_across_a_compaction() {
+        // Two prompts from one parent (`a1`): "First attempt" was rewound; the active branch then
+        // crosses a compaction boundary through its logicalParentUuid.
+        let tail = read_tail(
+            &fixture("claude-code-log/dag_compact_after_rewind.jsonl"),
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(tail.malformed, 0);
+        assert_eq!(
+            prompts(&tail.records),
+            ["Start", "Second attempt", "Keep going", "After compaction"]
+        );
+        assert_eq!(
+            texts(&tail.records),
+            ["Ready", "Second answer", "Kept going", "Final answer"]
+        );
+        assert_eq!(tail.rewound, 2, "the rewound prompt and its answer");
+    }
+
+    #[test]
+    fn the_fixture_with_nulls_a_rewind_and_reminders_keeps_the_active_branch() {
+        let tail = read_tail(&fixture("rewind-nulls-reminders.jsonl"), 1 << 20).unwrap();
+        assert_eq!(tail.lines, 18);
+        assert_eq!(tail.malformed, 0);
+        assert_eq!(tail.rewound, 4);
+        assert_eq!(
+            prompts(&tail.records),
+            [
+                "Please add an add() function in src/app.py",
+                "Instead, write tests for add() in tests/test_app.py"
+            ]
+        );
+        assert_eq!(
+            texts(&tail.records),
+            [
+                "Added add() in src/app.py. Next: make it faster, or write tests.",
+                "Wrote tests/test_app.py. Next: run pytest."
+            ]
+        );
+        let edits: Vec<&str> = tail
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::FileEdit { path, .. } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            edits,
+            [
+                "/home/user/project/src/app.py",
+                "/home/user/project/tests/test_app.py"
+            ]
+        );
+    }
+
+    #[test]
+    fn reminders_are_cut_from_requests_in_a_real_shape() {
+        let tail = read_tail(&fixture("claude-code-log/system_reminder.jsonl"), 1 << 20).unwrap();
+        assert_eq!(
+            prompts(&tail.records),
+            [
+                "Please review the change.\n\n# Project notes\nThe tail content still renders as user text."
+            ],
+            "a reminder-only turn is no request"
+        );
+        // Claude Code 2.1's first prompt, as its API request shows it: reminders in blocks of their own.
+        let f = write_lines(&[user(&json!([
+            {"type": "text", "text": "<system-reminder>\nAs you answer the user's questions, you can use the following context:\n</system-reminder>"},
+            {"type": "text", "text": "Please add an add() function in src/app.py"}]))]);
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert_eq!(
+            tail.records,
+            vec![Record::Prompt(
+                "Please add an add() function in src/app.py".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn parallel_tool_calls_fork_the_chain_without_losing_an_edit() {
+        // Claude Code chains parallel tool calls and hangs each result on its own call, so a
+        // side branch with no prompt in it is part of the work, not a rewind.
+        let line = |uuid: &str, parent: Option<&str>, body: serde_json::Value| {
+            let mut v = body;
+            v["uuid"] = json!(uuid);
+            v["parentUuid"] = json!(parent);
+            v.to_string()
+        };
+        let write = |path: &str| {
+            json!({"type": "assistant", "message": {"content": [
+                {"type": "tool_use", "name": "Write", "input": {"file_path": path}}]}})
+        };
+        let result = json!({"type": "user", "toolUseResult": {}, "message": {"content": [
+            {"type": "tool_result", "content": "ok"}]}});
+        let f = write_lines(&[
+            line(
+                "u",
+                None,
+                json!({"type": "user", "message": {"content": "write a and b"}}),
+            ),
+            line("a", Some("u"), write("/p/a")),
+            line("b", Some("a"), write("/p/b")),
+            line("ra", Some("a"), result.clone()),
+            line("rb", Some("b"), result),
+            line(
+                "t",
+                Some("ra"),
+                json!({"type": "assistant", "message": {"content": "Wrote both."}}),
+            ),
+        ]);
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert_eq!(tail.rewound, 0);
+        assert_eq!(
+            tail.records,
+            vec![
+                Record::Prompt("write a and b".into()),
+                Record::FileEdit {
+                    tool: "Write".into(),
+                    path: "/p/a".into()
+                },
+                Record::FileEdit {
+                    tool: "Write".into(),
+                    path: "/p/b".into()
+                },
+                Record::AssistantText {
+                    text: "Wrote both.".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_without_ids_and_a_fork_above_the_window() {
+        // Every line its own root (older exports): nothing is on a side branch.
+        let flat: Vec<String> = ["one", "two", "three"]
+            .iter()
+            .map(|p| {
+                json!({"type": "user", "uuid": p, "parentUuid": null, "message": {"content": p}})
+                    .to_string()
+            })
+            .collect();
+        let f = write_lines(&flat);
+        let tail = read_tail(f.path(), 1 << 20).unwrap();
+        assert_eq!(prompts(&tail.records), ["one", "two", "three"]);
+        assert_eq!(tail.rewound, 0);
+
+        // The fork point was cut off by the window: both branches hang from the same missing
+        // parent, and the older one is still recognised as rewound.
+        let u = |id: &str, parent: &str, text: &str| {
+            json!({"type": "user", "uuid": id, "parentUuid": parent, "message": {"content": text}})
+                .to_string()
+        };
+        let filler = json!({"type": "user", "uuid": "f0", "parentUuid": null,
+                            "message": {"content": "x".repeat(4096)}})
+        .to_string();
+        let f = write_lines(&[
+            filler,
+            u("old", "f0", "abandoned request"),
+            u("new", "f0", "the request that stands"),
+            u("next", "new", "and its follow-up"),
+        ]);
+        let len = std::fs::metadata(f.path()).unwrap().len();
+        let tail = read_tail(f.path(), len - 4000).unwrap();
+        assert!(tail.truncated);
+        assert_eq!(
+            prompts(&tail.records),
+            ["the request that stands", "and its follow-up"]
+        );
+        assert_eq!(tail.rewound, 1);
+    }
+
+    #[test]
+    fn usage_only_lines_from_ccusage_are_skipped_not_malformed() {
+        for name in [
+            "ccusage/test-transcript.jsonl",
+            "ccusage/session-alpha-chat.jsonl",
+        ] {
+            let tail = read_tail(&fixture(name), 1 << 20).unwrap();
+            assert!(tail.lines > 0, "{name}");
+            assert_eq!(tail.malformed, 0, "{name}");
+            assert_eq!(tail.skipped, tail.lines, "{name}");
+            assert!(tail.records.is_empty(), "{name}");
+        }
     }
 }
