@@ -9,9 +9,9 @@
 //!
 //! A transcript is a tree: each line names its `parentUuid`, and a rewind starts a second
 //! branch from an earlier line. The active branch is the chain of parents from the newest line
-//! (across a compaction, through its `logicalParentUuid`); a branch that leaves it and holds a
-//! prompt of the user's was rewound, and its lines are left out. Lines on no chain at all
-//! (bookkeeping records, files written without ids) are kept in file order.
+//! (across a compaction, through the messages it kept or its `logicalParentUuid`); a branch that
+//! leaves it and holds a prompt of the user's was rewound, and its lines are left out. Lines on
+//! no chain at all (bookkeeping records, files written without ids) are kept in file order.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -78,8 +78,10 @@ pub struct Tail {
 /// One readable line: where it sits in the tree, and what sfp keeps of it.
 struct Entry {
     uuid: Option<String>,
-    /// `parentUuid`, or across a compaction boundary its `logicalParentUuid`.
+    /// `parentUuid`, or for a compaction boundary the line the conversation went on from.
     parent: Option<String>,
+    /// For a compaction boundary that kept the last messages: their ids, on the branch with it.
+    preserved: Vec<String>,
     sidechain: bool,
     records: Vec<Record>,
 }
@@ -167,6 +169,14 @@ fn active_branch(entries: &[Entry]) -> Vec<bool> {
         };
         at = i;
     }
+    // A compaction that kept its last messages re-parents them under its summary; the ones left
+    // before the boundary are on the branch as well.
+    let preserved: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.uuid.as_deref().is_some_and(|id| on_branch.contains(id)))
+        .flat_map(|e| e.preserved.iter().map(String::as_str))
+        .collect();
+    on_branch.extend(preserved);
     let mut reach = vec![Reach::Unknown; entries.len()];
     // `walking[i] == start` while the walk from `start` passes `i` (a cycle stops it).
     let mut walking = vec![usize::MAX; entries.len()];
@@ -276,6 +286,8 @@ struct Line {
     uuid: Option<String>,
     parent_uuid: Option<String>,
     logical_parent_uuid: Option<String>,
+    /// On a compaction boundary: what it kept (`preservedSegment`, `preservedMessages`).
+    compact_metadata: Option<Value>,
     tool_use_result: Option<IgnoredAny>,
     message: Option<Message>,
     last_prompt: Option<String>,
@@ -331,17 +343,27 @@ struct ToolInput {
 impl Line {
     fn into_entry(self) -> Entry {
         let uuid = self.uuid.clone().filter(|u| !u.is_empty());
+        let meta = self.compact_metadata.as_ref();
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        // A boundary goes on from the first message it kept, else from its logical parent.
         let parent = self
             .parent_uuid
             .clone()
+            .or_else(|| text(meta.and_then(|m| m.pointer("/preservedSegment/headUuid"))))
             .or_else(|| self.logical_parent_uuid.clone())
             .filter(|p| !p.is_empty());
+        let preserved = meta
+            .and_then(|m| m.pointer("/preservedMessages/uuids"))
+            .and_then(Value::as_array)
+            .map(|ids| ids.iter().filter_map(|id| text(Some(id))).collect())
+            .unwrap_or_default();
         let sidechain = self.is_sidechain;
         let mut records = Vec::new();
         self.into_records(&mut records);
         Entry {
             uuid,
             parent,
+            preserved,
             sidechain,
             records,
         }
@@ -811,6 +833,23 @@ mod tests {
             ["Ready", "Second answer", "Kept going", "Final answer"]
         );
         assert_eq!(tail.rewound, 2, "the rewound prompt and its answer");
+
+        // The same, where the compaction kept the last messages and moved the newest one under
+        // its summary: the branch goes on from the first one kept.
+        let tail = read_tail(
+            &fixture("claude-code-log/dag_compact_after_rewind_preserved.jsonl"),
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(
+            prompts(&tail.records),
+            ["Start", "Second attempt", "Keep going", "After compaction"]
+        );
+        assert_eq!(
+            texts(&tail.records),
+            ["Ready", "Second answer", "Kept going", "Final answer"]
+        );
+        assert_eq!(tail.rewound, 2);
     }
 
     #[test]
