@@ -32,11 +32,13 @@ pub struct Written {
     pub archive: Finished<File>,
 }
 
-/// Writes `files` as a gzip-compressed tar to `out` (a new file).
+/// Writes `files` as a gzip-compressed tar to `out` (a new file). Past `deadline` it stops
+/// between two files with an error; the caller removes the unfinished archive.
 pub fn write_archive(
     out: &Path,
     files: &[Selected],
     compress: Compress,
+    deadline: crate::hook::Deadline,
 ) -> anyhow::Result<Written> {
     let file = create_private(out)?;
     let gz = ParallelGzWriter::new(file, compress.level, compress.threads);
@@ -45,6 +47,13 @@ pub fn write_archive(
     let mut entries = Vec::with_capacity(files.len());
     let mut skipped = Vec::new();
     for f in files {
+        if deadline.passed() {
+            anyhow::bail!(
+                "cut at the hook's deadline after {} of {} file(s); nothing was kept",
+                entries.len() + skipped.len(),
+                files.len()
+            );
+        }
         match append_file(&mut tar, f) {
             Ok(Some(entry)) => entries.push(entry),
             Ok(None) => skipped.push(Skipped {
@@ -208,6 +217,7 @@ mod tests {
                 level: 6,
                 threads: 2,
             },
+            crate::hook::Deadline::NONE,
         )
         .unwrap();
         assert_eq!(w.files.len(), 1);

@@ -14,6 +14,7 @@ use super::profile::{Profile, Rules};
 use super::select::{Selected, Skipped, select};
 use super::settings::BackupSettings;
 use super::store::{Reserved, Store};
+use crate::hook::Deadline;
 use crate::paths::Paths;
 
 /// What to back up.
@@ -24,6 +25,9 @@ pub struct Request {
     pub include_credentials: bool,
     /// A pre-restore backup only: what the restore will create, for its undo to remove.
     pub undo: Undo,
+    /// A hook's deadline: past it the backup is given up between two files, its temporary
+    /// directory removed, and retention does not run.
+    pub deadline: Deadline,
 }
 
 /// What a restore creates (archive-relative paths), recorded in its pre-restore backup.
@@ -67,6 +71,9 @@ pub fn create_unless(
     let selection = select(&paths.claude_dir, &paths.sfp_home, &rules)?;
     if skip_unchanged && unchanged(&Store::new(paths.backups_dir()), req, &selection.files) {
         return Ok(None);
+    }
+    if req.deadline.passed() {
+        anyhow::bail!("cut at the hook's deadline before writing; nothing was written");
     }
     let source = Source {
         dir: &paths.claude_dir,
@@ -128,7 +135,9 @@ pub fn write(
     started: Instant,
 ) -> anyhow::Result<Created> {
     let store = Store::new(paths.backups_dir());
-    let wait = Duration::from_millis(settings.lock_wait_ms);
+    let wait = req
+        .deadline
+        .cap(Duration::from_millis(settings.lock_wait_ms));
     let now = chrono::Utc::now();
     let reserved = store.reserve(now, wait)?;
     let result = fill(
@@ -151,8 +160,8 @@ pub fn write(
     let dir = store.commit(&reserved)?;
     // A pre-restore backup is part of a restore: it never removes anything (least of all the
     // backup being restored); retention runs with the next `config` or `full` backup, and never
-    // removes the backup just taken.
-    let pruned = if req.profile == Profile::PreRestore {
+    // removes the backup just taken. Past a hook's deadline it waits for the next backup too.
+    let pruned = if req.profile == Profile::PreRestore || req.deadline.passed() {
         Vec::new()
     } else {
         store
@@ -186,7 +195,12 @@ fn fill(
         level: settings.level(),
         threads: settings.compress_threads(),
     };
-    let written = write_archive(&reserved.tmp.join(ARCHIVE_NAME), files, compress)?;
+    let written = write_archive(
+        &reserved.tmp.join(ARCHIVE_NAME),
+        files,
+        compress,
+        req.deadline,
+    )?;
     skipped.extend(written.skipped);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let bytes = written.files.iter().map(|f| f.size).sum();

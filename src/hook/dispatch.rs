@@ -41,9 +41,17 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
 }
 
 /// Runs every handler of the input's event, turning errors and panics into a log line and a
-/// short notice.
+/// short notice. A handler not started by the hook's deadline is skipped, with a log line.
 pub fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
     for (name, handler) in handlers(out.event()) {
+        if ctx.deadline.passed() {
+            ctx.log.warn(&format!(
+                "{name} skipped: the {} hook's deadline of {} ms has passed",
+                out.event(),
+                super::budget(out.event()).as_millis()
+            ));
+            continue;
+        }
         let result = catch_unwind(AssertUnwindSafe(|| handler(ctx, input, out)));
         let failure = match result {
             Ok(Ok(())) => continue,
