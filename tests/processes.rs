@@ -274,3 +274,57 @@ fn a_stdin_that_never_closes_costs_no_more_than_the_deadline() {
     assert_eq!(waited.len(), 1, "{log}");
     assert!(waited[0] <= 1_200 && waited[0] > 900, "{waited:?}");
 }
+
+#[test]
+fn a_session_end_backup_that_cannot_finish_in_time_is_cut_cleanly() {
+    let sb = Sandbox::new();
+    // 256 MiB that do not compress: far more than SessionEnd's 1.2 s allow.
+    let mut big = std::fs::File::create(sb.claude.join("CLAUDE.md")).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut chunk = vec![0u8; 1 << 20];
+    for b in &mut chunk {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *b = state.to_le_bytes()[0];
+    }
+    // gzip looks back 32 KiB only: a repeated MiB of noise stays incompressible.
+    for _ in 0..256 {
+        big.write_all(&chunk).unwrap();
+    }
+    drop(big);
+    let input = sb.input("SessionEnd", &serde_json::json!({"reason": "other"}));
+    let child = {
+        let (child, stdin) = hook_with_open_stdin(&sb, "session-end", &input);
+        drop(stdin);
+        child
+    };
+    returns_within(
+        child,
+        Duration::from_millis(1_500),
+        "SessionEnd with a large backup",
+    );
+    let log = std::fs::read_to_string(sb.sfp_home.join("logs/sfp.log")).unwrap();
+    assert!(log.contains("backup cut (session-end (other)"), "{log}");
+    assert!(log.contains("cut at the hook's deadline"), "{log}");
+    // No backup, and no temporary directory left behind.
+    let left: Vec<String> = std::fs::read_dir(sb.sfp_home.join("backups"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != ".lock" && n != ".seq")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    let list = sb
+        .cmd(&["backup", "list", "--json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&list.stdout).contains("\"id\""),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+}

@@ -240,3 +240,87 @@ fn fill(
         .with_context(|| format!("cannot sync {}", path.display()))?;
     Ok(meta)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    fn request(deadline: Deadline) -> Request {
+        Request {
+            profile: Profile::Config,
+            reason: "test".to_owned(),
+            include_credentials: false,
+            undo: Undo::default(),
+            deadline,
+        }
+    }
+
+    /// What the store holds besides its lock and counter: backups and temporary directories.
+    fn entries(paths: &Paths) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(paths.backups_dir())
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n != ".lock" && n != ".seq")
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_backup_past_its_deadline_is_cut_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let claude = dir.path().join(".claude");
+        std::fs::create_dir_all(&claude).unwrap();
+        for name in ["settings.json", "CLAUDE.md"] {
+            std::fs::write(claude.join(name), "{}\n").unwrap();
+        }
+        let env = Env {
+            home: Some(dir.path().to_path_buf()),
+            claude_config_dir: Some(claude.clone()),
+            ..Env::default()
+        };
+        let paths = Paths::resolve(&env, None);
+        let settings = BackupSettings::default();
+        let gone = Deadline::after(Instant::now(), Duration::ZERO);
+        let err = create_unless(&paths, &settings, &request(gone), false).unwrap_err();
+        assert!(format!("{err:#}").contains("deadline"), "{err:#}");
+        assert_eq!(entries(&paths), Vec::<String>::new());
+        // Past the deadline while the archive is written: cut between two files, nothing kept.
+        let files = select(
+            &claude,
+            &paths.sfp_home,
+            &Rules::new(Profile::Config, &[], &[], false).unwrap(),
+        )
+        .unwrap()
+        .files;
+        assert!(!files.is_empty());
+        let store = Store::new(paths.backups_dir());
+        store.ensure_dir().unwrap();
+        let err = write(
+            &paths,
+            &settings,
+            &request(gone),
+            &Source {
+                dir: &claude,
+                default_dir: &claude,
+            },
+            &files,
+            Vec::new(),
+            Instant::now(),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("cut at the hook's deadline"),
+            "{err:#}"
+        );
+        assert_eq!(entries(&paths), Vec::<String>::new());
+        // With time left the same backup is taken.
+        let created = create_unless(&paths, &settings, &request(Deadline::NONE), false).unwrap();
+        assert!(created.is_some());
+        assert_eq!(entries(&paths).len(), 1);
+    }
+}
