@@ -215,6 +215,10 @@ fn end_tree(
     leaked
 }
 
+/// How long a SIGKILLed shell is waited for (one stuck in the kernel, on a dead NFS mount say,
+/// is left to its waiter thread rather than holding up the hook).
+const REAP_WAIT: Duration = Duration::from_secs(1);
+
 /// SIGTERM to the group, then SIGKILL after `grace`; returns the shell's status once reaped.
 fn stop_group(
     pgid: u32,
@@ -228,7 +232,7 @@ fn stop_group(
         return status.ok();
     }
     sys::signal_group(pgid, Signal::Kill);
-    exit_rx.recv().ok().and_then(Result::ok)
+    exit_rx.recv_timeout(REAP_WAIT).ok().and_then(Result::ok)
 }
 
 fn exit_of(status: ExitStatus) -> Exit {
