@@ -461,3 +461,37 @@ fn answer(
         names: state.failing.join(", "),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+    use crate::env::Env;
+    use crate::hook::Deadline;
+    use std::time::Instant;
+
+    #[test]
+    fn the_gates_budget_leaves_time_before_the_hooks_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env {
+            home: Some(dir.path().to_path_buf()),
+            sfp_home: Some(dir.path().join("sfp")),
+            ..Env::default()
+        };
+        let mut ctx = Ctx::new(env, Some(dir.path()), Mode::Hook, "test");
+        let settings = GateSettings::default();
+        // A terminal run, or plenty of time left: the configured budget.
+        assert_eq!(run_budget(&ctx, &settings), Duration::from_secs(100));
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(200));
+        assert_eq!(run_budget(&ctx, &settings), Duration::from_secs(100));
+        // Less left than the budget: what is left, less the time kept for after the gates.
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(50));
+        let cut = run_budget(&ctx, &settings);
+        assert!(
+            cut <= Duration::from_secs(47) && cut > Duration::from_secs(46),
+            "{cut:?}"
+        );
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(1));
+        assert_eq!(run_budget(&ctx, &settings), Duration::from_millis(1));
+    }
+}

@@ -53,6 +53,13 @@ pub fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
             continue;
         }
         let result = catch_unwind(AssertUnwindSafe(|| handler(ctx, input, out)));
+        if ctx.deadline.passed() {
+            ctx.log.warn(&format!(
+                "{name} reached the {} hook's deadline ({} ms): what it had left was cut",
+                out.event(),
+                super::budget(out.event()).as_millis()
+            ));
+        }
         let failure = match result {
             Ok(Ok(())) => continue,
             Ok(Err(err)) => format!("{err:#}"),
