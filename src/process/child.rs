@@ -194,15 +194,14 @@ fn end_tree(
     // Its output ends when every process holding the pipes is gone too.
     let mut open = readers;
     open -= wait_eofs(eof_rx, open, DRAIN);
-    let group_left = sys::group_alive(pgid);
-    // The group first (cheap, and all there is where /proc cannot be read), then the whole tree.
-    if !exited || open > 0 || group_left {
-        sys::signal_group(pgid, Signal::Term);
-    }
+    // The tree is looked at before anything is signalled, so that what still runs is seen; the
+    // group alone is all there is where /proc cannot be read.
     let stopped = tree::stop(token, pgid, grace);
+    let group_left = !tree::visible() && sys::group_alive(pgid);
     sys::signal_group(pgid, Signal::Kill);
     // A timeout or cancel already ended what stayed in the session; what had left it, what was
-    // still running after a normal exit, and what SIGKILL did not end are leaks.
+    // still running after a normal exit, and what SIGKILL did not end are leaks (a zombie, a
+    // process already dead, is not).
     let mut leaked = stopped.escaped > 0
         || stopped.survivors > 0
         || (exited && (stopped.found > 0 || group_left));
@@ -325,6 +324,33 @@ mod tests {
         let pid: u32 = out.output.text.trim().parse().expect("pid printed");
         std::thread::sleep(Duration::from_millis(50));
         assert!(!sys::process_alive(pid), "sleep {pid} survived");
+    }
+
+    #[test]
+    fn a_finished_child_left_unreaped_is_no_leak() {
+        // `exec sleep` never reaps `true`: the zombie passes to sfp when the shell ends.
+        let out = quick("true & exec sleep 0.2", 5_000);
+        assert_eq!(out.exit, Exit::Exited(0));
+        assert!(!out.leaked);
+    }
+
+    #[test]
+    fn detached_children_are_killed_and_reported() {
+        for line in [
+            "setsid -f sleep 61 >/dev/null 2>&1; echo started",
+            "setsid -f sleep 62; echo started",
+            "(sleep 63 >/dev/null 2>&1 &) ; echo started",
+        ] {
+            let out = quick(line, 5_000);
+            assert_eq!(out.exit, Exit::Exited(0), "{line}");
+            assert!(out.leaked, "{line}");
+            assert!(out.output.text.contains("started"), "{line}");
+            assert!(
+                out.duration < Duration::from_secs(2),
+                "{line}: {:?}",
+                out.duration
+            );
+        }
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub fn become_subreaper() {
     }
 }
 
+/// Whether processes can be looked at in `/proc` (else only a gate's group is killed).
+pub fn visible() -> bool {
+    std::path::Path::new("/proc/self/stat").exists()
+}
+
 /// One process as `/proc/<pid>/stat` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Proc {
