@@ -82,3 +82,47 @@ fn first_line(text: &str) -> &str {
         None => line,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+    use crate::env::Env;
+    use crate::hook::Deadline;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn handlers_not_started_by_the_deadline_are_skipped_and_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        let claude = dir.path().join(".claude");
+        std::fs::create_dir_all(&claude).unwrap();
+        std::fs::write(claude.join("settings.json"), "{}\n").unwrap();
+        let env = Env {
+            home: Some(dir.path().to_path_buf()),
+            claude_config_dir: Some(claude.clone()),
+            ..Env::default()
+        };
+        let input = HookInput {
+            session_id: Some("s".to_owned()),
+            reason: Some("other".to_owned()),
+            ..HookInput::default()
+        };
+        let mut ctx = Ctx::new(env, None, Mode::Hook, "test");
+        ctx.deadline = Deadline::after(Instant::now(), Duration::ZERO);
+        dispatch(&ctx, &input, &mut Response::new(Event::PreCompact));
+        let log = std::fs::read_to_string(ctx.log.path()).unwrap();
+        for name in ["handoff", "backup"] {
+            assert!(
+                log.contains(&format!(
+                    "{name} skipped: the PreCompact hook's deadline of 25000 ms has passed"
+                )),
+                "{log}"
+            );
+        }
+        assert!(!ctx.paths.backups_dir().exists(), "no backup was started");
+        // With time left, the same event takes its backup.
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(30));
+        dispatch(&ctx, &input, &mut Response::new(Event::PreCompact));
+        assert!(ctx.paths.backups_dir().exists());
+    }
+}
