@@ -106,30 +106,52 @@ fn below(all: &[Proc], roots: &HashSet<u32>) -> Vec<Proc> {
     out
 }
 
-/// Whether the environment `/proc/<pid>/environ` holds `TOKEN_VAR=token`.
+/// Whether the environment `/proc/<pid>/environ` holds `TOKEN_VAR=token`. A process caught in
+/// `execve` shows an empty or unreadable environment for a moment: it is read again, a few
+/// times, a millisecond apart, before it counts as not carrying the token (a gate whose leftover
+/// was `exec`ing when its tree was looked at would otherwise pass unseen).
 fn carries(pid: u32, token: &str) -> bool {
-    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
-        return false;
-    };
     let wanted = format!("{TOKEN_VAR}={token}");
-    environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes())
+    for attempt in 0..5 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        match std::fs::read(format!("/proc/{pid}/environ")) {
+            Ok(environ) if !environ.is_empty() => {
+                return environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
+            }
+            // Gone: nothing to end.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
-/// The gate's tree: sfp's descendants in `leader`'s session or group, or carrying `token`, and
-/// everything below them. The leader (the gate's shell, which its own waiter reaps) is left out.
-fn members(token: &str, leader: u32) -> Vec<Proc> {
+/// The gate's tree: sfp's descendants in `leader`'s session or group, or carrying `token`, or
+/// `known` from an earlier look (a zombie's environment cannot be read), and everything below
+/// them; `known` is kept up to date. The leader (the gate's shell, which its own waiter reaps) is
+/// left out.
+fn members(token: &str, leader: u32, known: &mut HashSet<u32>) -> Vec<Proc> {
     let candidates = descendants();
     let roots: HashSet<u32> = candidates
         .iter()
-        .filter(|p| p.session == leader || p.pgrp == leader || carries(p.pid, token))
+        .filter(|p| {
+            known.contains(&p.pid)
+                || p.session == leader
+                || p.pgrp == leader
+                || (!p.zombie && carries(p.pid, token))
+        })
         .map(|p| p.pid)
         .collect();
-    let under = below(&candidates, &roots);
-    candidates
+    let under: HashSet<u32> = below(&candidates, &roots).iter().map(|p| p.pid).collect();
+    let found: Vec<Proc> = candidates
         .into_iter()
-        .filter(|p| roots.contains(&p.pid) || under.iter().any(|u| u.pid == p.pid))
+        .filter(|p| roots.contains(&p.pid) || under.contains(&p.pid))
         .filter(|p| p.pid != leader)
-        .collect()
+        .collect();
+    known.extend(found.iter().map(|p| p.pid));
+    found
 }
 
 /// What [`stop`] found and did.
@@ -151,7 +173,8 @@ const KILL_WAIT: Duration = Duration::from_millis(500);
 /// Ends the tree of the gate whose shell was `leader` and whose token is `token`: SIGTERM, then
 /// SIGKILL for what is left after `grace`, and the processes reparented to sfp are reaped.
 pub fn stop(token: &str, leader: u32, grace: Duration) -> Stopped {
-    let first = members(token, leader);
+    let mut known = HashSet::new();
+    let first = members(token, leader, &mut known);
     let live: Vec<&Proc> = first.iter().filter(|p| !p.zombie).collect();
     let mut stopped = Stopped {
         found: live.len(),
@@ -165,22 +188,22 @@ pub fn stop(token: &str, leader: u32, grace: Duration) -> Stopped {
     for p in &live {
         signal(p.pid, false);
     }
-    let left = wait_gone(token, leader, Instant::now() + grace);
+    let left = wait_gone(token, leader, &mut known, Instant::now() + grace);
     if left.is_empty() {
         return stopped;
     }
     for p in &left {
         signal(p.pid, true);
     }
-    let left = wait_gone(token, leader, Instant::now() + KILL_WAIT);
+    let left = wait_gone(token, leader, &mut known, Instant::now() + KILL_WAIT);
     stopped.survivors = left.len();
     stopped
 }
 
 /// Polls the tree until no member runs or `until`; returns the members still running.
-fn wait_gone(token: &str, leader: u32, until: Instant) -> Vec<Proc> {
+fn wait_gone(token: &str, leader: u32, known: &mut HashSet<u32>, until: Instant) -> Vec<Proc> {
     loop {
-        let now = members(token, leader);
+        let now = members(token, leader, known);
         reap(&now);
         let live: Vec<Proc> = now.into_iter().filter(|p| !p.zombie).collect();
         if live.is_empty() || Instant::now() >= until {
