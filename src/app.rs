@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::env::Env;
+use crate::hook::Deadline;
 use crate::log::Logger;
 use crate::paths::Paths;
 use crate::printer::Printer;
@@ -26,6 +27,8 @@ pub struct Ctx {
     pub log: Logger,
     pub printer: Printer,
     pub mode: Mode,
+    /// When a hook must be done ([`Deadline::NONE`] for a terminal command).
+    pub deadline: Deadline,
 }
 
 impl Ctx {
@@ -45,6 +48,7 @@ impl Ctx {
             log,
             printer,
             mode,
+            deadline: Deadline::NONE,
         }
     }
 }

@@ -32,11 +32,13 @@ pub struct Written {
     pub archive: Finished<File>,
 }
 
-/// Writes `files` as a gzip-compressed tar to `out` (a new file).
+/// Writes `files` as a gzip-compressed tar to `out` (a new file). Past `deadline` it stops
+/// between two files with an error; the caller removes the unfinished archive.
 pub fn write_archive(
     out: &Path,
     files: &[Selected],
     compress: Compress,
+    deadline: crate::hook::Deadline,
 ) -> anyhow::Result<Written> {
     let file = create_private(out)?;
     let gz = ParallelGzWriter::new(file, compress.level, compress.threads);
@@ -45,7 +47,14 @@ pub fn write_archive(
     let mut entries = Vec::with_capacity(files.len());
     let mut skipped = Vec::new();
     for f in files {
-        match append_file(&mut tar, f) {
+        if deadline.passed() {
+            anyhow::bail!(
+                "cut at the hook's deadline after {} of {} file(s); nothing was kept",
+                entries.len() + skipped.len(),
+                files.len()
+            );
+        }
+        match append_file(&mut tar, f, deadline) {
             Ok(Some(entry)) => entries.push(entry),
             Ok(None) => skipped.push(Skipped {
                 path: f.rel.clone(),
@@ -98,6 +107,7 @@ enum Failure {
 fn append_file<W: Write>(
     tar: &mut tar::Builder<W>,
     f: &Selected,
+    deadline: crate::hook::Deadline,
 ) -> Result<Option<FileEntry>, Failure> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let file = std::fs::OpenOptions::new()
@@ -124,6 +134,7 @@ fn append_file<W: Write>(
         sha: Sha256::new(),
         left: size,
         short: false,
+        deadline,
     };
     // A source that fails mid-read leaves zero-filled bytes in the tar, which the recorded hash
     // covers, so the archive stays consistent; the entry is flagged as changed.
@@ -142,17 +153,25 @@ fn append_file<W: Write>(
 }
 
 /// Yields exactly `left` bytes: the file's, then zeros if it ended early; hashes all of them.
+/// Past `deadline` it fails, which fails the archive (a large file is cut part-way too).
 struct HashingReader<R> {
     inner: R,
     sha: Sha256,
     left: u64,
     short: bool,
+    deadline: crate::hook::Deadline,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.left == 0 || buf.is_empty() {
             return Ok(0);
+        }
+        if self.deadline.passed() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "cut at the hook's deadline part-way through a file; nothing was kept",
+            ));
         }
         let want = usize::try_from(self.left)
             .unwrap_or(usize::MAX)
@@ -208,6 +227,7 @@ mod tests {
                 level: 6,
                 threads: 2,
             },
+            crate::hook::Deadline::NONE,
         )
         .unwrap();
         assert_eq!(w.files.len(), 1);
@@ -234,11 +254,24 @@ mod tests {
             sha: Sha256::new(),
             left: 5,
             short: false,
+            deadline: crate::hook::Deadline::NONE,
         };
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
         assert_eq!(out, b"abc\0\0");
         assert!(r.short);
         assert_eq!(hex(&r.sha.finalize()), hex(&Sha256::digest(b"abc\0\0")));
+        let mut late = HashingReader {
+            inner: &b"abc"[..],
+            sha: Sha256::new(),
+            left: 3,
+            short: false,
+            deadline: crate::hook::Deadline::after(
+                std::time::Instant::now(),
+                std::time::Duration::ZERO,
+            ),
+        };
+        let err = late.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
     }
 }

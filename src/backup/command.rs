@@ -236,6 +236,7 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
         reason: a.reason.clone(),
         include_credentials: a.include_credentials,
         undo: super::create::Undo::default(),
+        deadline: crate::hook::Deadline::NONE,
     };
     let created = create(&ctx.paths, settings, &req).context("backup failed")?;
     let m = &created.meta;

@@ -14,6 +14,7 @@ use super::profile::{Profile, Rules};
 use super::select::{Selected, Skipped, select};
 use super::settings::BackupSettings;
 use super::store::{Reserved, Store};
+use crate::hook::Deadline;
 use crate::paths::Paths;
 
 /// What to back up.
@@ -24,6 +25,9 @@ pub struct Request {
     pub include_credentials: bool,
     /// A pre-restore backup only: what the restore will create, for its undo to remove.
     pub undo: Undo,
+    /// A hook's deadline: past it the backup is given up between two files, its temporary
+    /// directory removed, and retention does not run.
+    pub deadline: Deadline,
 }
 
 /// What a restore creates (archive-relative paths), recorded in its pre-restore backup.
@@ -67,6 +71,9 @@ pub fn create_unless(
     let selection = select(&paths.claude_dir, &paths.sfp_home, &rules)?;
     if skip_unchanged && unchanged(&Store::new(paths.backups_dir()), req, &selection.files) {
         return Ok(None);
+    }
+    if req.deadline.passed() {
+        anyhow::bail!("cut at the hook's deadline before writing; nothing was written");
     }
     let source = Source {
         dir: &paths.claude_dir,
@@ -128,7 +135,9 @@ pub fn write(
     started: Instant,
 ) -> anyhow::Result<Created> {
     let store = Store::new(paths.backups_dir());
-    let wait = Duration::from_millis(settings.lock_wait_ms);
+    let wait = req
+        .deadline
+        .cap(Duration::from_millis(settings.lock_wait_ms));
     let now = chrono::Utc::now();
     let reserved = store.reserve(now, wait)?;
     let result = fill(
@@ -151,8 +160,8 @@ pub fn write(
     let dir = store.commit(&reserved)?;
     // A pre-restore backup is part of a restore: it never removes anything (least of all the
     // backup being restored); retention runs with the next `config` or `full` backup, and never
-    // removes the backup just taken.
-    let pruned = if req.profile == Profile::PreRestore {
+    // removes the backup just taken. Past a hook's deadline it waits for the next backup too.
+    let pruned = if req.profile == Profile::PreRestore || req.deadline.passed() {
         Vec::new()
     } else {
         store
@@ -186,7 +195,12 @@ fn fill(
         level: settings.level(),
         threads: settings.compress_threads(),
     };
-    let written = write_archive(&reserved.tmp.join(ARCHIVE_NAME), files, compress)?;
+    let written = write_archive(
+        &reserved.tmp.join(ARCHIVE_NAME),
+        files,
+        compress,
+        req.deadline,
+    )?;
     skipped.extend(written.skipped);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let bytes = written.files.iter().map(|f| f.size).sum();
@@ -225,4 +239,88 @@ fn fill(
     f.sync_all()
         .with_context(|| format!("cannot sync {}", path.display()))?;
     Ok(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    fn request(deadline: Deadline) -> Request {
+        Request {
+            profile: Profile::Config,
+            reason: "test".to_owned(),
+            include_credentials: false,
+            undo: Undo::default(),
+            deadline,
+        }
+    }
+
+    /// What the store holds besides its lock and counter: backups and temporary directories.
+    fn entries(paths: &Paths) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(paths.backups_dir())
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n != ".lock" && n != ".seq")
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_backup_past_its_deadline_is_cut_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let claude = dir.path().join(".claude");
+        std::fs::create_dir_all(&claude).unwrap();
+        for name in ["settings.json", "CLAUDE.md"] {
+            std::fs::write(claude.join(name), "{}\n").unwrap();
+        }
+        let env = Env {
+            home: Some(dir.path().to_path_buf()),
+            claude_config_dir: Some(claude.clone()),
+            ..Env::default()
+        };
+        let paths = Paths::resolve(&env, None);
+        let settings = BackupSettings::default();
+        let gone = Deadline::after(Instant::now(), Duration::ZERO);
+        let err = create_unless(&paths, &settings, &request(gone), false).unwrap_err();
+        assert!(format!("{err:#}").contains("deadline"), "{err:#}");
+        assert_eq!(entries(&paths), Vec::<String>::new());
+        // Past the deadline while the archive is written: cut between two files, nothing kept.
+        let files = select(
+            &claude,
+            &paths.sfp_home,
+            &Rules::new(Profile::Config, &[], &[], false).unwrap(),
+        )
+        .unwrap()
+        .files;
+        assert!(!files.is_empty());
+        let store = Store::new(paths.backups_dir());
+        store.ensure_dir().unwrap();
+        let err = write(
+            &paths,
+            &settings,
+            &request(gone),
+            &Source {
+                dir: &claude,
+                default_dir: &claude,
+            },
+            &files,
+            Vec::new(),
+            Instant::now(),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("cut at the hook's deadline"),
+            "{err:#}"
+        );
+        assert_eq!(entries(&paths), Vec::<String>::new());
+        // With time left the same backup is taken.
+        let created = create_unless(&paths, &settings, &request(Deadline::NONE), false).unwrap();
+        assert!(created.is_some());
+        assert_eq!(entries(&paths).len(), 1);
+    }
 }

@@ -4,6 +4,11 @@
 //! nothing changed since the latest backup it writes none, and retention keeps distinct states
 //! rather than copies; PreCompact, the moment before context is lost, always writes one. Nothing
 //! is printed: the outcome goes to sfp's log.
+//!
+//! Both are bounded by the hook's deadline (1.2 s in all for SessionEnd): a backup that would
+//! run past it stops between two files, its temporary directory is removed and no backup is
+//! recorded (the next one is taken in full); retention waits for the next backup. A log line
+//! says so.
 
 use super::command::settings;
 use super::create::{Request, create_unless};
@@ -52,9 +57,21 @@ fn backup(
         reason: format!("{why}, session {session}"),
         include_credentials: false,
         undo: super::create::Undo::default(),
+        deadline: ctx.deadline,
     };
     let started = std::time::Instant::now();
-    let Some(created) = create_unless(&ctx.paths, &settings, &req, skip_unchanged)? else {
+    let created = match create_unless(&ctx.paths, &settings, &req, skip_unchanged) {
+        Err(e) if ctx.deadline.passed() => {
+            ctx.log.warn(&format!(
+                "backup cut ({}) after {} ms: {e:#}",
+                req.reason,
+                started.elapsed().as_millis()
+            ));
+            return Ok(());
+        }
+        other => other?,
+    };
+    let Some(created) = created else {
         ctx.log.info(&format!(
             "backup skipped ({}): nothing changed since the latest backup",
             req.reason

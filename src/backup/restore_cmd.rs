@@ -394,6 +394,7 @@ fn pre_restore_backup(
         reason: format!("pre-restore {id}"),
         include_credentials: true,
         undo,
+        deadline: crate::hook::Deadline::NONE,
     };
     let source = Source {
         dir: &plan.base,

@@ -279,8 +279,9 @@ pub fn split(diags: Vec<Diagnostic>, changes: &Changes, mode: Mode) -> Split {
 const MAX_GIT_FILES: usize = 2_000;
 
 /// The changes of `files` (relative to `project`) against HEAD, from one `git diff -U0`. A file
-/// git does not report (untracked, or no HEAD yet) is [`FileChange::Whole`].
-pub fn git_changes(project: &Path, files: &[String]) -> Changes {
+/// git does not report (untracked, or no HEAD yet) is [`FileChange::Whole`], and so is every
+/// file when git does not answer by `deadline`.
+pub fn git_changes(project: &Path, files: &[String], deadline: crate::hook::Deadline) -> Changes {
     let mut out: Changes = files
         .iter()
         .map(|f| (f.clone(), FileChange::Whole))
@@ -305,8 +306,11 @@ pub fn git_changes(project: &Path, files: &[String]) -> Changes {
         "--",
     ];
     args.extend(files.iter().map(String::as_str));
-    let Ok(diff) = crate::process::stdout_of("git", &args, std::time::Duration::from_secs(10))
-    else {
+    let Ok(diff) = crate::process::stdout_of(
+        "git",
+        &args,
+        deadline.cap(std::time::Duration::from_secs(10)),
+    ) else {
         return out;
     };
     let mut current: Option<String> = None;

@@ -56,6 +56,8 @@ pub struct Cache {
     project: PathBuf,
     /// Every file of the project, for gates that do not take `SFP_FILES` (listed once, lazily).
     all_files: std::sync::Arc<std::sync::OnceLock<Vec<String>>>,
+    /// The run's deadline, for the git call that lists the project.
+    deadline: crate::hook::Deadline,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -74,7 +76,14 @@ impl Cache {
             dir: sfp_home.join("cache").join("gates"),
             project: project.to_path_buf(),
             all_files: std::sync::Arc::default(),
+            deadline: crate::hook::Deadline::NONE,
         }
+    }
+
+    /// The same cache, listing the project only until `deadline`.
+    #[must_use]
+    pub fn until(self, deadline: crate::hook::Deadline) -> Self {
+        Self { deadline, ..self }
     }
 
     /// The key of `gate` run on `files` (`whole`: the command sees no file list and reads the
@@ -131,7 +140,7 @@ impl Cache {
         } else {
             all = self
                 .all_files
-                .get_or_init(|| super::select::all_files(&self.project));
+                .get_or_init(|| super::select::all_files(&self.project, self.deadline));
             let matching: Vec<String> = all
                 .iter()
                 .filter(|f| gate.matcher.matches(f))

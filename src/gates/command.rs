@@ -262,7 +262,7 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             ctx.printer.warn(&d.to_string());
         }
     }
-    let changed = git_changed(&project);
+    let changed = git_changed(&project, ctx.deadline);
     let set = match (args.all_files, args.changed, changed.as_ref()) {
         (false, _, Some(changed)) => FileSet {
             all: false,
@@ -280,7 +280,7 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         _ => FileSet {
             all: true,
-            files: all_files(&project),
+            files: all_files(&project, ctx.deadline),
         },
     };
     crate::process::catch_interrupt();
@@ -356,7 +356,7 @@ fn list(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     let set = FileSet {
         all: true,
-        files: all_files(&project),
+        files: all_files(&project, ctx.deadline),
     };
     let tiers: Vec<ListedTier<'_>> = gates
         .tiers

@@ -59,7 +59,12 @@ pub fn run_tier(
     }
     let started = Instant::now();
     let planned = plan(tier, &req.set, env, project, req.only);
-    let cache = req.cache.then(|| Cache::new(&paths.sfp_home, project));
+    let deadline = req.budget.map_or(crate::hook::Deadline::NONE, |b| {
+        crate::hook::Deadline::after(started, b)
+    });
+    let cache = req
+        .cache
+        .then(|| Cache::new(&paths.sfp_home, project).until(deadline));
     let outcome = run(
         &planned,
         &RunOptions {

@@ -54,11 +54,16 @@ pub fn format_edit(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::
         .clone()
         .or_else(|| path.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| "/".into());
-    let spec = Spec::new(
-        &line,
-        &cwd,
-        Duration::from_millis(settings.timeout_ms.max(1)),
-    );
+    let timeout = ctx
+        .deadline
+        .cap(Duration::from_millis(settings.timeout_ms.max(1)));
+    if timeout.is_zero() {
+        ctx.log.warn(&format!(
+            "format: `{line}` not run: the hook's deadline has passed"
+        ));
+        return Ok(());
+    }
+    let spec = Spec::new(&line, &cwd, timeout);
     let outcome = process::run(&spec, &AtomicBool::new(false));
     if !outcome.success() {
         ctx.log.warn(&format!(

@@ -12,6 +12,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::config::{Gate, Tier};
 use crate::env::Env;
+use crate::hook::Deadline;
 
 /// Include and exclude globs of one gate, compiled on first use (a run compiles only the globs
 /// of gates that get as far as matching files).
@@ -201,8 +202,8 @@ pub fn git_toplevel(dir: &Path) -> Option<PathBuf> {
 const GIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Paths `git status` reports as changed (modified, added, deleted, untracked), relative to the
-/// project; `None` outside a git work tree.
-pub fn git_changed(project: &Path) -> Option<Vec<String>> {
+/// project; `None` outside a git work tree, or when git does not answer by `deadline`.
+pub fn git_changed(project: &Path, deadline: Deadline) -> Option<Vec<String>> {
     let top = git_toplevel(project)?;
     let prefix = project.strip_prefix(&top).ok()?.to_path_buf();
     let dir = project.to_string_lossy();
@@ -218,7 +219,7 @@ pub fn git_changed(project: &Path) -> Option<Vec<String>> {
             "--no-renames",
             "--untracked-files=all",
         ],
-        GIT_TIMEOUT,
+        deadline.cap(GIT_TIMEOUT),
     )
     .ok()?;
     let mut files: Vec<String> = out
@@ -246,8 +247,8 @@ const SKIP: &[&str] = &[
 ];
 
 /// Every file of the project: tracked and untracked-but-not-ignored in a git work tree, else a
-/// walk that leaves out VCS, dependency and build directories.
-pub fn all_files(project: &Path) -> Vec<String> {
+/// walk that leaves out VCS, dependency and build directories. git is given until `deadline`.
+pub fn all_files(project: &Path, deadline: Deadline) -> Vec<String> {
     if git_toplevel(project).is_some() {
         let dir = project.to_string_lossy();
         if let Ok(out) = crate::process::stdout_of(
@@ -261,7 +262,7 @@ pub fn all_files(project: &Path) -> Vec<String> {
                 "--others",
                 "--exclude-standard",
             ],
-            GIT_TIMEOUT,
+            deadline.cap(GIT_TIMEOUT),
         ) {
             let mut files: Vec<String> = out
                 .split('\0')
@@ -351,15 +352,18 @@ mod tests {
         std::fs::write(root.join("top.txt"), "t\n").unwrap();
         git(&["add", "."]);
         git(&["commit", "-qm", "init"]);
-        assert_eq!(git_changed(&root.join("sub")), Some(vec![]));
+        assert_eq!(git_changed(&root.join("sub"), Deadline::NONE), Some(vec![]));
         std::fs::write(root.join("sub/pkg/a.py"), "x = 2\n").unwrap();
         std::fs::write(root.join("sub/new.py"), "y = 1\n").unwrap();
         std::fs::write(root.join("top.txt"), "u\n").unwrap();
         assert_eq!(
-            git_changed(&root.join("sub")),
+            git_changed(&root.join("sub"), Deadline::NONE),
             Some(vec!["new.py".to_owned(), "pkg/a.py".to_owned()])
         );
-        assert_eq!(all_files(&root.join("sub")), vec!["new.py", "pkg/a.py"]);
-        assert_eq!(git_changed(Path::new("/")), None);
+        assert_eq!(
+            all_files(&root.join("sub"), Deadline::NONE),
+            vec!["new.py", "pkg/a.py"]
+        );
+        assert_eq!(git_changed(Path::new("/"), Deadline::NONE), None);
     }
 }

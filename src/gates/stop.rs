@@ -64,7 +64,7 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
 /// while the ledger is read.
 pub fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
     let mut files: Vec<String> = std::thread::scope(|s| {
-        let git = s.spawn(|| git_changed(project));
+        let git = s.spawn(|| git_changed(project, ctx.deadline));
         let mut files: Vec<String> = ledger::touched(&ctx.paths, session)
             .iter()
             .filter_map(|p| relative(project, p))
@@ -117,6 +117,12 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     };
     let mut state = saved.clone();
     let changed = changed_files(ctx, &project, session);
+    if ctx.deadline.passed() {
+        // git status may have been cut short: what changed is unknown, and the next Stop runs.
+        ctx.log
+            .warn("gates cut: the Stop hook's deadline passed while listing the changed files");
+        return Ok(());
+    }
     let fingerprint = ledger::fingerprint(&project, &changed);
     if changed.is_empty() {
         // Nothing changed, or everything the session changed is back as it was: nothing to fail.
@@ -255,11 +261,31 @@ fn run_on(
         set: FileSet { all: false, files },
         only: &[],
         jobs: settings.jobs,
-        budget: Some(Duration::from_secs(settings.budget.max(1))),
+        budget: Some(run_budget(ctx, settings)),
         cache: true,
     };
     let env = super::session::with_skips(&ctx.env, &ctx.paths, Some(session));
     run_tier(&env, &ctx.paths, project, &gates, &alerts_cfg, &req)
+}
+
+/// Time kept back from the hook's deadline after the gates: stopping and killing the trees of
+/// gates still running, attribution and saving the state.
+const AFTER_GATES: Duration = Duration::from_secs(3);
+
+/// The gates' budget: the configured one, cut so that the hook still ends by its deadline.
+fn run_budget(ctx: &Ctx, settings: &GateSettings) -> Duration {
+    let configured = Duration::from_secs(settings.budget.max(1));
+    match ctx.deadline.left() {
+        Some(left) if left.saturating_sub(AFTER_GATES) < configured => {
+            ctx.log.info(&format!(
+                "gates: the budget is cut to {} ms by the Stop hook's deadline",
+                left.saturating_sub(AFTER_GATES).as_millis()
+            ));
+            left.saturating_sub(AFTER_GATES)
+                .max(Duration::from_millis(1))
+        }
+        _ => configured,
+    }
 }
 
 /// Splits each failure's problems into the session's and older ones (see
@@ -338,7 +364,7 @@ pub fn session_changes(
         };
         changes.insert(rel.to_owned(), change);
     }
-    changes.extend(attribution::git_changes(project, &from_head));
+    changes.extend(attribution::git_changes(project, &from_head, ctx.deadline));
     changes
 }
 
@@ -434,4 +460,38 @@ fn answer(
         reason: report::block_reason(report, &blocking),
         names: state.failing.join(", "),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+    use crate::env::Env;
+    use crate::hook::Deadline;
+    use std::time::Instant;
+
+    #[test]
+    fn the_gates_budget_leaves_time_before_the_hooks_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env {
+            home: Some(dir.path().to_path_buf()),
+            sfp_home: Some(dir.path().join("sfp")),
+            ..Env::default()
+        };
+        let mut ctx = Ctx::new(env, Some(dir.path()), Mode::Hook, "test");
+        let settings = GateSettings::default();
+        // A terminal run, or plenty of time left: the configured budget.
+        assert_eq!(run_budget(&ctx, &settings), Duration::from_secs(100));
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(200));
+        assert_eq!(run_budget(&ctx, &settings), Duration::from_secs(100));
+        // Less left than the budget: what is left, less the time kept for after the gates.
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(50));
+        let cut = run_budget(&ctx, &settings);
+        assert!(
+            cut <= Duration::from_secs(47) && cut > Duration::from_secs(46),
+            "{cut:?}"
+        );
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(1));
+        assert_eq!(run_budget(&ctx, &settings), Duration::from_millis(1));
+    }
 }

@@ -54,7 +54,7 @@ pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTim
         .project
         .as_deref()
         .filter(|p| p.join(".git").exists())
-        .map(|p| (p.to_path_buf(), settings.git_timeout()));
+        .map(|p| (p.to_path_buf(), ctx.deadline.cap(settings.git_timeout())));
     // git runs on its own threads while the transcript is read.
     std::thread::scope(|scope| {
         let git_job = git.map(|(root, timeout)| scope.spawn(move || git_state(&root, timeout)));

@@ -41,10 +41,25 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
 }
 
 /// Runs every handler of the input's event, turning errors and panics into a log line and a
-/// short notice.
+/// short notice. A handler not started by the hook's deadline is skipped, with a log line.
 pub fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
     for (name, handler) in handlers(out.event()) {
+        if ctx.deadline.passed() {
+            ctx.log.warn(&format!(
+                "{name} skipped: the {} hook's deadline of {} ms has passed",
+                out.event(),
+                super::budget(out.event()).as_millis()
+            ));
+            continue;
+        }
         let result = catch_unwind(AssertUnwindSafe(|| handler(ctx, input, out)));
+        if ctx.deadline.passed() {
+            ctx.log.warn(&format!(
+                "{name} reached the {} hook's deadline ({} ms): what it had left was cut",
+                out.event(),
+                super::budget(out.event()).as_millis()
+            ));
+        }
         let failure = match result {
             Ok(Ok(())) => continue,
             Ok(Err(err)) => format!("{err:#}"),
@@ -65,5 +80,49 @@ fn first_line(text: &str) -> &str {
     match line.char_indices().nth(160) {
         Some((i, _)) => &line[..i],
         None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Mode;
+    use crate::env::Env;
+    use crate::hook::Deadline;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn handlers_not_started_by_the_deadline_are_skipped_and_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        let claude = dir.path().join(".claude");
+        std::fs::create_dir_all(&claude).unwrap();
+        std::fs::write(claude.join("settings.json"), "{}\n").unwrap();
+        let env = Env {
+            home: Some(dir.path().to_path_buf()),
+            claude_config_dir: Some(claude.clone()),
+            ..Env::default()
+        };
+        let input = HookInput {
+            session_id: Some("s".to_owned()),
+            reason: Some("other".to_owned()),
+            ..HookInput::default()
+        };
+        let mut ctx = Ctx::new(env, None, Mode::Hook, "test");
+        ctx.deadline = Deadline::after(Instant::now(), Duration::ZERO);
+        dispatch(&ctx, &input, &mut Response::new(Event::PreCompact));
+        let log = std::fs::read_to_string(ctx.log.path()).unwrap();
+        for name in ["handoff", "backup"] {
+            assert!(
+                log.contains(&format!(
+                    "{name} skipped: the PreCompact hook's deadline of 25000 ms has passed"
+                )),
+                "{log}"
+            );
+        }
+        assert!(!ctx.paths.backups_dir().exists(), "no backup was started");
+        // With time left, the same event takes its backup.
+        ctx.deadline = Deadline::after(Instant::now(), Duration::from_secs(30));
+        dispatch(&ctx, &input, &mut Response::new(Event::PreCompact));
+        assert!(ctx.paths.backups_dir().exists());
     }
 }

@@ -1,12 +1,16 @@
-//! `sfp hook <event>`: read stdin (bounded, with a deadline), parse leniently, dispatch, print at
-//! most one JSON object, exit 0. Bad input is a notice on stderr and a log line, never a failure
-//! that Claude Code would act on.
+//! `sfp hook <event>`: read stdin (bounded, within the event's deadline), parse leniently,
+//! dispatch, print at most one JSON object, exit 0. Bad input is a notice on stderr and a log line,
+//! never a failure that Claude Code would act on.
+//!
+//! stdin is read until it closes, or until what arrived is a whole JSON object: a CLI that keeps
+//! the pipe open after writing the input does not cost a wait. A pipe that stays open and silent
+//! is given up after min(time left, 5 s).
 
 use std::io::{IsTerminal, Read};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::{Event, HookInput, Response, dispatch};
+use super::{Deadline, Event, HookInput, MAX_STDIN_WAIT, Response, dispatch};
 use crate::ExitStatus;
 use crate::app::{Ctx, Mode};
 use crate::env::Env;
@@ -17,13 +21,13 @@ use crate::printer::Printer;
 /// Largest hook input sfp reads (a larger one is refused with a notice).
 pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 
-/// How long sfp waits for Claude Code to close stdin.
-const STDIN_DEADLINE: Duration = Duration::from_secs(5);
-
 /// Runs one hook. Always `ExitStatus::Success`: a hook never fails by accident.
 pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
     let started = Instant::now();
-    let mut input = match read_input() {
+    // Until the input names the event, the command line's event sets the deadline (a name
+    // sfp does not know gets the shortest, SessionEnd's).
+    let first = Event::parse(event_arg).unwrap_or(Event::SessionEnd);
+    let mut input = match read_input(Deadline::for_event(first, started)) {
         Ok(input) => input,
         Err(problem) => {
             refuse(&env, event_arg, &problem);
@@ -44,12 +48,13 @@ pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
         return ExitStatus::Success;
     };
     let project = input.cwd.clone();
-    let ctx = Ctx::new(
+    let mut ctx = Ctx::new(
         env,
         project.as_deref(),
         Mode::Hook,
         &format!("hook {}", event.cli_name()),
     );
+    ctx.deadline = Deadline::for_event(event, started);
     let mut out = Response::new(event);
     dispatch::dispatch(&ctx, &input, &mut out);
     if let Some(json) = out.to_json() {
@@ -65,8 +70,8 @@ pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
 
 /// Reads and parses stdin. An empty stdin (or a terminal) is an empty object, so that
 /// `sfp hook session-start` can be tried by hand.
-fn read_input() -> Result<HookInput, String> {
-    parse_hook_input(&read_stdin()?)
+fn read_input(deadline: Deadline) -> Result<HookInput, String> {
+    parse_hook_input(&read_stdin(deadline)?)
 }
 
 /// Parses a hook's stdin as `sfp hook` does: blank input is an empty object, invalid UTF-8 is
@@ -82,22 +87,17 @@ pub fn parse_hook_input(bytes: &[u8]) -> Result<HookInput, String> {
         .ok_or_else(|| "hook input is not a JSON object; ignored".to_owned())
 }
 
-fn read_stdin() -> Result<Vec<u8>, String> {
+fn read_stdin(deadline: Deadline) -> Result<Vec<u8>, String> {
     if std::io::stdin().is_terminal() {
         return Ok(Vec::new());
     }
+    let wait = deadline.cap(MAX_STDIN_WAIT);
     let (tx, rx) = mpsc::channel();
+    // The thread is left blocked on a pipe that never closes; it ends with the process.
     std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX) + 1;
-        let result = std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut buf)
-            .map(|_| buf);
-        let _ = tx.send(result);
+        let _ = tx.send(read_until_whole(&mut std::io::stdin().lock()));
     });
-    match rx.recv_timeout(STDIN_DEADLINE) {
+    match rx.recv_timeout(wait) {
         Ok(Ok(buf)) if buf.len() > MAX_INPUT_BYTES => Err(format!(
             "hook input larger than {} MiB; ignored",
             MAX_INPUT_BYTES / 1024 / 1024
@@ -105,9 +105,35 @@ fn read_stdin() -> Result<Vec<u8>, String> {
         Ok(Ok(buf)) => Ok(buf),
         Ok(Err(e)) => Err(format!("cannot read hook input: {e}")),
         Err(_) => Err(format!(
-            "no hook input within {} s; ignored",
-            STDIN_DEADLINE.as_secs()
+            "no complete hook input within {} ms; ignored",
+            wait.as_millis()
         )),
+    }
+}
+
+/// Reads until end of file, or until the bytes so far are one whole JSON object (the input is
+/// one object; the CLI may keep the pipe open after it), or one byte past [`MAX_INPUT_BYTES`].
+fn read_until_whole(reader: &mut impl Read) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let room = (MAX_INPUT_BYTES + 1 - buf.len()).min(chunk.len());
+        let n = match reader.read(&mut chunk[..room]) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > MAX_INPUT_BYTES {
+            return Ok(buf);
+        }
+        // Only a chunk ending in `}` can complete the object, so the parse is tried rarely.
+        if buf.trim_ascii_end().ends_with(b"}")
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&buf).is_ok()
+        {
+            return Ok(buf);
+        }
     }
 }
 
@@ -116,4 +142,47 @@ fn refuse(env: &Env, event_arg: &str, problem: &str) {
     let paths = Paths::resolve(env, None);
     Logger::new(&paths.logs_dir(), env, &format!("hook {event_arg}")).warn(problem);
     Printer::plain().note(&format!("sfp: {problem}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out its chunks, then blocks for ever (a pipe left open).
+    struct OpenPipe(Vec<&'static [u8]>);
+
+    impl Read for OpenPipe {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            assert!(
+                !self.0.is_empty(),
+                "read past the whole object: this pipe never closes"
+            );
+            let chunk = self.0.remove(0);
+            out[..chunk.len()].copy_from_slice(chunk);
+            Ok(chunk.len())
+        }
+    }
+
+    #[test]
+    fn a_whole_object_is_enough_without_end_of_file() {
+        let mut pipe = OpenPipe(vec![b"{\"a\": {\"b\": 1}", b"}\n"]);
+        assert_eq!(
+            read_until_whole(&mut pipe).unwrap(),
+            b"{\"a\": {\"b\": 1}}\n"
+        );
+        // A `}` inside a string does not end the object.
+        let mut pipe = OpenPipe(vec![b"{\"a\": \"}", b"\"}"]);
+        assert_eq!(read_until_whole(&mut pipe).unwrap(), b"{\"a\": \"}\"}");
+    }
+
+    #[test]
+    fn without_an_object_it_reads_to_end_of_file() {
+        let mut input: &[u8] = b"[1, 2]";
+        assert_eq!(read_until_whole(&mut input).unwrap(), b"[1, 2]");
+        let big = vec![b' '; MAX_INPUT_BYTES + 10];
+        assert_eq!(
+            read_until_whole(&mut big.as_slice()).unwrap().len(),
+            MAX_INPUT_BYTES + 1
+        );
+    }
 }

@@ -1,14 +1,17 @@
 //! Running one command to completion under a deadline.
 //!
-//! The command runs as `sh -c` in a process group of its own, stdin closed. stdout and stderr are
-//! drained on their own threads into one bounded [`Capture`]; a third thread waits for the exit so
-//! that the caller's thread can watch the deadline and the cancel flag. On timeout or cancel the
-//! whole group gets SIGTERM, then SIGKILL after a grace period, and is reaped. When the shell has
-//! exited but something it started is still in its group, that is a leak: the group is killed
-//! and the result says so. No process of a command outlives [`run`].
+//! The command runs as `sh -c` in a session of its own (so without a controlling terminal:
+//! `/dev/tty` cannot reach the user's), stdin from `/dev/null`, with a token of its own in
+//! `SFP_RUN_TOKEN`. stdout and stderr are drained on their own threads into one bounded
+//! [`Capture`]; a third thread waits for the exit so that the caller's thread can watch the
+//! deadline and the cancel flag. On timeout or cancel the session's group gets SIGTERM, then
+//! SIGKILL after a grace period. Once the shell is gone, whatever is left of its tree — in its
+//! session or not, see [`super::tree`] — gets SIGTERM, then SIGKILL, and is reaped. A process
+//! still running when the shell exited, or one that had left the session, is a leak, and the
+//! result says so. No process of a command outlives [`run`].
 
 use std::io::Read;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::capture::{Capture, Captured};
 use super::sys::{self, Signal};
+use super::tree;
 
 /// What to run and how long it may take.
 #[derive(Debug, Clone)]
@@ -83,17 +87,20 @@ const DRAIN: Duration = Duration::from_millis(100);
 /// Runs `spec`, killing its group when the deadline passes or `cancel` is set.
 pub fn run(spec: &Spec<'_>, cancel: &AtomicBool) -> Outcome {
     let started = Instant::now();
+    tree::become_subreaper();
+    let token = tree::token();
     let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c")
         .arg(spec.command)
         .current_dir(spec.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
     for (key, value) in spec.env {
         cmd.env(key, value);
     }
+    cmd.env(tree::TOKEN_VAR, &token);
+    sys::new_session(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(err) => {
@@ -156,20 +163,7 @@ pub fn run(spec: &Spec<'_>, cancel: &AtomicBool) -> Outcome {
     };
     let duration = started.elapsed();
 
-    // The shell is gone; its output ends when every process holding the pipes is gone too.
-    let mut open = readers;
-    open -= wait_eofs(&eof_rx, open, DRAIN);
-    let mut leaked = false;
-    if exit.is_none() && sys::group_alive(pgid) {
-        leaked = true;
-    }
-    if exit.is_some() || leaked || open > 0 {
-        sys::signal_group(pgid, Signal::Kill);
-        open -= wait_eofs(&eof_rx, open, Duration::from_millis(500));
-    }
-    // A process that left the group (setsid) and still holds a pipe keeps its reader blocked;
-    // that reader is abandoned rather than waited for.
-    leaked |= open > 0;
+    let leaked = end_tree(pgid, &token, exit.is_none(), spec.grace, &eof_rx, readers);
 
     let output = capture
         .lock()
@@ -187,6 +181,43 @@ pub fn run(spec: &Spec<'_>, cancel: &AtomicBool) -> Outcome {
     }
 }
 
+/// Ends what is left of a command whose shell is gone, and says whether that was a leak.
+/// `exited`: the shell ended on its own (no timeout or cancel).
+fn end_tree(
+    pgid: u32,
+    token: &str,
+    exited: bool,
+    grace: Duration,
+    eof_rx: &Receiver<()>,
+    readers: usize,
+) -> bool {
+    // Its output ends when every process holding the pipes is gone too.
+    let mut open = readers;
+    open -= wait_eofs(eof_rx, open, DRAIN);
+    // The tree is looked at before anything is signalled, so that what still runs is seen; the
+    // group alone is all there is where /proc cannot be read.
+    let stopped = tree::stop(token, pgid, grace);
+    let group_left = !tree::visible() && sys::group_alive(pgid);
+    sys::signal_group(pgid, Signal::Kill);
+    // A timeout or cancel already ended what stayed in the session; what had left it, what was
+    // still running after a normal exit, and what SIGKILL did not end are leaks (a zombie, a
+    // process already dead, is not).
+    let mut leaked = stopped.escaped > 0
+        || stopped.survivors > 0
+        || (exited && (stopped.found > 0 || group_left));
+    if open > 0 {
+        open -= wait_eofs(eof_rx, open, Duration::from_millis(500));
+    }
+    // A process that holds a pipe and was not found (it cleared its environment and left the
+    // session) keeps its reader blocked; that reader is abandoned rather than waited for.
+    leaked |= open > 0;
+    leaked
+}
+
+/// How long a SIGKILLed shell is waited for (one stuck in the kernel, on a dead NFS mount say,
+/// is left to its waiter thread rather than holding up the hook).
+const REAP_WAIT: Duration = Duration::from_secs(1);
+
 /// SIGTERM to the group, then SIGKILL after `grace`; returns the shell's status once reaped.
 fn stop_group(
     pgid: u32,
@@ -200,7 +231,7 @@ fn stop_group(
         return status.ok();
     }
     sys::signal_group(pgid, Signal::Kill);
-    exit_rx.recv().ok().and_then(Result::ok)
+    exit_rx.recv_timeout(REAP_WAIT).ok().and_then(Result::ok)
 }
 
 fn exit_of(status: ExitStatus) -> Exit {
@@ -293,6 +324,33 @@ mod tests {
         let pid: u32 = out.output.text.trim().parse().expect("pid printed");
         std::thread::sleep(Duration::from_millis(50));
         assert!(!sys::process_alive(pid), "sleep {pid} survived");
+    }
+
+    #[test]
+    fn a_finished_child_left_unreaped_is_no_leak() {
+        // `exec sleep` never reaps `true`: the zombie passes to sfp when the shell ends.
+        let out = quick("true & exec sleep 0.2", 5_000);
+        assert_eq!(out.exit, Exit::Exited(0));
+        assert!(!out.leaked);
+    }
+
+    #[test]
+    fn detached_children_are_killed_and_reported() {
+        for line in [
+            "setsid -f sleep 61 >/dev/null 2>&1; echo started",
+            "setsid -f sleep 62; echo started",
+            "(sleep 63 >/dev/null 2>&1 &) ; echo started",
+        ] {
+            let out = quick(line, 5_000);
+            assert_eq!(out.exit, Exit::Exited(0), "{line}");
+            assert!(out.leaked, "{line}");
+            assert!(out.output.text.contains("started"), "{line}");
+            assert!(
+                out.duration < Duration::from_secs(2),
+                "{line}: {:?}",
+                out.duration
+            );
+        }
     }
 
     #[test]

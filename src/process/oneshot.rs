@@ -13,8 +13,12 @@ use anyhow::{Context as _, bail};
 const MAX_STDOUT: u64 = 16 * 1024 * 1024;
 
 /// Runs `program args…` (no shell, stdin and stderr closed) and returns its stdout when it
-/// exits 0 within `timeout`; otherwise it is killed and an error says why.
+/// exits 0 within `timeout`; otherwise it is killed and an error says why. A zero `timeout` (a
+/// hook's deadline has passed: callers pass [`crate::hook::Deadline::cap`]) runs nothing.
 pub fn stdout_of(program: &str, args: &[&str], timeout: Duration) -> anyhow::Result<String> {
+    if timeout.is_zero() {
+        bail!("{program} not run: no time left before the deadline");
+    }
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -63,5 +67,7 @@ mod tests {
         let err = stdout_of("sleep", &["10"], Duration::from_millis(100)).unwrap_err();
         assert!(err.to_string().contains("did not answer"), "{err}");
         assert!(stdout_of("no-such-program-sfp", &[], Duration::from_secs(1)).is_err());
+        let err = stdout_of("true", &[], Duration::ZERO).unwrap_err();
+        assert!(err.to_string().contains("no time left"), "{err}");
     }
 }

@@ -1,9 +1,10 @@
-//! The few system calls the runner needs and std does not wrap: signalling a whole process group,
-//! asking whether a group still has members, and noticing Ctrl-C. Every `unsafe` block of the
+//! The few system calls the runner needs and std does not wrap: starting a child in a session of
+//! its own, signalling a whole process group, asking whether a group still has members, and
+//! noticing Ctrl-C. Every `unsafe` block of the
 //! runner is here.
 #![expect(
     unsafe_code,
-    reason = "kill(2) on a process group and sigaction(2) have no safe wrapper in std"
+    reason = "kill(2) on a process group, sigaction(2) and a pre-exec hook have no safe wrapper in std"
 )]
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,10 +38,27 @@ fn group_id(pgid: u32) -> Option<libc::pid_t> {
 pub fn signal_group(pgid: u32, signal: Signal) {
     if let Some(id) = group_id(pgid) {
         // SAFETY: kill(2) takes plain integers; a negative pid addresses the group `id`, which is
-        // a group sfp created for one gate (`process_group(0)`), never sfp's own.
+        // a group sfp created for one gate (its session, [`new_session`]), never sfp's own.
         unsafe {
             libc::kill(-id, signal.raw());
         }
+    }
+}
+
+/// Makes `cmd` start in a new session: setsid(2) runs in the child between fork and exec. The
+/// child then leads its own session and process group (its pid is both ids) and has no
+/// controlling terminal, so neither the terminal's signals nor a write to `/dev/tty` reach it.
+pub fn new_session(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: the closure runs in the forked child, where only async-signal-safe calls are
+    // allowed: setsid(2) is one system call (through rustix, no allocation, no lock), and the
+    // error conversion only wraps the errno.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
     }
 }
 

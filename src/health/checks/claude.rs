@@ -181,7 +181,9 @@ pub fn check(probe: &Probe) -> Check {
         );
         return check.detail("cli", Value::Null);
     };
-    let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
+    let timeout = ctx.deadline.cap(std::time::Duration::from_millis(
+        probe.settings.command_timeout_ms,
+    ));
     match crate::process::stdout_of(&bin.to_string_lossy(), &["--version"], timeout) {
         Ok(version) => {
             let version = version.trim().to_owned();
