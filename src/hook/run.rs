@@ -22,6 +22,10 @@ const STDIN_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Runs one hook. Always `ExitStatus::Success`: a hook never fails by accident.
 pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
+    // Without a home directory every path would hang off `/`: nothing is read or written.
+    if !env.has_home() {
+        return ExitStatus::Success;
+    }
     let started = Instant::now();
     let mut input = match read_input() {
         Ok(input) => input,
