@@ -222,6 +222,36 @@ mod tests {
     }
 
     #[test]
+    fn a_home_is_known_from_home_or_from_both_overrides() {
+        assert!(!env(&[]).has_home());
+        assert!(!env(&[("HOME", "")]).has_home());
+        assert!(env(&[("HOME", "/home/me")]).has_home());
+        assert!(!env(&[("CLAUDE_CONFIG_DIR", "/c")]).has_home());
+        assert!(env(&[("CLAUDE_CONFIG_DIR", "/c"), ("SFP_HOME", "/s")]).has_home());
+    }
+
+    #[test]
+    fn the_passwd_home_is_the_entry_of_the_current_user() {
+        // `getent passwd <uid>`: the sixth field is the home directory.
+        let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+        let uid = String::from_utf8(uid.stdout).unwrap();
+        let entry = std::process::Command::new("getent")
+            .args(["passwd", uid.trim()])
+            .output()
+            .unwrap();
+        let line = String::from_utf8(entry.stdout).unwrap();
+        let home = line.trim().split(':').nth(5).map(PathBuf::from);
+        let want = home.filter(|h| h.is_absolute() && h != Path::new("/"));
+        // std reads HOME first: the entry is what it falls back to, so compare with HOME only
+        // when HOME names the same directory or is unset.
+        if std::env::var_os("HOME").is_none_or(|h| Some(PathBuf::from(h)) == want) {
+            assert_eq!(passwd_home(), want);
+        } else {
+            assert!(passwd_home().is_some());
+        }
+    }
+
+    #[test]
     fn reads_skip_list_and_switches() {
         let e = env(&[
             ("SFP_SKIP", " lint, ,types "),

@@ -547,3 +547,26 @@ fn an_unset_home_falls_back_to_the_passwd_entry() {
     let out = bounded(cmd, b"", "health with an empty HOME");
     serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("health JSON");
 }
+
+/// A FIFO in place of the backup store's lock file: opening it for writing used to wait for a
+/// reader for ever. It is refused at once, so a backup fails cleanly and SessionEnd exits 0.
+#[test]
+fn a_fifo_lock_file_in_the_backup_store_never_hangs() {
+    let sb = Sandbox::new();
+    plant(&sb.sfp_home.join("backups/.lock"), Hostile::Fifo);
+    let out = bounded(sb.cmd(&["backup", "create"]), b"", "backup create");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(".lock"),
+        "{out:?}"
+    );
+    let out = bounded(
+        sb.cmd(&["hook", "session-end"]),
+        &sb.input("SessionEnd", &json!({"reason": "logout"})),
+        "session-end",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let _ = hook_json(&out);
+    let out = bounded(sb.cmd(&["backup", "list", "--json"]), b"", "backup list");
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("list JSON");
+}
