@@ -228,7 +228,15 @@ pub fn open(path: &Path, kind: Kind) -> OpenResult {
     let via_symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     // The type is checked before opening, so that a device is never opened at all.
     match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return OpenResult::Missing,
+        // A parent that is a file (ENOTDIR) also means there is no such file.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return OpenResult::Missing;
+        }
         Err(e) => {
             return OpenResult::Skipped(skipped(
                 path,
@@ -246,7 +254,9 @@ pub fn open(path: &Path, kind: Kind) -> OpenResult {
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     let file = match rustix::fs::open(path, flags, Mode::empty()) {
         Ok(fd) => File::from(fd),
-        Err(e) if e == rustix::io::Errno::NOENT => return OpenResult::Missing,
+        Err(e) if e == rustix::io::Errno::NOENT || e == rustix::io::Errno::NOTDIR => {
+            return OpenResult::Missing;
+        }
         Err(e) => {
             let e = std::io::Error::from(e);
             return OpenResult::Skipped(skipped(
@@ -353,6 +363,12 @@ mod tests {
             Foreign::Missing
         ));
         assert!(matches!(read(&link, Kind::CONFIG), Foreign::Missing));
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(matches!(
+            read(&file.join("sfp.yaml"), Kind::CONFIG),
+            Foreign::Missing
+        ));
     }
 
     #[test]
