@@ -35,8 +35,10 @@ impl Ctx {
     /// `project` is the hook's `cwd` or a `--project` flag; `scope` names the run in the log.
     pub fn new(env: Env, project: Option<&Path>, mode: Mode, scope: &str) -> Self {
         let paths = Paths::resolve(&env, project);
-        let config = Config::load(&paths).with_plugin_options(&env, &paths.claude_dir);
         let log = Logger::new(&paths.logs_dir(), &env, scope);
+        // Files skipped by the reader of files sfp does not own are logged here from now on.
+        crate::util::read::set_log(&log);
+        let config = Config::load(&paths).with_plugin_options(&env, &paths.claude_dir);
         let printer = match mode {
             Mode::Hook => Printer::plain(),
             Mode::Terminal => Printer::new(&env),

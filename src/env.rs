@@ -5,7 +5,7 @@
 //! build an `Env` by hand instead of mutating the process environment.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A snapshot of the environment variables sfp understands.
 #[derive(Debug, Clone, Default)]
@@ -98,6 +98,18 @@ pub const AUTH_PROVIDER_VARS: [&str; 3] = [
     "CLAUDE_CODE_USE_FOUNDRY",
 ];
 
+/// The home directory of the user running sfp, from the passwd entry (`getpwuid_r`, as std does
+/// when `HOME` is unset); `None` when there is no entry or it names no absolute directory.
+fn passwd_home() -> Option<PathBuf> {
+    // With HOME unset (checked by the caller) std reads the passwd entry of the real uid.
+    #[allow(
+        deprecated,
+        reason = "home_dir is exact on Unix, which is all sfp runs on"
+    )]
+    let home = std::env::home_dir()?;
+    (home.is_absolute() && home != Path::new("/")).then_some(home)
+}
+
 /// Whether a variable's value switches something on: set, and not `0`, `false`, `no` or `off`.
 pub fn is_truthy(value: &str) -> bool {
     let value = value.trim();
@@ -109,9 +121,20 @@ pub fn is_truthy(value: &str) -> bool {
 }
 
 impl Env {
-    /// Reads the process environment.
+    /// Reads the process environment. An unset (or empty) `HOME` falls back to the user's
+    /// passwd entry; when there is none either, `home` stays `None` and hooks do nothing.
     pub fn from_process() -> Self {
-        Self::from_lookup(|key| std::env::var_os(key))
+        let mut env = Self::from_lookup(|key| std::env::var_os(key));
+        if env.home.is_none() {
+            env.home = passwd_home();
+        }
+        env
+    }
+
+    /// Whether sfp knows where the user's files are: a home directory, or `CLAUDE_CONFIG_DIR`
+    /// and `SFP_HOME` set both. Without, every path would hang off `/`.
+    pub fn has_home(&self) -> bool {
+        self.home.is_some() || (self.claude_config_dir.is_some() && self.sfp_home.is_some())
     }
 
     /// Builds an `Env` from any lookup function (tests use a map).
@@ -196,6 +219,36 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
             .collect();
         Env::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn a_home_is_known_from_home_or_from_both_overrides() {
+        assert!(!env(&[]).has_home());
+        assert!(!env(&[("HOME", "")]).has_home());
+        assert!(env(&[("HOME", "/home/me")]).has_home());
+        assert!(!env(&[("CLAUDE_CONFIG_DIR", "/c")]).has_home());
+        assert!(env(&[("CLAUDE_CONFIG_DIR", "/c"), ("SFP_HOME", "/s")]).has_home());
+    }
+
+    #[test]
+    fn the_passwd_home_is_the_entry_of_the_current_user() {
+        // `getent passwd <uid>`: the sixth field is the home directory.
+        let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+        let uid = String::from_utf8(uid.stdout).unwrap();
+        let entry = std::process::Command::new("getent")
+            .args(["passwd", uid.trim()])
+            .output()
+            .unwrap();
+        let line = String::from_utf8(entry.stdout).unwrap();
+        let home = line.trim().split(':').nth(5).map(PathBuf::from);
+        let want = home.filter(|h| h.is_absolute() && h != Path::new("/"));
+        // std reads HOME first: the entry is what it falls back to, so compare with HOME only
+        // when HOME names the same directory or is unset.
+        if std::env::var_os("HOME").is_none_or(|h| Some(PathBuf::from(h)) == want) {
+            assert_eq!(passwd_home(), want);
+        } else {
+            assert!(passwd_home().is_some());
+        }
     }
 
     #[test]

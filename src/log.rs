@@ -3,8 +3,9 @@
 //! Hooks have no terminal, so this file is where a user (or `sfp health`) finds out what sfp did
 //! and what went wrong. Lines are appended with `O_APPEND`, so concurrent processes never
 //! interleave within a line. Logging never fails the caller: an unwritable log is ignored.
-//! Tuned with `SFP_LOG_LEVEL` (error|warn|info|debug), `SFP_LOG_MAX_BYTES` (default 1 MiB) and
-//! `SFP_LOG_BACKUPS` (default 3).
+//! Tuned with `SFP_LOG_LEVEL` (error|warn|info|debug), `SFP_LOG_MAX_BYTES` (default 1 MiB,
+//! clamped to 1 KiB–1 GiB) and `SFP_LOG_BACKUPS` (default 3, clamped to 0–20). The log and its
+//! directory are private to the user (0600 and 0700).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,12 @@ impl Level {
     }
 }
 
+/// Smallest and largest size at which the log rotates (`SFP_LOG_MAX_BYTES` is clamped to them).
+pub const MIN_LOG_BYTES: u64 = 1024;
+pub const MAX_LOG_BYTES: u64 = 1024 * 1024 * 1024;
+/// Most rotated logs kept (`SFP_LOG_BACKUPS` is clamped to it): each rotation renames them all.
+pub const MAX_BACKUPS: u32 = 20;
+
 /// Appends lines to the log file.
 #[derive(Debug, Clone)]
 pub struct Logger {
@@ -60,8 +67,11 @@ impl Logger {
                 .as_deref()
                 .and_then(Level::parse)
                 .unwrap_or(Level::Info),
-            max_bytes: env.log_max_bytes.unwrap_or(1024 * 1024).max(1024),
-            backups: env.log_backups.unwrap_or(3),
+            max_bytes: env
+                .log_max_bytes
+                .unwrap_or(1024 * 1024)
+                .clamp(MIN_LOG_BYTES, MAX_LOG_BYTES),
+            backups: env.log_backups.unwrap_or(3).min(MAX_BACKUPS),
             scope: scope.to_owned(),
         }
     }
@@ -97,19 +107,12 @@ impl Logger {
     }
 
     fn append(&self, bytes: &[u8]) -> std::io::Result<()> {
-        if let Some(dir) = self.file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         if std::fs::metadata(&self.file)
             .is_ok_and(|m| m.len() + bytes.len() as u64 > self.max_bytes)
         {
             self.rotate();
         }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.file)?;
-        f.write_all(bytes)
+        crate::util::fs::open_append_private(&self.file)?.write_all(bytes)
     }
 
     /// `sfp.log` → `sfp.log.1` → … → `sfp.log.N`; the oldest is dropped.
@@ -151,6 +154,25 @@ mod tests {
         let last = std::fs::read_to_string(dir.path().join("sfp.log")).unwrap();
         assert!(last.contains("line 99"));
         assert!(last.contains("INFO  [test]"));
+    }
+
+    #[test]
+    fn rotation_settings_are_clamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let huge = Env {
+            log_max_bytes: Some(u64::MAX),
+            log_backups: Some(10_000_000),
+            ..Env::default()
+        };
+        let log = Logger::new(dir.path(), &huge, "t");
+        assert_eq!((log.max_bytes, log.backups), (MAX_LOG_BYTES, MAX_BACKUPS));
+        let tiny = Env {
+            log_max_bytes: Some(0),
+            log_backups: Some(0),
+            ..Env::default()
+        };
+        let log = Logger::new(dir.path(), &tiny, "t");
+        assert_eq!((log.max_bytes, log.backups), (MIN_LOG_BYTES, 0));
     }
 
     #[test]

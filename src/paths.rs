@@ -145,10 +145,7 @@ fn plugin_root_from_exe() -> Option<PathBuf> {
 /// such as one installed with `cargo install` and run by Claude through the Bash tool.
 fn installed_plugin_root(claude_dir: &Path) -> Option<PathBuf> {
     let file = claude_dir.join("plugins/installed_plugins.json");
-    if !std::fs::metadata(&file).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
-    let bytes = crate::util::fs::read_bounded(&file, 4 * 1024 * 1024).ok()??;
+    let bytes = crate::util::read::bytes(&file, crate::util::read::Kind::CLAUDE_STATE)?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let plugins = value.get("plugins")?.as_object()?;
     let mut ids: Vec<&String> = plugins.keys().filter(|k| k.starts_with("sfp@")).collect();

@@ -2,8 +2,8 @@
 //!
 //! Terminal commands write human text or JSON through a [`Printer`]; hook mode writes exactly one
 //! JSON object (or nothing) through [`Printer::hook_json`]. A closed pipe (`sfp … | head`) is not
-//! an error. Nothing else in the crate touches stdout or stderr.
-#![expect(clippy::print_stderr, reason = "this module is the printer")]
+//! an error, and neither is an unwritable stderr (a full disk, a closed pipe): a write that fails
+//! is dropped, never a panic. Nothing else in the crate touches stdout or stderr.
 
 use std::io::{IsTerminal, Write};
 
@@ -116,7 +116,7 @@ impl Printer {
 
     /// A progress or notice line on stderr.
     pub fn note(&self, text: &str) {
-        eprintln!("{text}");
+        to_stderr(&format!("{text}\n"));
     }
 
     /// `warning: …` on stderr.
@@ -126,7 +126,7 @@ impl Printer {
         } else {
             "warning"
         };
-        eprintln!("{label}: {text}");
+        to_stderr(&format!("{label}: {text}\n"));
     }
 
     /// `error: …` then `  caused by: …` for each cause, on stderr.
@@ -136,11 +136,19 @@ impl Printer {
         } else {
             "error"
         };
-        eprintln!("{label}: {err}");
-        for cause in err.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
+        let causes = err.chain().skip(1).map(|c| format!("  caused by: {c}\n"));
+        to_stderr(
+            &std::iter::once(format!("{label}: {err}\n"))
+                .chain(causes)
+                .collect::<String>(),
+        );
     }
+}
+
+/// Writes `text` to stderr in one call; a failure (stderr on `/dev/full`, a closed pipe) is
+/// dropped: `eprintln!` would panic there, and a hook must not.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// The text of a caught panic.
@@ -162,6 +170,9 @@ pub fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("sfp: {}{location}", panic_message(info.payload()));
+        to_stderr(&format!(
+            "sfp: {}{location}\n",
+            panic_message(info.payload())
+        ));
     }));
 }

@@ -110,9 +110,13 @@ fn unchanged(store: &Store, req: &Request, files: &[Selected]) -> bool {
                     m.is_file() && m.len() == old.size && m.mode() & 0o7777 == old.mode
                 })
                 // Content, not timestamps: a same-size edit within one second must count.
-                && std::fs::File::open(&now.abs)
-                    .and_then(|mut f| super::verify::hash(&mut f))
-                    .is_ok_and(|sha| sha == old.sha256)
+                // Opened without blocking: a FIFO swapped in since the stat is not waited on.
+                && match crate::util::read::open(&now.abs, crate::util::read::Kind::CLAUDE_STATE) {
+                    crate::util::read::OpenResult::Open(mut o) => {
+                        super::verify::hash(&mut o.file).is_ok_and(|sha| sha == old.sha256)
+                    }
+                    _ => false,
+                }
         })
 }
 

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::embedded::embedded;
 use crate::paths::Paths;
+use crate::util::read::Foreign;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,9 +36,6 @@ pub struct Layer {
     pub display: String,
     pub text: String,
 }
-
-/// Largest config file sfp reads (a bigger one is reported, not parsed).
-const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads every existing layer of `name` (e.g. `gates.yaml`). Unreadable files come back as a layer
 /// whose text is empty and an error in `problems`.
@@ -63,12 +61,10 @@ pub fn layers(paths: &Paths, name: &str) -> (Vec<Layer>, Vec<super::Diagnostic>)
         candidates.push((LayerKind::Local, dir.join(format!("{stem}.local.yaml"))));
     }
     for (kind, path) in candidates {
-        if !path.exists() {
-            continue;
-        }
         let display = path.display().to_string();
-        match crate::util::fs::read_bounded(&path, MAX_CONFIG_BYTES) {
-            Ok(Some(bytes)) => match String::from_utf8(bytes) {
+        match crate::util::read::read(&path, crate::util::read::Kind::CONFIG) {
+            Foreign::Missing => {}
+            Foreign::Read(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     // The plugin's copy of a default adds nothing when it is the default itself.
                     if kind == LayerKind::Plugin && embedded(name) == Some(text.as_str()) {
@@ -83,17 +79,10 @@ pub fn layers(paths: &Paths, name: &str) -> (Vec<Layer>, Vec<super::Diagnostic>)
                 }
                 Err(_) => problems.push(super::Diagnostic::error(&display, "not valid UTF-8")),
             },
-            Ok(None) => problems.push(super::Diagnostic::error(
-                &display,
-                format!(
-                    "larger than {} MiB; not read",
-                    MAX_CONFIG_BYTES / 1024 / 1024
-                ),
-            )),
-            Err(e) => problems.push(super::Diagnostic::error(
-                &display,
-                format!("cannot read: {e}"),
-            )),
+            // A layer that cannot be read is left out, and said so: the rest still applies.
+            Foreign::Skipped(skip) => {
+                problems.push(super::Diagnostic::error(&display, skip.reason()));
+            }
         }
     }
     (out, problems)

@@ -98,10 +98,7 @@ pub fn values(env: &Env, claude_dir: &Path) -> Vec<(&'static str, String)> {
 /// `pluginConfigs["sfp@…"].options` of one settings file (the first `sfp@` entry in key order).
 fn from_settings(path: &Path) -> Vec<(&'static str, String)> {
     // A hostile settings.json (a FIFO, a link to /dev/zero) is not read.
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Vec::new();
-    }
-    let Ok(Some(bytes)) = crate::util::fs::read_bounded(path, 4 * 1024 * 1024) else {
+    let Some(bytes) = crate::util::read::bytes(path, crate::util::read::Kind::CLAUDE_STATE) else {
         return Vec::new();
     };
     let Ok(settings) = serde_json::from_slice::<Value>(&bytes) else {

@@ -180,15 +180,16 @@ impl Cache {
     /// The stored result for `key`, filled into `result`; `false` on a miss.
     pub fn load(&self, key: &str, result: &mut GateResult) -> bool {
         let path = self.dir.join(format!("{key}.json"));
-        let Ok(Some(bytes)) = crate::util::fs::read_bounded(&path, MAX_TOTAL_BYTES) else {
+        let kind = crate::util::read::Kind::STATE.capped(MAX_TOTAL_BYTES);
+        let Some(bytes) = crate::util::read::bytes(&path, kind) else {
             return false;
         };
         let Ok(entry) = serde_json::from_slice::<Entry>(&bytes) else {
             return false;
         };
         // Most recently used last out.
-        if let Ok(f) = std::fs::File::options().append(true).open(&path) {
-            let _ = f.set_modified(std::time::SystemTime::now());
+        if let crate::util::read::OpenResult::Open(o) = crate::util::read::open(&path, kind) {
+            let _ = o.file.set_modified(std::time::SystemTime::now());
         }
         result.status = if entry.failed {
             GateStatus::Failed
@@ -286,7 +287,13 @@ fn hash_file(h: &mut Sha256, path: &Path) -> Option<u64> {
             Some(0)
         }
         Ok(m) if m.is_file() => {
-            let mut f = std::fs::File::open(path).ok()?;
+            // Opened without blocking, and only if it is still a regular file.
+            let crate::util::read::OpenResult::Open(crate::util::read::Opened {
+                file: mut f, ..
+            }) = crate::util::read::open(path, crate::util::read::Kind::SOURCE)
+            else {
+                return None;
+            };
             let mut buf = vec![0u8; 64 * 1024];
             let mut n_total = 0u64;
             h.update(m.len().to_le_bytes());

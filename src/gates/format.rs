@@ -147,8 +147,8 @@ enum EditionLine {
 fn rust_edition(file: &Path) -> String {
     let mut inherited = false;
     for dir in file.ancestors().skip(1).take(MAX_MANIFEST_DEPTH) {
-        let Ok(Some(bytes)) = crate::util::fs::read_bounded(&dir.join("Cargo.toml"), MAX_BYTES)
-        else {
+        let kind = crate::util::read::Kind::MANIFEST.capped(MAX_BYTES);
+        let Some(bytes) = crate::util::read::bytes(&dir.join("Cargo.toml"), kind) else {
             continue;
         };
         match edition_line(&String::from_utf8_lossy(&bytes)) {
@@ -190,7 +190,7 @@ fn shell_quote(s: &str) -> String {
 
 fn digest(path: &Path) -> Option<[u8; 32]> {
     use sha2::{Digest, Sha256};
-    let bytes = crate::util::fs::read_bounded(path, MAX_BYTES).ok()??;
+    let bytes = crate::util::read::bytes(path, crate::util::read::Kind::SOURCE.capped(MAX_BYTES))?;
     Some(Sha256::digest(&bytes).into())
 }
 

@@ -78,7 +78,6 @@ pub fn append(
     let mut line = serde_json::to_string(&event)?;
     line.push('\n');
     let dir = paths.kpis_dir();
-    fs_err::create_dir_all(&dir)?;
     append_rotated(&dir.join("events.jsonl"), line.as_bytes(), MAX_LOG_BYTES)
 }
 
@@ -96,10 +95,8 @@ fn append_rotated(file: &Path, line: &[u8], limit: u64) -> anyhow::Result<()> {
             return Err(e).with_context(|| format!("cannot rotate {}", file.display()));
         }
     }
-    let mut f = fs_err::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)?;
+    let mut f = crate::util::fs::open_append_private(file)
+        .with_context(|| format!("cannot open {}", file.display()))?;
     f.write_all(line)?;
     Ok(())
 }

@@ -18,9 +18,10 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::paths::Paths;
+use crate::util::read::Foreign;
 
 /// Largest ledger read back (a longer one is read from its end).
-const MAX_LEDGER_BYTES: u64 = 16 * 1024 * 1024;
+const MAX_LEDGER_BYTES: u64 = crate::util::read::Kind::LEDGER.cap;
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,9 +38,6 @@ pub fn ledger_path(paths: &Paths, session: &str) -> PathBuf {
 /// Appends one entry (one `write` of one line, so concurrent hooks never interleave).
 pub fn record(paths: &Paths, session: &str, path: &Path, tool: &str) -> anyhow::Result<()> {
     let file = ledger_path(paths, session);
-    if let Some(dir) = file.parent() {
-        fs_err::create_dir_all(dir)?;
-    }
     let entry = Entry {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
@@ -47,10 +45,8 @@ pub fn record(paths: &Paths, session: &str, path: &Path, tool: &str) -> anyhow::
     };
     let mut line = serde_json::to_string(&entry)?;
     line.push('\n');
-    let mut f = fs_err::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&file)?;
+    let mut f = crate::util::fs::open_append_private(&file)
+        .with_context(|| format!("cannot open {}", file.display()))?;
     f.write_all(line.as_bytes())
         .with_context(|| format!("cannot append to {}", file.display()))
 }
@@ -77,9 +73,13 @@ pub fn touched(paths: &Paths, session: &str) -> Vec<PathBuf> {
 }
 
 fn read_tail(path: &Path, limit: u64) -> std::io::Result<String> {
+    use crate::util::read::{Kind, OpenResult, Opened};
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
+    let Opened { file: mut f, len } = match crate::util::read::open(path, Kind::LEDGER) {
+        OpenResult::Open(opened) => opened,
+        OpenResult::Missing => return Ok(String::new()),
+        OpenResult::Skipped(skip) => return Err(std::io::Error::other(skip.to_string())),
+    };
     if len > limit {
         f.seek(SeekFrom::Start(len - limit))?;
     }
@@ -154,7 +154,8 @@ pub enum Base {
 /// A file's base as [`record_base`] kept it, `None` when there is none.
 pub fn base(paths: &Paths, session: &str, path: &Path) -> Option<Base> {
     let file = base_path(paths, session, path);
-    let bytes = crate::util::fs::read_bounded(&file, (MAX_BASE_BYTES as u64) * 8 + 1).ok()??;
+    let kind = crate::util::read::Kind::new("line base", (MAX_BASE_BYTES as u64) * 8 + 1);
+    let bytes = crate::util::read::bytes(&file, kind)?;
     match bytes.split_first() {
         Some((b'N', [])) => Some(Base::Created),
         Some((b'H', rest)) if rest.len() % 8 == 0 => Some(Base::Lines(
@@ -175,10 +176,10 @@ fn state_path(paths: &Paths, session: &str) -> PathBuf {
 /// the block count is unknown).
 pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
     let path = state_path(paths, session);
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StopState::default()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    match crate::util::read::read(&path, crate::util::read::Kind::STATE) {
+        Foreign::Read(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+        Foreign::Missing => Ok(StopState::default()),
+        Foreign::Skipped(skip) => Err(anyhow::anyhow!("{skip}")),
     }
 }
 

@@ -111,7 +111,7 @@ fn expand(raw: &str) -> Vec<String> {
 /// Reads a `.gitignore`-style file (comments, blank lines; `!` negations are not supported and
 /// ignored) into a matcher; a missing file matches nothing.
 pub fn ignore_file(path: &Path) -> Option<Matcher> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::util::read::text(path, crate::util::read::Kind::IGNORE)?;
     let patterns: Vec<String> = text
         .lines()
         .map(str::trim)

@@ -32,9 +32,7 @@ fn read(path: &Path) -> Option<Vec<u8>> {
     if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
         return None;
     }
-    crate::util::fs::read_bounded(path, MAX_BYTES)
-        .ok()
-        .flatten()
+    crate::util::read::bytes(path, crate::util::read::Kind::STATE.capped(MAX_BYTES))
 }
 
 /// The gates skipped for the rest of `session`.

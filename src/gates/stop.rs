@@ -353,12 +353,13 @@ pub fn session_changes(
             }
             Some(ledger::Base::Created) => attribution::FileChange::Whole,
             Some(ledger::Base::Lines(base)) => {
-                match crate::util::fs::read_bounded(&path, MAX_ATTRIBUTED_BYTES) {
-                    Ok(Some(now)) => attribution::FileChange::Lines(attribution::new_lines(
+                let kind = crate::util::read::Kind::SOURCE.capped(MAX_ATTRIBUTED_BYTES);
+                match crate::util::read::bytes(&path, kind) {
+                    Some(now) => attribution::FileChange::Lines(attribution::new_lines(
                         &base,
                         &attribution::line_hashes(&now),
                     )),
-                    _ => attribution::FileChange::Whole,
+                    None => attribution::FileChange::Whole,
                 }
             }
         };

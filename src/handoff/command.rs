@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -271,9 +270,8 @@ fn show(ctx: &Ctx, store: &Store, id: &str, json: bool) -> anyhow::Result<ExitSt
     if json {
         ctx.printer.json(&handoff)?;
     } else {
-        let text = std::fs::read_to_string(&entry.md)
-            .with_context(|| format!("cannot read {}", entry.md.display()))
-            .unwrap_or_else(|_| render::markdown(&handoff));
+        let text = crate::util::read::text(&entry.md, crate::util::read::Kind::STATE)
+            .unwrap_or_else(|| render::markdown(&handoff));
         ctx.printer.raw(&text);
     }
     Ok(ExitStatus::Success)

@@ -11,7 +11,6 @@
 //! a small loss. A damaged file is skipped when handoffs are read back.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -237,9 +236,14 @@ enum Created {
 impl Entry {
     /// Reads the handoff's JSON.
     pub fn load(&self) -> anyhow::Result<Handoff> {
-        let file = File::open(&self.json)
-            .with_context(|| format!("cannot open {}", self.json.display()))?;
-        serde_json::from_reader(std::io::BufReader::new(file))
+        let bytes = match crate::util::read::read(&self.json, crate::util::read::Kind::STATE) {
+            crate::util::read::Foreign::Read(bytes) => bytes,
+            crate::util::read::Foreign::Missing => {
+                anyhow::bail!("cannot open {}: not found", self.json.display())
+            }
+            crate::util::read::Foreign::Skipped(skip) => anyhow::bail!("{skip}"),
+        };
+        serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not a valid handoff", self.json.display()))
     }
 }

@@ -68,8 +68,8 @@ pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
         .claude_dir
         .join("todos")
         .join(format!("{id}-agent-{id}.json"));
-    if file.is_file()
-        && let Ok(Some(bytes)) = crate::util::fs::read_bounded(&file, 1024 * 1024)
+    let kind = crate::util::read::Kind::CLAUDE_STATE;
+    if let Some(bytes) = crate::util::read::bytes(&file, kind.capped(1024 * 1024))
         && let Ok(mut items) = serde_json::from_slice::<Vec<Todo>>(&bytes)
     {
         items.retain(|t| !t.content.trim().is_empty());
@@ -83,11 +83,7 @@ pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| {
-            crate::util::fs::read_bounded(&e.path(), 256 * 1024)
-                .ok()
-                .flatten()
-        })
+        .filter_map(|e| crate::util::read::bytes(&e.path(), kind.capped(256 * 1024)))
         .filter_map(|b| serde_json::from_slice::<Task>(&b).ok())
         .collect();
     tasks.sort_by_key(|t| {

@@ -233,15 +233,19 @@ fn active_branch(entries: &[Entry]) -> Vec<bool> {
 
 /// The whole lines among the last `limit` bytes of `path`, and whether the file is longer.
 pub fn tail_lines(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
-    // Opening a FIFO would block the hook; a directory cannot be read.
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    let mut file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
+    use crate::util::read::{Kind, OpenResult, Opened};
+    // Opened without blocking, and only if it is a regular file (not a FIFO, device or directory).
+    let Opened { mut file, len } = match crate::util::read::open(path, Kind::TRANSCRIPT) {
+        OpenResult::Open(opened) => opened,
+        OpenResult::Missing => return Err(std::io::ErrorKind::NotFound.into()),
+        OpenResult::Skipped(skip) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                skip.reason(),
+            ));
+        }
+    };
+    let limit = limit.min(Kind::TRANSCRIPT.cap);
     let start = len.saturating_sub(limit);
     let mut cut_first = false;
     if start > 0 {

@@ -63,7 +63,8 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         .map(|id| ctx.paths.session_dir(id).join("health-reported.txt"));
     if input.source.as_deref() == Some("resume")
         && let Some(path) = &reported
-        && std::fs::read_to_string(path).is_ok_and(|before| before == context)
+        && crate::util::read::text(path, crate::util::read::Kind::STATE)
+            .is_some_and(|before| before == context)
     {
         return Ok(());
     }

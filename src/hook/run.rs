@@ -23,6 +23,10 @@ pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Runs one hook. Always `ExitStatus::Success`: a hook never fails by accident.
 pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
+    // Without a home directory every path would hang off `/`: nothing is read or written.
+    if !env.has_home() {
+        return ExitStatus::Success;
+    }
     let started = Instant::now();
     // Until the input names the event, the command line's event sets the deadline (a name
     // sfp does not know gets the shortest, SessionEnd's).

@@ -11,6 +11,10 @@ use serde::Deserialize;
 
 use crate::app::Ctx;
 use crate::config::{self, Diagnostic};
+use crate::util::read::Kind;
+
+/// Largest manifest read for evidence (`package.json`, `pyproject.toml`, …).
+const MANIFEST_BYTES: u64 = 1024 * 1024;
 
 /// `evidence.yaml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -212,7 +216,7 @@ fn deps(count: usize) -> String {
 
 /// How many keys the objects `fields` of a JSON file hold, leaving out `except` and `ext-*`.
 fn json_keys(path: &Path, fields: &[&str], except: &[&str]) -> usize {
-    let Ok(Some(bytes)) = crate::util::fs::read_bounded(path, 1024 * 1024) else {
+    let Some(bytes) = crate::util::read::bytes(path, Kind::MANIFEST.capped(MANIFEST_BYTES)) else {
         return 0;
     };
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -256,15 +260,16 @@ fn python_env_managed(root: &Path) -> bool {
     if PYTHON_MANAGER_FILES.iter().any(|f| root.join(f).exists()) {
         return true;
     }
-    crate::util::fs::read_bounded(&root.join("pyproject.toml"), 1024 * 1024)
-        .ok()
-        .flatten()
-        .is_some_and(|bytes| {
-            String::from_utf8_lossy(&bytes)
-                .lines()
-                .map(str::trim_start)
-                .any(|l| PYTHON_MANAGER_TABLES.iter().any(|t| l.starts_with(t)))
-        })
+    crate::util::read::bytes(
+        &root.join("pyproject.toml"),
+        Kind::MANIFEST.capped(MANIFEST_BYTES),
+    )
+    .is_some_and(|bytes| {
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(str::trim_start)
+            .any(|l| PYTHON_MANAGER_TABLES.iter().any(|t| l.starts_with(t)))
+    })
 }
 
 /// The file that declares Python dependencies, if any does: a `requirements.txt` with a
@@ -272,9 +277,7 @@ fn python_env_managed(root: &Path) -> bool {
 /// dependency other than `python`.
 fn python_declares_dependencies(root: &Path) -> Option<&'static str> {
     let read = |name: &str| {
-        crate::util::fs::read_bounded(&root.join(name), 1024 * 1024)
-            .ok()
-            .flatten()
+        crate::util::read::bytes(&root.join(name), Kind::MANIFEST.capped(MANIFEST_BYTES))
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     };
     if read("requirements.txt").is_some_and(|text| {

@@ -12,12 +12,13 @@
 //! and the content hash use std's 64-bit hasher: each is only ever compared with an earlier
 //! value of itself, and should a Rust release change the hasher, the files are read once more.
 
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::util::read::Foreign;
+
 /// Largest context file read.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = crate::util::read::Kind::CONTEXT.cap;
 /// Most bytes read from all context files in one run.
 pub const MAX_TOTAL_BYTES: u64 = 4 * 1024 * 1024;
 /// Most `.md` files taken from one directory.
@@ -222,14 +223,12 @@ impl Listing {
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("larger than {} KiB", MAX_FILE_BYTES / 1024));
-    }
+    // Listed as a regular file, but it may have been swapped since: read without blocking.
+    let bytes = match crate::util::read::read(path, crate::util::read::Kind::CONTEXT) {
+        Foreign::Read(bytes) => bytes,
+        Foreign::Missing => return Err("gone before it was read".into()),
+        Foreign::Skipped(skip) => return Err(skip.reason()),
+    };
     if bytes.contains(&0) {
         return Err("binary content (NUL bytes)".into());
     }

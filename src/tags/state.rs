@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::TagsSettings;
 use crate::paths::Paths;
+use crate::util::read::Foreign;
 
 /// The state file's format version; another version reads as absent.
 const VERSION: u32 = 1;
@@ -48,11 +49,11 @@ pub fn path(paths: &Paths, session_id: &str) -> PathBuf {
 /// Reads the state; `Ok(None)` when there is none yet, `Err` with a reason when it is unusable
 /// (the caller logs it and starts afresh).
 pub fn load(path: &Path) -> Result<Option<TagState>, String> {
-    let bytes = match crate::util::fs::read_bounded(path, MAX_STATE_BYTES) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return Err(format!("{} is too large; ignored", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    let kind = crate::util::read::Kind::STATE.capped(MAX_STATE_BYTES);
+    let bytes = match crate::util::read::read(path, kind) {
+        Foreign::Read(bytes) => bytes,
+        Foreign::Missing => return Ok(None),
+        Foreign::Skipped(skip) => return Err(format!("{skip}; ignored")),
     };
     match serde_json::from_slice::<TagState>(&bytes) {
         Ok(state) if state.version == VERSION => Ok(Some(state)),
@@ -72,8 +73,9 @@ fn known_path(path: &Path) -> PathBuf {
 
 /// Every tag line known at the last injection (before the budget); empty when there is none.
 pub fn load_known(path: &Path) -> Vec<String> {
-    match crate::util::fs::read_bounded(&known_path(path), MAX_STATE_BYTES) {
-        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes)
+    let kind = crate::util::read::Kind::STATE.capped(MAX_STATE_BYTES);
+    match crate::util::read::bytes(&known_path(path), kind) {
+        Some(bytes) => String::from_utf8_lossy(&bytes)
             .lines()
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
@@ -99,7 +101,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::PermissionsExt;
     let dir = path.parent().context("state path has no parent")?;
-    fs_err::create_dir_all(dir)?;
+    crate::util::fs::create_private_dir_all(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".tags-")
         .permissions(std::fs::Permissions::from_mode(0o600))

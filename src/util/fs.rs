@@ -1,10 +1,64 @@
-//! Atomic writes and bounded reads.
+//! Atomic writes, private directories, and files opened for appending.
 //!
 //! A file sfp writes is either the old one or the new one, never half of each: content goes to a
-//! temporary file in the same directory, is flushed, and is renamed over the target.
+//! temporary file in the same directory, is flushed, and is renamed over the target. Everything
+//! sfp creates under `$SFP_HOME` is private to the user: directories 0700, files 0600 (whatever
+//! the umask). Reading files sfp does not own is [`super::read`]'s job.
 
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt as _, FileTypeExt as _, OpenOptionsExt as _};
 use std::path::Path;
+
+/// Creates `dir` and its missing parents, each new one with mode 0700.
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Opens `path` for appending (created 0600 with its missing parents 0700), without blocking
+/// and without a controlling terminal: a FIFO or a device put in its place is refused, not
+/// written to.
+pub fn open_append_private(path: &Path) -> std::io::Result<File> {
+    open_private(path, true)
+}
+
+/// Opens `path` for writing (created 0600 with its missing parents 0700, never truncated),
+/// refusing anything but a regular file, as [`open_append_private`] does.
+pub fn open_write_private(path: &Path) -> std::io::Result<File> {
+    open_private(path, false)
+}
+
+fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        create_private_dir_all(dir)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Err(std::io::Error::other(format!(
+            "{} is {what}; not written",
+            path.display()
+        )));
+    }
+    Ok(file)
+}
 
 use anyhow::Context as _;
 
@@ -13,7 +67,7 @@ use anyhow::Context as _;
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let dir = path.parent().context("path has no parent directory")?;
-    fs_err::create_dir_all(dir)?;
+    create_private_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".sfp-tmp-")
         .tempfile_in(dir)
@@ -28,14 +82,6 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> anyhow::Res
     tmp.persist(path)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
-}
-
-/// Reads at most `limit` bytes of `path`; `Ok(None)` when the file is larger.
-pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let file = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    file.take(limit + 1).read_to_end(&mut buf)?;
-    Ok((buf.len() as u64 <= limit).then_some(buf))
 }
 
 #[cfg(test)]
@@ -59,11 +105,38 @@ mod tests {
     }
 
     #[test]
-    fn bounded_read_refuses_large_files() {
+    fn private_dirs_and_appended_files_ignore_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"12345").unwrap();
-        assert_eq!(read_bounded(&path, 5).unwrap().unwrap(), b"12345");
-        assert!(read_bounded(&path, 4).unwrap().is_none());
+        let file = dir.path().join("home/logs/sfp.log");
+        open_append_private(&file)
+            .unwrap()
+            .write_all(b"x\n")
+            .unwrap();
+        open_append_private(&file)
+            .unwrap()
+            .write_all(b"y\n")
+            .unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"x\ny\n");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&dir.path().join("home/logs")), 0o700);
+        assert_eq!(mode(&dir.path().join("home")), 0o700);
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_an_appended_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("ledger.jsonl");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(open_append_private(&fifo).is_err());
+        assert!(open_write_private(&fifo).is_err());
     }
 }

@@ -1,11 +1,10 @@
 //! Advisory file locks (`flock`) so that two sfp processes never write the same state at once.
 //!
 //! The lock is released when the [`FileLock`] is dropped or the process dies, so a killed process
-//! never leaves a stale lock behind.
-#![expect(unsafe_code, reason = "flock(2) has no safe wrapper in std")]
+//! never leaves a stale lock behind. The lock file is opened without blocking: a FIFO put in its
+//! place is an error, not a wait.
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,27 +19,17 @@ pub struct FileLock {
 impl FileLock {
     /// Takes an exclusive lock on `path` (created if missing), waiting at most `wait`.
     pub fn acquire(path: &Path, wait: Duration) -> anyhow::Result<Self> {
-        if let Some(dir) = path.parent() {
-            fs_err::create_dir_all(dir)?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
+        let file = crate::util::fs::open_write_private(path)
             .with_context(|| format!("cannot open lock file {}", path.display()))?;
         let deadline = Instant::now() + wait;
         loop {
-            // SAFETY: the descriptor is owned by `file`, which outlives this call.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if rc == 0 {
-                return Ok(Self { _file: file });
-            }
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::EWOULDBLOCK)
-                && err.raw_os_error() != Some(libc::EINTR)
-            {
-                return Err(err).with_context(|| format!("cannot lock {}", path.display()));
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK || e == rustix::io::Errno::INTR => {}
+                Err(e) => {
+                    return Err(std::io::Error::from(e))
+                        .with_context(|| format!("cannot lock {}", path.display()));
+                }
             }
             if Instant::now() >= deadline {
                 anyhow::bail!(
@@ -67,5 +56,20 @@ mod tests {
         assert!(err.to_string().contains("locked by another sfp process"));
         drop(first);
         FileLock::acquire(&path, Duration::from_millis(10)).unwrap();
+    }
+
+    #[test]
+    fn a_fifo_lock_file_fails_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(FileLock::acquire(&path, Duration::from_secs(30)).is_err());
     }
 }

@@ -126,10 +126,8 @@ fn has_saved_key(path: &Path) -> bool {
         #[serde(rename = "primaryApiKey")]
         primary_api_key: Option<String>,
     }
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
-    }
-    let Ok(Some(bytes)) = crate::util::fs::read_bounded(path, MAX_GLOBAL_CONFIG_BYTES) else {
+    let kind = crate::util::read::Kind::CLAUDE_STATE.capped(MAX_GLOBAL_CONFIG_BYTES);
+    let Some(bytes) = crate::util::read::bytes(path, kind) else {
         return false;
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -145,10 +143,8 @@ fn has_saved_key(path: &Path) -> bool {
 /// A JSON file's value, when it is a regular file of at most `limit` bytes holding valid JSON
 /// (a FIFO or a device is never opened).
 fn read_json(path: &Path, limit: u64) -> Option<Value> {
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
-    let bytes = crate::util::fs::read_bounded(path, limit).ok()??;
+    let bytes =
+        crate::util::read::bytes(path, crate::util::read::Kind::CLAUDE_STATE.capped(limit))?;
     serde_json::from_slice(&bytes).ok()
 }
 

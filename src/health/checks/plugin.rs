@@ -148,8 +148,12 @@ fn fix_command(ctx: &crate::app::Ctx, root: &Path, exe: Option<&Path>) -> String
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))
+    let bytes = match crate::util::read::read(path, crate::util::read::Kind::MANIFEST) {
+        crate::util::read::Foreign::Read(bytes) => bytes,
+        crate::util::read::Foreign::Missing => return Err("cannot read: not found".into()),
+        crate::util::read::Foreign::Skipped(skip) => return Err(skip.reason()),
+    };
+    serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}"))
 }
 
 /// The `command` strings of every handler under one event.

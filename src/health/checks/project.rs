@@ -81,7 +81,7 @@ pub fn git_dir(start: &Path) -> Option<PathBuf> {
             return Some(dot_git);
         }
         if dot_git.is_file() {
-            let text = std::fs::read_to_string(&dot_git).ok()?;
+            let text = crate::util::read::text(&dot_git, GIT_FILE)?;
             let target = text.trim().strip_prefix("gitdir:")?.trim();
             return Some(dir.join(target));
         }
@@ -91,8 +91,11 @@ pub fn git_dir(start: &Path) -> Option<PathBuf> {
     }
 }
 
+/// `.git` (a worktree's pointer) and `HEAD`: a few lines each.
+const GIT_FILE: crate::util::read::Kind = crate::util::read::Kind::new("git file", 64 * 1024);
+
 fn branch(git_dir: &Path) -> Option<String> {
-    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = crate::util::read::text(&git_dir.join("HEAD"), GIT_FILE)?;
     head.trim()
         .strip_prefix("ref: refs/heads/")
         .map(str::to_owned)

@@ -78,7 +78,7 @@ fn more(n: usize) -> String {
 }
 
 fn probe_write(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    crate::util::fs::create_private_dir_all(dir)?;
     let probe = dir.join(format!(".write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"ok")?;
     std::fs::remove_file(&probe)
