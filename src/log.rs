@@ -4,7 +4,8 @@
 //! and what went wrong. Lines are appended with `O_APPEND`, so concurrent processes never
 //! interleave within a line. Logging never fails the caller: an unwritable log is ignored.
 //! Tuned with `SFP_LOG_LEVEL` (error|warn|info|debug), `SFP_LOG_MAX_BYTES` (default 1 MiB) and
-//! `SFP_LOG_BACKUPS` (default 3).
+//! `SFP_LOG_BACKUPS` (default 3). The log is a boundary where text leaves sfp: every line is
+//! masked here ([`crate::util::redact`]) before it is written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -91,7 +92,8 @@ impl Logger {
             return;
         }
         let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
-        let one_line = msg.replace('\n', " | ");
+        // Masked before the lines are folded, so that a private key block is still recognised.
+        let one_line = crate::util::redact::text(msg).replace('\n', " | ");
         let line = format!("{now} {:<5} [{}] {one_line}\n", level.label(), self.scope);
         let _ = self.append(line.as_bytes());
     }
@@ -151,6 +153,19 @@ mod tests {
         let last = std::fs::read_to_string(dir.path().join("sfp.log")).unwrap();
         assert!(last.contains("line 99"));
         assert!(last.contains("INFO  [test]"));
+    }
+
+    #[test]
+    fn lines_are_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Logger::new(dir.path(), &Env::default(), "t");
+        let key = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+        log.error(&format!("gate printed {key}"));
+        let text = std::fs::read_to_string(dir.path().join("sfp.log")).unwrap();
+        assert!(
+            text.contains("gate printed ghp_") && !text.contains(&key),
+            "{text}"
+        );
     }
 
     #[test]

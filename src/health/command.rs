@@ -61,9 +61,11 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         .session_id
         .as_deref()
         .map(|id| ctx.paths.session_dir(id).join("health-reported.txt"));
+    // The record is written masked, so it is compared masked.
+    let record = crate::util::redact::text(&context).into_owned();
     if input.source.as_deref() == Some("resume")
         && let Some(path) = &reported
-        && std::fs::read_to_string(path).is_ok_and(|before| before == context)
+        && std::fs::read_to_string(path).is_ok_and(|before| before == record)
     {
         return Ok(());
     }
@@ -88,7 +90,7 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         summary.join("; ")
     ));
     if let Some(path) = &reported
-        && let Err(e) = crate::util::fs::atomic_write(path, context.as_bytes(), Some(0o600))
+        && let Err(e) = crate::util::fs::atomic_write(path, record.as_bytes(), Some(0o600))
     {
         ctx.log
             .warn(&format!("health: cannot record the report: {e:#}"));
