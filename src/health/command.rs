@@ -101,9 +101,5 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
 
 fn short(message: &str) -> &str {
     let cut = message.find(": ").map_or(message.len(), |i| i);
-    let text = &message[..cut];
-    match text.char_indices().nth(100) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
+    crate::util::redact::head(&message[..cut], 100)
 }

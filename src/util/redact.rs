@@ -116,26 +116,15 @@ pub fn masked<T: Serialize + DeserializeOwned>(data: &T) -> serde_json::Result<T
 const MAX_WORD_CHARS: usize = 1_024;
 
 /// The first `max` characters of `text` at most, ending between words: a cut never leaves the
-/// first half of a token (which the scanner might no longer recognise). A run of non-blank
-/// characters longer than [`MAX_WORD_CHARS`] is cut where it is.
+/// first half of a token (which the scanner might no longer recognise).
 pub fn head(text: &str, max: usize) -> &str {
     let Some((end, _)) = text.char_indices().nth(max) else {
         return text;
     };
-    let kept = &text[..end];
-    // The cut falls between words when the next character is blank.
     if text[end..].starts_with(char::is_whitespace) {
-        return kept;
-    }
-    match kept
-        .char_indices()
-        .rev()
-        .take(MAX_WORD_CHARS)
-        .find(|(_, c)| c.is_whitespace())
-    {
-        Some((i, c)) => &kept[..i + c.len_utf8()],
-        None if kept.chars().count() <= MAX_WORD_CHARS => "",
-        None => kept,
+        &text[..end]
+    } else {
+        before_cut(&text[..end])
     }
 }
 
@@ -150,26 +139,57 @@ pub fn tail(text: &str, max: usize) -> &str {
         .char_indices()
         .nth(count - max)
         .unwrap_or((text.len(), ' '));
-    let mut kept = &text[start..];
-    let cut_in_word = !text[..start].ends_with(char::is_whitespace);
-    if cut_in_word {
-        kept = match kept
-            .char_indices()
-            .take(MAX_WORD_CHARS)
-            .find(|(_, c)| c.is_whitespace())
-        {
-            Some((i, c)) => &kept[i + c.len_utf8()..],
-            None if kept.chars().count() <= MAX_WORD_CHARS => "",
-            None => kept,
-        };
+    if text[..start].ends_with(char::is_whitespace) {
+        after_key_body(&text[start..])
+    } else {
+        after_cut(&text[start..])
     }
-    // The body of a key without its BEGIN line is not recognisable: start after its END line.
-    if let Some(end) = kept.find("PRIVATE KEY")
-        && !kept[..end].contains("-----BEGIN")
-        && kept[..end].contains("-----END")
+}
+
+/// `kept`, which was cut right after its end, without the start of a word the cut went through.
+/// A run of non-blank characters longer than [`MAX_WORD_CHARS`] is kept as it is.
+pub fn before_cut(kept: &str) -> &str {
+    if kept.ends_with(char::is_whitespace) {
+        return kept;
+    }
+    match kept
+        .char_indices()
+        .rev()
+        .take(MAX_WORD_CHARS)
+        .find(|(_, c)| c.is_whitespace())
     {
-        let after = kept[end..].find('\n').map_or(kept.len(), |i| end + i + 1);
-        kept = &kept[after..];
+        Some((i, c)) => &kept[..i + c.len_utf8()],
+        None if kept.chars().count() <= MAX_WORD_CHARS => "",
+        None => kept,
+    }
+}
+
+/// `kept`, which was cut right before its start, without the end of a word the cut went through
+/// nor the body of a private key whose `BEGIN` line was cut away.
+pub fn after_cut(kept: &str) -> &str {
+    if kept.starts_with(char::is_whitespace) {
+        return after_key_body(kept);
+    }
+    let rest = match kept
+        .char_indices()
+        .take(MAX_WORD_CHARS)
+        .find(|(_, c)| c.is_whitespace())
+    {
+        Some((i, c)) => &kept[i + c.len_utf8()..],
+        None if kept.chars().count() <= MAX_WORD_CHARS => "",
+        None => kept,
+    };
+    after_key_body(rest)
+}
+
+/// The body of a key without its BEGIN line is not recognisable: `kept` from after its END line.
+fn after_key_body(kept: &str) -> &str {
+    if let Some(at) = kept.find("PRIVATE KEY")
+        && !kept[..at].contains("-----BEGIN")
+        && kept[..at].contains("-----END")
+    {
+        let after = kept[at..].find('\n').map_or(kept.len(), |i| at + i + 1);
+        return &kept[after..];
     }
     kept
 }
