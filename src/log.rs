@@ -5,7 +5,8 @@
 //! interleave within a line. Logging never fails the caller: an unwritable log is ignored.
 //! Tuned with `SFP_LOG_LEVEL` (error|warn|info|debug), `SFP_LOG_MAX_BYTES` (default 1 MiB,
 //! clamped to 1 KiB–1 GiB) and `SFP_LOG_BACKUPS` (default 3, clamped to 0–20). The log and its
-//! directory are private to the user (0600 and 0700).
+//! directory are private to the user (0600 and 0700). The log is a boundary where text leaves
+//! sfp: every line is masked here ([`crate::util::redact`]) before it is written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,7 +102,8 @@ impl Logger {
             return;
         }
         let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
-        let one_line = msg.replace('\n', " | ");
+        // Masked before the lines are folded, so that a private key block is still recognised.
+        let one_line = crate::util::redact::text(msg).replace('\n', " | ");
         let line = format!("{now} {:<5} [{}] {one_line}\n", level.label(), self.scope);
         let _ = self.append(line.as_bytes());
     }
@@ -173,6 +175,19 @@ mod tests {
         };
         let log = Logger::new(dir.path(), &tiny, "t");
         assert_eq!((log.max_bytes, log.backups), (MIN_LOG_BYTES, 0));
+    }
+
+    #[test]
+    fn lines_are_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Logger::new(dir.path(), &Env::default(), "t");
+        let key = "AKIAQ7ZK3M5P2R8T4W6Y".to_owned();
+        log.error(&format!("gate printed {key}"));
+        let text = std::fs::read_to_string(dir.path().join("sfp.log")).unwrap();
+        assert!(
+            text.contains("gate printed AKIA") && !text.contains(&key),
+            "{text}"
+        );
     }
 
     #[test]

@@ -4,12 +4,17 @@
 //! JSON object (or nothing) through [`Printer::hook_json`]. A closed pipe (`sfp … | head`) is not
 //! an error, and neither is an unwritable stderr (a full disk, a closed pipe): a write that fails
 //! is dropped, never a panic. Nothing else in the crate touches stdout or stderr.
+//!
+//! Printing is a boundary where text leaves sfp: everything written to stdout or stderr is masked
+//! here ([`crate::util::redact`]), once, whatever capability it comes from. A hook's JSON is masked
+//! as it is rendered ([`crate::hook::Response::to_json`]), before it is capped.
 
 use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
 use crate::env::Env;
+use crate::util::redact;
 
 /// Where and how output goes.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +88,7 @@ impl Printer {
 
     /// Writes `text` and a newline to stdout.
     pub fn line(&self, text: &str) {
+        let text = redact::styled(text);
         let mut out = std::io::stdout().lock();
         // A closed pipe is not worth an error: the reader has gone.
         let _ = writeln!(out, "{text}");
@@ -90,6 +96,7 @@ impl Printer {
 
     /// Writes text to stdout as is (the caller supplies newlines).
     pub fn raw(&self, text: &str) {
+        let text = redact::styled(text);
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
@@ -97,13 +104,15 @@ impl Printer {
 
     /// Pretty JSON to stdout, for `--json`.
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(value)?;
-        self.line(&text);
+        // Masked string by string: a secret is never matched across JSON escapes.
+        let text = serde_json::to_string_pretty(&redact::json(value)?)?;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
         Ok(())
     }
 
     /// The single JSON object a hook answers with, written in one call so that stdout is never
-    /// left half-written.
+    /// left half-written. `value` comes from [`crate::hook::Response::to_json`], which masked it.
     pub fn hook_json(&self, value: &serde_json::Value) {
         let Ok(mut text) = serde_json::to_string(value) else {
             return;
@@ -116,7 +125,7 @@ impl Printer {
 
     /// A progress or notice line on stderr.
     pub fn note(&self, text: &str) {
-        to_stderr(&format!("{text}\n"));
+        to_stderr(&format!("{}\n", redact::text(text)));
     }
 
     /// `warning: …` on stderr.
@@ -126,7 +135,7 @@ impl Printer {
         } else {
             "warning"
         };
-        to_stderr(&format!("{label}: {text}\n"));
+        to_stderr(&format!("{label}: {}\n", redact::text(text)));
     }
 
     /// `error: …` then `  caused by: …` for each cause, on stderr.
@@ -136,9 +145,12 @@ impl Printer {
         } else {
             "error"
         };
-        let causes = err.chain().skip(1).map(|c| format!("  caused by: {c}\n"));
+        let causes = err
+            .chain()
+            .skip(1)
+            .map(|c| format!("  caused by: {}\n", redact::text(&c.to_string())));
         to_stderr(
-            &std::iter::once(format!("{label}: {err}\n"))
+            &std::iter::once(format!("{label}: {}\n", redact::text(&err.to_string())))
                 .chain(causes)
                 .collect::<String>(),
         );

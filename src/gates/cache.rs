@@ -10,7 +10,7 @@
 //! results that came from the code (passed, failed) are kept; `cache: false` is for gates that
 //! read more than files. Entries are bounded by count and total size, least recently used first
 //! out. The project's path in a stored output is kept as a placeholder, so that another worktree
-//! reads its own paths.
+//! reads its own paths. Entries are masked as they are written ([`crate::util::redact`]).
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -225,7 +225,8 @@ impl Cache {
             output_bytes: result.output_bytes,
             duration_ms: result.duration_ms,
         };
-        let Ok(bytes) = serde_json::to_vec(&entry) else {
+        // Kept masked: a hit replays the output as the boundaries would have shown it anyway.
+        let Ok(bytes) = crate::util::redact::to_vec(&entry) else {
             return;
         };
         let path = self.dir.join(format!("{key}.json"));

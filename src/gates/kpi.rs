@@ -1,7 +1,8 @@
 //! The KPI log: one JSON line per gate run in `$SFP_HOME/kpis/events.jsonl` (session, tier,
 //! trigger, verdict, alerts, and each gate's status, duration, whether it came from the cache and
 //! whether its failure predates the session), for trends across sessions. At 5 MiB
-//! it is moved to `events.jsonl.1` (replacing the previous one) and started afresh.
+//! it is moved to `events.jsonl.1` (replacing the previous one) and started afresh. Each line is
+//! masked as it is written ([`crate::util::redact`]).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -75,7 +76,7 @@ pub fn append(
             .map(super::alerts::Alert::message)
             .collect(),
     };
-    let mut line = serde_json::to_string(&event)?;
+    let mut line = crate::util::redact::to_string(&event)?;
     line.push('\n');
     let dir = paths.kpis_dir();
     append_rotated(&dir.join("events.jsonl"), line.as_bytes(), MAX_LOG_BYTES)

@@ -9,6 +9,8 @@
 //! - `$SFP_HOME/sessions/<id>/base/<hash of the path>`: each file's lines (as hashes, not text)
 //!   before the session first touched it, from the CLI's `tool_response.originalFile`; `N` alone
 //!   when the session created the file. Line attribution diffs against it.
+//!
+//! The ledger and the Stop state are masked as they are written ([`crate::util::redact`]).
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -43,7 +45,7 @@ pub fn record(paths: &Paths, session: &str, path: &Path, tool: &str) -> anyhow::
         tool: tool.to_owned(),
         at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
-    let mut line = serde_json::to_string(&entry)?;
+    let mut line = crate::util::redact::to_string(&entry)?;
     line.push('\n');
     let mut f = crate::util::fs::open_append_private(&file)
         .with_context(|| format!("cannot open {}", file.display()))?;
@@ -184,7 +186,7 @@ pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
 }
 
 pub fn save_state(paths: &Paths, session: &str, state: &StopState) -> anyhow::Result<()> {
-    let bytes = serde_json::to_vec_pretty(state)?;
+    let bytes = crate::util::redact::to_vec_pretty(state)?;
     crate::util::fs::atomic_write(&state_path(paths, session), &bytes, Some(0o600))
 }
 

@@ -181,8 +181,9 @@ pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
             }
             listed.join("\n")
         };
-        // The reason lands in the transcript: secrets a tool echoed are masked.
-        let tail = crate::secrets::mask(&tail_chars(&shown, REASON_TAIL_CHARS));
+        // Secrets a tool echoed are masked where the reason leaves sfp (the hook's answer, the
+        // session state); the tail starts between words so that none is cut unrecognisable.
+        let tail = tail_chars(&shown, REASON_TAIL_CHARS);
         if !tail.is_empty() {
             let _ = write!(out, "```\n{tail}\n```\n");
         }
@@ -225,17 +226,18 @@ fn tail_lines(text: &str, n: usize) -> Vec<&str> {
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
-/// The last `max` characters of `text`, starting at a line boundary when possible.
+/// The last `max` characters of `text` at most, starting at a line boundary when possible and
+/// never inside a word ([`crate::util::redact::tail`]).
 fn tail_chars(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
+    let cut = crate::util::redact::tail(text, max);
+    if cut.len() == text.len() {
         return text.to_owned();
     }
-    let skip = count - max;
-    let cut: String = text.chars().skip(skip).collect();
+    let at_line = text[..text.len() - cut.len()].ends_with('\n');
     match cut.find('\n') {
+        _ if at_line => format!("[…]\n{cut}"),
         Some(i) if i + 1 < cut.len() => format!("[…]\n{}", &cut[i + 1..]),
-        _ => format!("[…]{cut}"),
+        _ => format!("[…] {cut}"),
     }
 }
 
@@ -257,8 +259,8 @@ mod tests {
     }
 
     #[test]
-    fn the_block_reason_masks_secrets_a_tool_printed() {
-        let key = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+    fn the_block_reason_is_masked_where_the_stop_hook_answers() {
+        let key = "AKIAQ7ZK3M5P2R8T4W6Y".to_owned();
         let gate = GateResult {
             name: "lint".into(),
             status: GateStatus::Failed,
@@ -291,11 +293,18 @@ mod tests {
         };
         let reason = block_reason(&report, &[&gate]);
         assert!(reason.contains("## lint (exit code 1)"), "{reason}");
-        assert!(
-            reason.contains("ghp_****") && !reason.contains(&key),
-            "{reason}"
-        );
         assert!(reason.contains("Fix: shorten it"));
+        let mut out = crate::hook::Response::new(crate::hook::Event::Stop);
+        out.block(reason);
+        let answer = out.to_json().unwrap();
+        let said = answer["reason"].as_str().unwrap();
+        assert!(
+            said.contains("token = 'AKIA") && !said.contains(&key),
+            "{said}"
+        );
+        // A long output cut in the middle of the token leaves none of it.
+        let long = format!("{}{key} is too long", "x ".repeat(REASON_TAIL_CHARS));
+        assert_eq!(tail_chars(&long, key.len() + 2), "[…] is too long");
         assert_eq!(one_line(&report), "sfp gates (fast): lint failed");
     }
 }

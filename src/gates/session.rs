@@ -5,6 +5,9 @@
 //!   `/sfp:skip` command), one name a line, read wherever `SFP_SKIP` is;
 //! - `gates-last.json`: the last Stop run, and the reason Claude was given when it blocked
 //!   (`sfp gates last`, the `/sfp:gates` command).
+//!
+//! Both are masked as they are written ([`crate::util::redact`]): the block reason quotes gate
+//! output.
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +76,7 @@ fn write_skips(paths: &Paths, session: &str, names: &[String]) -> anyhow::Result
         text.push_str(n);
         text.push('\n');
     }
+    let text = crate::util::redact::text(&text);
     crate::util::fs::atomic_write(&skip_path(paths, session), text.as_bytes(), Some(0o600))
 }
 
@@ -123,7 +127,7 @@ pub fn save_last(
             .collect(),
         block_reason: block_reason.map(str::to_owned),
     };
-    let bytes = serde_json::to_vec_pretty(&last)?;
+    let bytes = crate::util::redact::to_vec_pretty(&last)?;
     crate::util::fs::atomic_write(&last_path(paths, session), &bytes, Some(0o600))
 }
 

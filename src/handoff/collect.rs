@@ -1,7 +1,8 @@
 //! Gathering a handoff: the hook input (or command-line flags), the end of the transcript, the
 //! session ledger written by the gates, Claude Code's todo and task files (`todos`), and git
 //! (`git`, on its own threads meanwhile). Each source may be missing or damaged; what cannot be
-//! read becomes a note, never a failure. Everything gathered is masked before it is returned.
+//! read becomes a note, never a failure. What is gathered is masked where it leaves sfp: by the
+//! store ([`super::store::Store::write`]), the hook's answer and the printer.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,6 @@ use super::model::{FORMAT, FileChange, Handoff};
 use super::todos::{next_steps_in, session_todos, todos_from};
 use super::transcript::{self, Record};
 use crate::app::Ctx;
-use crate::secrets::mask;
 
 /// Requests kept in a handoff.
 const MAX_REQUESTS: usize = 5;
@@ -39,7 +39,7 @@ pub struct Source {
     pub last_assistant_message: Option<String>,
 }
 
-/// Gathers everything a handoff records, masked. Takes `now` so tests can fix the time.
+/// Gathers everything a handoff records. Takes `now` so tests can fix the time.
 pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTime<Utc>) -> Handoff {
     let mut h = Handoff {
         format: FORMAT,
@@ -70,7 +70,6 @@ pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTim
             }
         }
     });
-    mask_all(&mut h);
     h
 }
 
@@ -274,26 +273,6 @@ fn display_path(path: &str, project: Option<&Path>) -> String {
         .map_or_else(|| path.to_owned(), |rel| rel.display().to_string())
 }
 
-fn mask_all(h: &mut Handoff) {
-    let m = |s: &mut String| *s = mask(s);
-    h.requests.iter_mut().for_each(m);
-    h.completed.iter_mut().for_each(m);
-    h.next_steps.iter_mut().for_each(m);
-    h.files.iter_mut().for_each(|f| m(&mut f.path));
-    if let Some(msg) = &mut h.last_message {
-        m(msg);
-    }
-    if let Some(g) = &mut h.git {
-        g.status.iter_mut().for_each(m);
-        if let Some(d) = &mut g.diff_stat {
-            m(d);
-        }
-    }
-    for s in [&mut h.project, &mut h.transcript].into_iter().flatten() {
-        m(s);
-    }
-}
-
 /// `text` cut to `max` characters with a mark.
 pub fn clip(text: &str, max: usize) -> String {
     crate::hook::cap_text(text, max)
@@ -321,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn gathers_ledger_transcript_tasks_and_masks_secrets() {
+    fn gathers_ledger_transcript_tasks_and_the_store_masks_secrets() {
         let dir = tempfile::tempdir().unwrap();
         let project = dir.path().join("proj");
         std::fs::create_dir_all(&project).unwrap();
@@ -359,11 +338,19 @@ mod tests {
             project: Some(project.clone()),
             last_assistant_message: None,
         };
-        let h = collect(&ctx, &HandoffSettings::default(), &src, Utc::now());
-        let all = serde_json::to_string(&h).unwrap();
-        assert!(!all.contains(&key), "secret leaked: {all}");
-        assert!(h.requests[0].contains("sk-a****"), "{:?}", h.requests);
-        assert!(h.last_message.as_deref().unwrap().contains("sk-a****"));
+        let mut h = collect(&ctx, &HandoffSettings::default(), &src, Utc::now());
+        assert!(h.requests[0].contains(&key), "gathered as it was said");
+        let entry = super::super::store::Store::at(dir.path().join("handoffs"))
+            .write(&mut h, super::super::render::markdown)
+            .unwrap();
+        for file in [&entry.json, &entry.md] {
+            let stored = std::fs::read_to_string(file).unwrap();
+            assert!(!stored.contains(&key), "secret leaked: {stored}");
+            assert!(stored.contains("for the client"), "{stored}");
+        }
+        assert!(!h.requests[0].contains(&key), "{:?}", h.requests);
+        assert!(h.requests[0].starts_with("use ANTHROPIC_API_KEY="));
+        assert!(!h.last_message.as_deref().unwrap().contains(&key));
         let files: Vec<(&str, usize)> = h
             .files
             .iter()

@@ -102,17 +102,20 @@ fn write_from_hook(
         return Ok(None);
     }
     let store = Store::for_project(&ctx.paths, project.as_deref());
-    if skip_if_unchanged
-        && let Some(latest) = store.latest().and_then(|e| e.load().ok())
-        && latest.same_work(&handoff)
-    {
-        ctx.log.info(&format!(
-            "handoff skipped at {}: same as {}",
-            src.trigger, latest.id
-        ));
-        return Ok(None);
-    }
-    let entry = store.write(&mut handoff, render::markdown)?;
+    let entry = if skip_if_unchanged {
+        match store.write_unless_same(&mut handoff, render::markdown)? {
+            Ok(entry) => entry,
+            Err(latest) => {
+                ctx.log.info(&format!(
+                    "handoff skipped at {}: same as {latest}",
+                    src.trigger
+                ));
+                return Ok(None);
+            }
+        }
+    } else {
+        store.write(&mut handoff, render::markdown)?
+    };
     let removed = store.prune(settings.keep.max(1))?;
     ctx.log.info(&format!(
         "handoff {} written at {} in {:.1} ms ({} old removed)",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The format version written in every handoff's JSON.
 pub const FORMAT: u32 = 1;
 
-/// Everything a handoff records. Every text in it has been through [`crate::secrets::mask`].
+/// Everything a handoff records. A stored one has been masked by its store.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Handoff {

@@ -6,6 +6,10 @@
 //! free (create-new), so two handoffs never overwrite each other: a taken name gets the next
 //! suffix. The Markdown beside it is a rendering for people.
 //!
+//! The store is the boundary where a handoff leaves sfp: it is masked here
+//! ([`crate::util::redact`]), once, before either file is rendered, so that both are masked and a
+//! handoff is compared with the stored ones as it will be stored.
+//!
 //! Neither file is flushed to disk before it is linked into place: on a loaded machine an fsync
 //! alone can cost more than the rest of a SessionEnd hook, and a handoff lost to a power cut is
 //! a small loss. A damaged file is skipped when handoffs are read back.
@@ -71,8 +75,33 @@ impl Store {
         &self.dir
     }
 
-    /// Writes `h` (its `id` is set here) and its Markdown; returns the entry.
+    /// Masks `h`, then writes it (its `id` is set here) and its Markdown; returns the entry.
     pub fn write(
+        &self,
+        h: &mut Handoff,
+        render: impl Fn(&Handoff) -> String,
+    ) -> anyhow::Result<Entry> {
+        *h = crate::util::redact::masked(h)?;
+        self.write_masked(h, render)
+    }
+
+    /// Like [`Store::write`], but writes nothing when the latest handoff already records the same
+    /// work: then `Err` with that handoff's id.
+    pub fn write_unless_same(
+        &self,
+        h: &mut Handoff,
+        render: impl Fn(&Handoff) -> String,
+    ) -> anyhow::Result<Result<Entry, String>> {
+        *h = crate::util::redact::masked(h)?;
+        if let Some(latest) = self.latest().and_then(|e| e.load().ok())
+            && latest.same_work(h)
+        {
+            return Ok(Err(latest.id));
+        }
+        self.write_masked(h, render).map(Ok)
+    }
+
+    fn write_masked(
         &self,
         h: &mut Handoff,
         render: impl Fn(&Handoff) -> String,

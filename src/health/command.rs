@@ -61,10 +61,12 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         .session_id
         .as_deref()
         .map(|id| ctx.paths.session_dir(id).join("health-reported.txt"));
+    // The record is written masked, so it is compared masked.
+    let record = crate::util::redact::text(&context).into_owned();
     if input.source.as_deref() == Some("resume")
         && let Some(path) = &reported
         && crate::util::read::text(path, crate::util::read::Kind::STATE)
-            .is_some_and(|before| before == context)
+            .is_some_and(|before| before == record)
     {
         return Ok(());
     }
@@ -89,7 +91,7 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
         summary.join("; ")
     ));
     if let Some(path) = &reported
-        && let Err(e) = crate::util::fs::atomic_write(path, context.as_bytes(), Some(0o600))
+        && let Err(e) = crate::util::fs::atomic_write(path, record.as_bytes(), Some(0o600))
     {
         ctx.log
             .warn(&format!("health: cannot record the report: {e:#}"));
@@ -100,9 +102,5 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
 
 fn short(message: &str) -> &str {
     let cut = message.find(": ").map_or(message.len(), |i| i);
-    let text = &message[..cut];
-    match text.char_indices().nth(100) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
+    crate::util::redact::head(&message[..cut], 100)
 }

@@ -76,11 +76,7 @@ pub fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
 }
 
 fn first_line(text: &str) -> &str {
-    let line = text.lines().next().unwrap_or("");
-    match line.char_indices().nth(160) {
-        Some((i, _)) => &line[..i],
-        None => line,
-    }
+    crate::util::redact::head(text.lines().next().unwrap_or(""), 160)
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! - `systemMessage` (for the user) is top-level;
 //! - a Stop block is `{"decision":"block","reason":…}`.
 //!
-//! Every text is capped under Claude Code's 10,000-character limit with a visible mark.
+//! Rendering is the boundary where a hook's text leaves sfp: every text is masked here (see
+//! [`crate::util::redact`]), then capped under Claude Code's 10,000-character limit with a
+//! visible mark.
 
 use serde_json::{Map, Value, json};
 
@@ -17,15 +19,20 @@ pub const MAX_TEXT_CHARS: usize = 9_500;
 
 const TRUNCATED: &str = "\n[… truncated by sfp]";
 
-/// Cuts `text` to at most `max` characters, marking the cut.
+/// Cuts `text` to at most `max` characters, between words, marking the cut.
 pub fn cap_text(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
     let keep = max.saturating_sub(TRUNCATED.chars().count());
-    let mut out: String = text.chars().take(keep).collect();
+    let mut out = crate::util::redact::head(text, keep).to_owned();
     out.push_str(TRUNCATED);
     out
+}
+
+/// `text` masked, then capped: masking first, so that a cut can never split a secret.
+fn render(text: &str, max: usize) -> String {
+    cap_text(&crate::util::redact::text(text), max)
 }
 
 /// The answer being built for one hook invocation.
@@ -91,12 +98,12 @@ impl Response {
             && self.event.can_block()
         {
             obj.insert("decision".into(), json!("block"));
-            obj.insert("reason".into(), json!(cap_text(reason, MAX_TEXT_CHARS)));
+            obj.insert("reason".into(), json!(render(reason, MAX_TEXT_CHARS)));
         }
         if !self.system_messages.is_empty() {
             obj.insert(
                 "systemMessage".into(),
-                json!(cap_text(&self.system_messages.join("\n"), 2_000)),
+                json!(render(&self.system_messages.join("\n"), 2_000)),
             );
         }
         if !self.context.is_empty() && self.event.takes_context() {
@@ -104,7 +111,7 @@ impl Response {
                 "hookSpecificOutput".into(),
                 json!({
                     "hookEventName": self.event.name(),
-                    "additionalContext": cap_text(&self.context.join("\n\n"), MAX_TEXT_CHARS),
+                    "additionalContext": render(&self.context.join("\n\n"), MAX_TEXT_CHARS),
                 }),
             );
         }
@@ -144,6 +151,22 @@ mod tests {
         assert_eq!(v["reason"], "fix lint");
         assert_eq!(v["systemMessage"], "gates failed");
         assert!(v.get("hookSpecificOutput").is_none());
+    }
+
+    #[test]
+    fn every_text_is_masked_before_it_is_capped() {
+        let key = "AKIAQ7ZK3M5P2R8T4W6Y".to_owned();
+        let mut r = Response::new(Event::Stop);
+        r.block(format!("{}{key} and more text after", "x ".repeat(4_735)));
+        r.add_system_message(format!("saw {key}"));
+        let v = r.to_json().unwrap();
+        let text = v.to_string();
+        assert!(!text.contains(&key[4..12]), "{text}");
+        assert!(v["systemMessage"].as_str().unwrap().starts_with("saw AKIA"));
+        let mut r = Response::new(Event::UserPromptSubmit);
+        r.add_context(format!("use {key}"));
+        let v = r.to_json().unwrap();
+        assert!(!v.to_string().contains(&key), "{v}");
     }
 
     #[test]

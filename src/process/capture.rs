@@ -1,5 +1,7 @@
 //! A bounded record of what a child printed: the first bytes and the last bytes, with the count
-//! of what was dropped in between. A gate printing gigabytes costs a few hundred KiB.
+//! of what was dropped in between. A gate printing gigabytes costs a few hundred KiB. Both sides
+//! of the gap end between words, so that a secret cut by it is dropped rather than left in a piece
+//! the scanner could no longer recognise.
 
 use std::fmt::Write as _;
 
@@ -72,17 +74,30 @@ impl Capture {
         } else {
             &self.tail[..]
         };
-        let kept = (self.head.len() + kept_tail.len()) as u64;
-        let dropped = self.total - kept;
-        let mut text = String::from_utf8_lossy(&self.head).into_owned();
-        if dropped > 0 {
-            let _ = write!(text, "\n[… {dropped} bytes of output omitted …]\n");
+        let head = String::from_utf8_lossy(&self.head);
+        let tail = String::from_utf8_lossy(kept_tail);
+        let gap = self.total - (self.head.len() + kept_tail.len()) as u64;
+        if gap == 0 {
+            let mut text = head.into_owned();
+            text.push_str(&tail);
+            return Captured {
+                text,
+                total_bytes: self.total,
+                truncated: false,
+            };
         }
-        text.push_str(&String::from_utf8_lossy(kept_tail));
+        // Each side of the gap ends between words, so that no secret is left cut in half where
+        // the scanner could no longer recognise it.
+        let head = crate::util::redact::before_cut(&head);
+        let tail = crate::util::redact::after_cut(&tail);
+        let dropped = self.total.saturating_sub((head.len() + tail.len()) as u64);
+        let mut text = head.to_owned();
+        let _ = write!(text, "\n[… {dropped} bytes of output omitted …]\n");
+        text.push_str(tail);
         Captured {
             text,
             total_bytes: self.total,
-            truncated: dropped > 0,
+            truncated: true,
         }
     }
 }
@@ -110,7 +125,14 @@ mod tests {
         }
         assert!(c.held() <= 4 + 2 * 4);
         let out = c.finish();
-        assert_eq!(out.text, "abcd\n[… 18 bytes of output omitted …]\nwxyz");
+        // Neither side keeps part of a word cut by the gap.
+        assert_eq!(out.text, "\n[… 26 bytes of output omitted …]\n");
+        let mut c = Capture::new(6, 6);
+        c.push(b"ab cdef ghi jkl mn opq");
+        assert_eq!(
+            c.finish().text,
+            "ab \n[… 16 bytes of output omitted …]\nopq"
+        );
         assert!(out.truncated);
         assert_eq!(out.total_bytes, 26);
     }

@@ -6,7 +6,8 @@
 //! reads a few hundred bytes of state. Both are written
 //! atomically (a temporary file renamed over it) but not synced to disk: it sits on the prompt
 //! path, and losing it in a crash costs only a repeated injection. A missing, unreadable or
-//! foreign file reads as "nothing given yet".
+//! foreign file reads as "nothing given yet". Both are masked as they are written
+//! ([`crate::util::redact`]): tag lines quote the user's context files.
 
 use std::path::{Path, PathBuf};
 
@@ -89,11 +90,14 @@ pub fn save(path: &Path, state: &TagState, known: Option<&[String]>) -> anyhow::
     if let Some(lines) = known {
         let mut text = lines.join("\n");
         text.push('\n');
-        write_private(&known_path(path), text.as_bytes())?;
+        write_private(
+            &known_path(path),
+            crate::util::redact::text(&text).as_bytes(),
+        )?;
     }
     let mut state = state.clone();
     state.version = VERSION;
-    write_private(path, &serde_json::to_vec(&state)?)
+    write_private(path, &crate::util::redact::to_vec(&state)?)
 }
 
 /// Writes atomically, private to the user, without waiting for the disk.

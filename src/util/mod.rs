@@ -3,6 +3,7 @@
 pub mod fs;
 pub mod lock;
 pub mod read;
+pub mod redact;
 pub mod signals;
 
 /// "no uncommitted changes", "1 uncommitted change", "3 uncommitted changes".
