@@ -180,6 +180,17 @@ pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
     let path = state_path(paths, session);
     match crate::util::read::read(&path, crate::util::read::Kind::STATE) {
         Foreign::Read(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+        // A session directory that is not one: the state is unknown, not absent.
+        Foreign::Missing
+            if path
+                .parent()
+                .is_some_and(|d| std::fs::metadata(d).is_ok_and(|m| !m.is_dir())) =>
+        {
+            Err(anyhow::anyhow!(
+                "cannot read {}: its directory is not a directory",
+                path.display()
+            ))
+        }
         Foreign::Missing => Ok(StopState::default()),
         Foreign::Skipped(skip) => Err(anyhow::anyhow!("{skip}")),
     }
