@@ -356,8 +356,17 @@ mod tests {
         let h = collect(&ctx, &HandoffSettings::default(), &src, Utc::now());
         let all = serde_json::to_string(&h).unwrap();
         assert!(!all.contains(&key), "secret leaked: {all}");
-        assert!(h.requests[0].contains("sk-a****"), "{:?}", h.requests);
-        assert!(h.last_message.as_deref().unwrap().contains("sk-a****"));
+        assert!(
+            h.requests[0].contains("sk-ant-api03-aB3d…[anthropic key]"),
+            "{:?}",
+            h.requests
+        );
+        assert!(
+            h.last_message
+                .as_deref()
+                .unwrap()
+                .contains("…[anthropic key]")
+        );
         let files: Vec<(&str, usize)> = h
             .files
             .iter()
