@@ -30,6 +30,10 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "<",
     ">",
     "foobar",
+    "my-",
+    "my_",
+    "here",
+    "randomstring",
 ];
 
 /// Values that are a placeholder when they are the whole value.
@@ -104,8 +108,15 @@ const REFERENCE_STARTS: &[&str] = &[
     "dotenv",
 ];
 
-/// `value` holds no secret: it is a placeholder or made of too few different characters.
+/// `value` holds no secret: it is a placeholder, made of too few different characters, or of
+/// words.
 pub fn is_placeholder(value: &str) -> bool {
+    is_placeholder_token(value) || wordy(value)
+}
+
+/// The random part of a vendor token is a placeholder: placeholder words, too few different
+/// characters, runs. Words alone do not count here: the vendor's prefix already says what it is.
+pub fn is_placeholder_token(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     let trimmed = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     if PLACEHOLDER_VALUES.contains(&trimmed) {
@@ -121,11 +132,11 @@ pub fn is_placeholder(value: &str) -> bool {
     if body.is_empty() {
         return true;
     }
-    repeated(&body) || sequential(&body)
+    repeated(&body) || same_run(value.as_bytes(), 8) || sequential(&body)
 }
 
-/// Few distinct characters, or one character making up half the value: `aaaa`, `0000-0000`,
-/// `XXXXXXXXabc`.
+/// Few distinct characters, or one character making up half of a value of few distinct
+/// ones, or a run of eight of the same: `aaaa`, `0000-0000`, `XXXXXXXXabc`, `…-########`.
 fn repeated(body: &[u8]) -> bool {
     let mut counts = [0usize; 256];
     for &b in body {
@@ -133,16 +144,133 @@ fn repeated(body: &[u8]) -> bool {
     }
     let distinct = counts.iter().filter(|&&c| c > 0).count();
     let top = counts.iter().copied().max().unwrap_or(0);
-    distinct <= 3 || (body.len() >= 8 && top * 2 >= body.len())
+    distinct <= 3 || (body.len() >= 8 && top * 2 >= body.len() && distinct <= 6)
 }
 
-/// A run of the alphabet or of digits making up most of the value: `1234567890`, `abcdefgh`.
+/// A run of `len` identical bytes anywhere in `value`.
+fn same_run(value: &[u8], len: usize) -> bool {
+    let mut run = 1;
+    for w in value.windows(2) {
+        run = if w[0] == w[1] { run + 1 } else { 1 };
+        if run >= len {
+            return true;
+        }
+    }
+    false
+}
+
+/// A run of the alphabet or of digits making up most of the value (`1234567890`,
+/// `abcdefgh`), or seven in a row anywhere (`…klmnopq…`).
 fn sequential(body: &[u8]) -> bool {
-    let steps = body
-        .windows(2)
-        .filter(|w| w[1].to_ascii_lowercase() == w[0].to_ascii_lowercase().wrapping_add(1))
-        .count();
-    body.len() >= 6 && steps * 10 >= (body.len() - 1) * 7
+    let step = |w: &[u8]| w[1].to_ascii_lowercase() == w[0].to_ascii_lowercase().wrapping_add(1);
+    let steps = body.windows(2).filter(|w| step(w)).count();
+    if body.len() >= 6 && steps * 10 >= (body.len() - 1) * 7 {
+        return true;
+    }
+    let mut run = 0;
+    for w in body.windows(2) {
+        run = if step(w) { run + 1 } else { 0 };
+        if run >= 6 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Words of prose and of example values: a value mostly made of them was written by a person,
+/// not generated.
+const WORDS: &[&str] = &[
+    "hello",
+    "world",
+    "test",
+    "testing",
+    "pretty",
+    "long",
+    "token",
+    "tokens",
+    "check",
+    "checking",
+    "length",
+    "exactly",
+    "else",
+    "fail",
+    "failing",
+    "need",
+    "correct",
+    "here",
+    "random",
+    "string",
+    "access",
+    "config",
+    "configuration",
+    "slack",
+    "secret",
+    "password",
+    "value",
+    "demo",
+    "fake",
+    "prefix",
+    "suffix",
+    "sample",
+    "valid",
+    "invalid",
+    "foo",
+    "bar",
+    "baz",
+    "abc",
+    "xyz",
+    "key",
+    "api",
+    "app",
+    "my",
+    "the",
+    "be",
+    "is",
+    "are",
+    "bot",
+    "user",
+    "chars",
+    "char",
+    "should",
+    "not",
+    "match",
+    "this",
+    "that",
+    "some",
+    "thing",
+    "quick",
+    "brown",
+    "fox",
+    "lazy",
+    "dog",
+];
+
+/// At least 60% of the letters of `value` belong to words of [`WORDS`] of three or more letters.
+fn wordy(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    let letters = lower.bytes().filter(u8::is_ascii_alphabetic).count();
+    if letters < 8 {
+        return false;
+    }
+    let mut covered = 0;
+    for part in lower.split(|c: char| !c.is_ascii_alphabetic()) {
+        let mut rest = part;
+        while !rest.is_empty() {
+            let hit = WORDS
+                .iter()
+                .filter(|w| w.len() >= 3 && rest.starts_with(**w))
+                .map(|w| w.len())
+                .max();
+            match hit {
+                Some(n) => {
+                    covered += n;
+                    rest = &rest[n..];
+                }
+                None => rest = &rest[1..],
+            }
+        }
+    }
+    covered * 10 >= letters * 6
 }
 
 /// `value` refers to a secret kept elsewhere rather than holding one.

@@ -27,11 +27,11 @@ fn res() -> &'static Res {
         )
         .expect("valid pattern"),
         curl: Regex::new(
-            r#"(?i)\bcurl\b[^\n]*?\s(?:-u|--user)\s*["']?[^\s:"']{1,128}:([^\s"']{3,256})"#,
+            r#"(?i)\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-u|--user)\s*["']?[^\s:"']{0,128}["']?:["']?([^\s"']{3,256})"#,
         )
         .expect("valid pattern"),
         header: Regex::new(
-            r"(?i)\b(bearer|basic|token)\s+([A-Za-z0-9_\-.=+/~]{16,1024})",
+            r"(?i)\b(bearer|basic|token)\s+([A-Za-z0-9_\-.=+/~]{8,1024})",
         )
         .expect("valid pattern"),
         assignment: Regex::new(
@@ -49,7 +49,11 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
             let (Some(user), Some(pass)) = (caps.get(1), caps.get(2)) else {
                 continue;
             };
-            if password_value(pass.as_str(), true) && !user.as_str().is_empty() {
+            // `postgres:postgres@` is a default, not a chosen password.
+            if password_value(pass.as_str(), true)
+                && !user.as_str().is_empty()
+                && user.as_str() != pass.as_str()
+            {
                 push(out, "url password", pass.start(), pass.as_str());
             }
         }
@@ -69,7 +73,7 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
         };
         let v = value.as_str().trim_end_matches(['.', ',']);
         let ok = if scheme.as_str().eq_ignore_ascii_case("basic") {
-            base64_decode(v).is_some_and(|b| b.contains(&b':') && b.len() >= 5)
+            base64_decode(v).is_some_and(|b| b.contains(&b':') && b.len() >= 5) && v.len() >= 8
         } else {
             random_value(v, 16)
         };
@@ -77,18 +81,28 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
             push(out, "bearer token", value.start(), v);
         }
     }
-    for caps in r.assignment.captures_iter(text) {
-        let Some(name) = caps.get(1) else { continue };
+    // A match that is no finding is searched again from its value on, so that an assignment
+    // quoted inside another (`credential: `DB_PASSWORD="…"``) is still seen.
+    let mut at = 0;
+    while let Some(caps) = r.assignment.captures_at(text, at) {
+        let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
+            break;
+        };
         let (value, quoted) = match (caps.get(2), caps.get(3)) {
             (Some(v), _) => (v, true),
             (None, Some(v)) => (v, false),
-            _ => continue,
+            _ => break,
         };
-        let Some(kind) = classify(name.as_str()) else {
+        at = if value.start() > whole.start() {
+            value.start()
+        } else {
+            whole.end()
+        };
+        let Some(kind) = classify(name.as_str()).filter(|_| word_start(name.as_str())) else {
             continue;
         };
         let v = value.as_str().trim();
-        if v.is_empty() || allow::is_reference(v) || allow::is_integrity(v) {
+        if v.is_empty() || allow::is_reference(v) || allow::is_integrity(v) || v.contains("://") {
             continue;
         }
         // Unquoted, a value that starts like `::path` or `==`, or holds a call, an index or a
@@ -104,15 +118,17 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
                 !allow::is_placeholder(v) && (allow::is_uuid(v) || random_value(v, 12))
             }
             "password" => password_value(v, quoted),
+            "key" => quoted && !v.contains('.') && random_value(v, 20) && shannon(v) >= 3.8,
             _ => {
                 !((allow::is_uuid(v) || allow::is_hex_digest(v))
                     && allow::is_key_like_name(name.as_str()))
                     && (quoted || !allow::is_identifier(v))
-                    && random_value(v, 12)
+                    && random_value(v, 10)
             }
         };
         if found {
-            push(out, kind, start, v);
+            push(out, if kind == "key" { "api key" } else { kind }, start, v);
+            at = whole.end();
         }
     }
 }
@@ -204,8 +220,9 @@ const NOT_THE_VALUE: &[&str] = &[
 fn classify(name: &str) -> Option<&'static str> {
     let n = name.to_ascii_lowercase();
     let n = n.trim_matches(|c: char| c == '"' || c == '\'' || c == '.' || c == '-');
-    if n.ends_with("_authtoken") || n == "_auth" || n.ends_with(":_auth") {
-        return Some("npm auth token");
+    if n.ends_with("_authtoken") {
+        // `//registry/:_authToken=` is a rule of its own; anything else of that name is not npm's.
+        return None;
     }
     let keywords = [
         "password",
@@ -232,15 +249,23 @@ fn classify(name: &str) -> Option<&'static str> {
     if NOT_THE_VALUE.iter().any(|w| after.contains(w)) {
         return None;
     }
-    if after.chars().filter(char::is_ascii_alphabetic).count() > 8 {
+    // The keyword continues as a longer word (`keying`, `secretary`, `author`).
+    let tail = &name[name.len() - after.len()..];
+    let plural = after == "s" && keyword != "credential";
+    let continues = tail.starts_with(|c: char| c.is_ascii_lowercase()) && after != "s";
+    if continues || after.chars().filter(char::is_ascii_alphabetic).count() > 8 || plural {
+        // `secrets:`, `tokens:` name a collection, not one value.
         return None;
     }
-    let before = &n[..n.len() - after.len() - keyword.len()];
+    let before = n[..n.len() - after.len() - keyword.len()].trim_end_matches(['_', '-', '.']);
+    if before.ends_with("public") || before.ends_with("csrf") || before.ends_with("xsrf") {
+        return None;
+    }
     Some(match keyword {
         "password" | "passwd" | "passphrase" | "pwd" => "password",
         "pass" => {
             // `pass` alone ends `bypass`, `compass`, `passport`…: only as a word.
-            if before.is_empty() || before.ends_with(['_', '-', '.']) {
+            if before.len() == n.len() - after.len() - keyword.len() {
                 "password"
             } else {
                 return None;
@@ -248,20 +273,20 @@ fn classify(name: &str) -> Option<&'static str> {
         }
         "secret" => "secret",
         "token" => {
-            if before.ends_with("csrf") || before.ends_with("xsrf") || before.ends_with("page") {
+            if before.ends_with("page") || before.ends_with("next") {
                 return None;
             }
             "token"
         }
         "apikey" | "api_key" | "api-key" | "api.key" => "api key",
         "auth" => {
-            if before.is_empty() || before.ends_with(['_', '-', '.']) && after.is_empty() {
+            if after.is_empty() {
                 "credential"
             } else {
                 return None;
             }
         }
-        "credential" => "credential",
+        "credential" | "authorization" => "credential",
         _ => {
             // A bare `key` names a secret only with a word saying which kind of key.
             let credential = [
@@ -292,11 +317,78 @@ fn classify(name: &str) -> Option<&'static str> {
             ];
             if credential.iter().any(|w| before.contains(w)) {
                 "api key"
+            } else if before.is_empty() && after.is_empty() {
+                // A bare `key`: only a strongly random value (see `find`).
+                "key"
             } else {
                 return None;
             }
         }
     })
+}
+
+/// The keyword in `name` starts a word: after a separator, as a camel-case capital, in an
+/// all-capitals name, or after a word naming a credential (`accesstoken`); not inside a word
+/// (`keying`, `jsonwebtoken`).
+fn word_start(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some((i, len)) = [
+        "password",
+        "passwd",
+        "passphrase",
+        "pass",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "key",
+        "auth",
+        "authorization",
+        "credential",
+    ]
+    .iter()
+    .filter_map(|k| lower.rfind(k).map(|i| (i, k.len())))
+    .max_by_key(|(i, len)| (*i + *len, *len)) else {
+        return false;
+    };
+    if i == 0 || !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        return true;
+    }
+    let b = name.as_bytes();
+    if !b[i - 1].is_ascii_alphanumeric() || b[i].is_ascii_uppercase() {
+        return true;
+    }
+    let _ = len;
+    let before = &lower[..i];
+    [
+        "access",
+        "auth",
+        "api",
+        "bearer",
+        "refresh",
+        "session",
+        "bot",
+        "app",
+        "client",
+        "secret",
+        "private",
+        "github",
+        "gitlab",
+        "slack",
+        "npm",
+        "master",
+        "db",
+        "admin",
+        "root",
+        "user",
+        "service",
+        "account",
+        "signing",
+        "encryption",
+        "my",
+    ]
+    .iter()
+    .any(|w| before.ends_with(w))
 }
 
 /// A literal password: long enough, not a placeholder, not a word-only identifier in code.
@@ -328,5 +420,7 @@ fn random_value(v: &str, min_len: usize) -> bool {
     .filter(|&&x| x)
     .count();
     let e = shannon(v);
-    (classes >= 2 && e >= 3.0) || e >= 3.8
+    // Short values cannot reach the entropy of long ones: 16 random hex digits score about 3.
+    let min = if v.len() < 20 { 2.8 } else { 3.0 };
+    (classes >= 2 && e >= min) || e >= 3.8
 }

@@ -63,7 +63,8 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A PyPI upload token: `pypi-` and a version-2 macaroon whose location is PyPI or TestPyPI.
+/// A PyPI upload token: `pypi-` and a version-2 macaroon whose location is PyPI or TestPyPI and
+/// which ends with its signature.
 pub fn pypi_macaroon_ok(token: &str) -> bool {
     let Some(body) = token.strip_prefix("pypi-") else {
         return false;
@@ -79,7 +80,12 @@ pub fn pypi_macaroon_ok(token: &str) -> bool {
     let Some(location) = bytes.get(3..3 + len) else {
         return false;
     };
-    (location == b"pypi.org" || location == b"test.pypi.org") && bytes.len() > 3 + len + 16
+    // It ends with the signature field: type 6, 32 bytes.
+    let n = bytes.len();
+    (location == b"pypi.org" || location == b"test.pypi.org")
+        && n > 3 + len + 34
+        && bytes[n - 34] == 6
+        && bytes[n - 33] == 32
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! JSON Web Tokens: three base64url parts joined by dots, the first decoding to a JSON object
-//! with an `alg`, the second (when not empty) to JSON.
+//! JSON Web Tokens: base64url parts joined by dots (the signature may be missing), the first
+//! decoding to a JSON header with an `alg` (or, damaged, at least naming one), the second (when
+//! not empty) to JSON.
 
 use std::sync::OnceLock;
 
@@ -10,8 +11,10 @@ use super::{Finding, checksum::base64_decode, shown};
 fn token() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"\bey[A-Za-z0-9_\-]{10,}={0,2}\.[A-Za-z0-9_\-]*={0,2}\.[A-Za-z0-9_\-+/]*={0,2}")
-            .expect("valid pattern")
+        Regex::new(
+            r"\bey[A-Za-z0-9_\-]{10,}={0,2}\.[A-Za-z0-9_\-]*={0,2}(?:\.[A-Za-z0-9_\-+/]*={0,2})?",
+        )
+        .expect("valid pattern")
     })
 }
 
@@ -34,13 +37,20 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
         let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
             continue;
         };
-        let Some(head) = json_object(header) else {
+        let Some(raw) = base64_decode(header) else {
             continue;
         };
-        if !head.contains_key("alg") {
+        let names_alg = match json_object(header) {
+            Some(head) => head.contains_key("alg"),
+            None => {
+                (raw.starts_with(b"{\"alg\"") || raw.starts_with(b"{\"typ\""))
+                    && raw.ends_with(b"}")
+            }
+        };
+        if !names_alg {
             continue;
         }
-        if !payload.is_empty() && json_object(payload).is_none() {
+        if base64_decode(payload).is_none_or(|p| !p.starts_with(b"{")) {
             continue;
         }
         out.push(Finding {

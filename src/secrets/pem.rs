@@ -9,7 +9,7 @@ use regex::Regex;
 use super::Finding;
 
 /// Base64 characters a block must hold to be a key rather than a mention of one.
-const MIN_BODY: usize = 32;
+const MIN_BODY: usize = 40;
 
 fn block() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -30,8 +30,10 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
         let (Some(all), Some(body)) = (caps.get(0), caps.get(1)) else {
             continue;
         };
+        // A key inside a JSON string has its line breaks escaped.
         let payload = body
             .as_str()
+            .replace("\\n", "\n")
             .lines()
             .filter(|l| !l.contains(':') && !l.contains("-----"))
             .flat_map(str::bytes)

@@ -39,7 +39,7 @@ def jwt():
 
 def pypi():
     ident = rnd(32).encode()
-    mac = b"\x02\x01\x08pypi.org\x02" + bytes([len(ident)]) + ident + b"\x00\x06" + bytes(R.getrandbits(8) for _ in range(40))
+    mac = b"\x02\x01\x08pypi.org\x02" + bytes([len(ident)]) + ident + b"\x00\x00\x06\x20" + bytes(R.getrandbits(8) for _ in range(32))
     return "pypi-" + b64url(mac)
 
 
