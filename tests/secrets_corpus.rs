@@ -1,7 +1,7 @@
 //! The secret scanner on the labelled corpus (tests/secrets-corpus/): every part present is
 //! scanned file by file, each file counting as flagged or not. Overall recall must be at least
 //! 90% and precision at least 95%, and no kind may score below the recall detect-secrets reached
-//! on it (tests/secrets-corpus/detect-secrets-recall.tsv, written by `bench/secrets.py
+//! on it (whole files of several kinds, `mixed`, count in the overall figures only) (tests/secrets-corpus/detect-secrets-recall.tsv, written by `bench/secrets.py
 //! --write-baseline`).
 //!
 //! The `own` part is checked in. The `public` part, built from the test data of gitleaks,
@@ -120,7 +120,8 @@ fn the_scanner_meets_its_recall_and_precision_on_the_corpus() {
                 table,
                 "{part}\t{kind}\t{caught}/{n} caught\t{false_alarms} false alarm(s)"
             );
-            if *n == 0 {
+            // Whole files holding several kinds have no kind to compare.
+            if *n == 0 || kind == "mixed" {
                 continue;
             }
             let key = (part.to_owned(), kind.clone());

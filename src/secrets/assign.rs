@@ -2,7 +2,7 @@
 //! - credentials in URLs (`postgres://app:s3cr3t@db/…`) and in `curl -u user:pass`;
 //! - `Authorization: Bearer …` and `Basic …` values;
 //! - keyword-plus-value assignments in code, `.env`, YAML, JSON, TOML and INI
-//!   (`password = "…"`, `DB_PASSWORD=…`, `"apiKey": "…"`, `//registry/:_authToken=…`), scored by
+//!   (`password = "…"`, `DB_PASSWORD=…`, `"apiKey": "…"`, YAML's `key: !!binary …`), scored by
 //!   entropy and length after the allow layer has taken out references and placeholders.
 
 use std::sync::OnceLock;
@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::entropy::shannon;
-use super::{Finding, allow, checksum::base64_decode, shown};
+use super::{Finding, allow, checksum::base64_decode, regex, shown};
 
 struct Res {
     url: Regex,
@@ -22,22 +22,13 @@ struct Res {
 fn res() -> &'static Res {
     static RES: OnceLock<Res> = OnceLock::new();
     RES.get_or_init(|| Res {
-        url: Regex::new(
-            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^:/?#@\s\x22'<>\[\]{}]{1,128}):([^@/\s\x22'<>`]{1,256})@[A-Za-z0-9\-._\[\]%]+",
-        )
-        .expect("valid pattern"),
-        curl: Regex::new(
-            r#"(?i)\bcurl\b(?:[^\n]|\\\n){0,400}?\s(?:-u|--user)\s*["']?[^\s:"']{0,128}["']?:["']?([^\s"']{3,256})"#,
-        )
-        .expect("valid pattern"),
-        header: Regex::new(
-            r"(?i)\b(bearer|basic|token)\s+([A-Za-z0-9_\-.=+/~]{8,1024})",
-        )
-        .expect("valid pattern"),
-        assignment: Regex::new(
-            r#"(?i)([A-Za-z0-9_.\-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.\-]?key|apikey|[_.\-]key|key|auth|credentials?)[A-Za-z0-9_.\-]{0,24})["'\]]?[ \t]*(?:=|:=|:|=>|\?=|\|\|=)[ \t]*(?:[rbuf]?["'`]([^"'`\r\n]{1,400})["'`]|([^\s"'`,;#)}\]]{1,400}))"#,
-        )
-        .expect("valid pattern"),
+        url: regex(r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^:/?#@\s\x22'<>\[\]{}]+):([^@/\s\x22'<>`]+)@[A-Za-z0-9\-._\[\]%]+",
+        ),
+        curl: regex(
+            r#"(?i-u:\bcurl\b)(?:[^\n]|\\\n)*?\s(?:-u|--(?i-u:user))\s*["']?[^\s:"']*["']?:["']?([^\s"']{3,})"#),
+        header: regex(r"(?-u:\b)((?i-u:bearer|basic|token))\s+([A-Za-z0-9_\-.=+/~]{8,})"),
+        assignment: regex(
+            r#"((?i-u:[A-Za-z0-9_.\-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.\-]?key|apikey|[_.\-]key|key|auth|credentials?)[A-Za-z0-9_.\-]{0,24}))["'\]]?[ \t]*(?:=|:=|:|=>|\?=|\|\|=)[ \t]*(?:!![A-Za-z]+[ \t]+)?(?:[rbuf]?["'`]([^"'`\r\n]+)["'`]|([^\s"'`,;#)}\]]+))"#),
     })
 }
 
@@ -253,7 +244,7 @@ fn classify(name: &str) -> Option<&'static str> {
     let tail = &name[name.len() - after.len()..];
     let plural = after == "s" && keyword != "credential";
     let continues = tail.starts_with(|c: char| c.is_ascii_lowercase()) && after != "s";
-    if continues || after.chars().filter(char::is_ascii_alphabetic).count() > 8 || plural {
+    if continues || after.chars().filter(char::is_ascii_alphabetic).count() > 16 || plural {
         // `secrets:`, `tokens:` name a collection, not one value.
         return None;
     }

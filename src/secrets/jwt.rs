@@ -6,15 +6,12 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{Finding, checksum::base64_decode, shown};
+use super::{Finding, checksum::base64_decode, regex, shown};
 
 fn token() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
-            r"\bey[A-Za-z0-9_\-]{10,}={0,2}\.[A-Za-z0-9_\-]*={0,2}(?:\.[A-Za-z0-9_\-+/]*={0,2})?",
-        )
-        .expect("valid pattern")
+        regex(r"\bey[A-Za-z0-9_\-]{10,}={0,2}\.[A-Za-z0-9_\-]*={0,2}(?:\.[A-Za-z0-9_\-+/]*={0,2})?")
     })
 }
 

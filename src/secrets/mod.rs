@@ -96,6 +96,50 @@ pub fn mask(text: &str) -> String {
     out
 }
 
+/// Compiles a rule's pattern with ASCII-only `\b`, `\d` and `\s`: what the rules look for is
+/// ASCII, and the Unicode tables would make compiling every rule cost tens of milliseconds, paid
+/// by the first hook that masks a text.
+pub(crate) fn regex(pattern: &str) -> regex::Regex {
+    let mut out = String::with_capacity(pattern.len() + 32);
+    let mut in_class = false;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else { break };
+                match (e, in_class) {
+                    ('b', false) => out.push_str("(?-u:\\b)"),
+                    ('d', _) if in_class => out.push_str("0-9"),
+                    ('d', _) => out.push_str("[0-9]"),
+                    ('s', true) => out.push_str(" \\t\\n\\x0B\\x0C\\r"),
+                    ('s', false) => out.push_str("[ \\t\\n\\x0B\\x0C\\r]"),
+                    _ => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` or `^]` right after the opening bracket is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().unwrap_or('^'));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().unwrap_or(']'));
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    regex::Regex::new(&out).expect("valid pattern")
+}
+
 /// The masked form of one secret: its first `keep` bytes (see [`shown`]), then `…[kind]`.
 pub fn masked(secret: &str, keep: usize, kind: &str) -> String {
     let keep = if keep < secret.len() && secret.is_char_boundary(keep) {

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::Finding;
+use super::{Finding, regex};
 
 /// Base64 characters a block must hold to be a key rather than a mention of one.
 const MIN_BODY: usize = 40;
@@ -14,10 +14,7 @@ const MIN_BODY: usize = 40;
 fn block() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
-            r"(?s)-----BEGIN[ A-Z0-9]{0,40} PRIVATE KEY(?: BLOCK)?-----(.*?)(?:-----END[ A-Z0-9]{0,40} PRIVATE KEY(?: BLOCK)?-----|\z)",
-        )
-        .expect("valid pattern")
+        regex(r"(?s)-----BEGIN[ A-Z0-9]{0,40} PRIVATE KEY(?: BLOCK)?-----(.*?)(?:-----END[ A-Z0-9]{0,40} PRIVATE KEY(?: BLOCK)?-----|\z)")
     })
 }
 
