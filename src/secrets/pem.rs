@@ -27,16 +27,19 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
         let (Some(all), Some(body)) = (caps.get(0), caps.get(1)) else {
             continue;
         };
-        // A key inside a JSON string has its line breaks escaped.
-        let payload = body
-            .as_str()
-            .replace("\\n", "\n")
+        // A key inside a JSON string has its line breaks escaped. Only lines of base64 count:
+        // prose after a header that is only mentioned does not.
+        let text = body.as_str().replace("\\n", "\n");
+        let payload: usize = text
             .lines()
-            .filter(|l| !l.contains(':') && !l.contains("-----"))
-            .flat_map(str::bytes)
-            .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
-            .take(MIN_BODY)
-            .count();
+            .map(str::trim)
+            .filter(|l| {
+                !l.is_empty()
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+            })
+            .map(str::len)
+            .sum();
         if payload < MIN_BODY {
             continue;
         }

@@ -85,6 +85,12 @@ fn masks_a_private_key_block_whole() {
         scan("the file starts with -----BEGIN RSA PRIVATE KEY----- and ends…").is_empty(),
         "a header alone is a mention, not a key"
     );
+    let prose = "A key starts with `-----BEGIN RSA PRIVATE KEY-----` and then comes its body, \
+        which this sentence describes in many words without containing any of it at all.";
+    assert!(
+        scan(prose).is_empty(),
+        "prose after a header is not a key body"
+    );
 }
 
 #[test]
