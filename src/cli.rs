@@ -33,6 +33,8 @@ pub enum Command {
     /// Write, list, show and prune handoffs: where a session's work stood when it was compacted
     /// or ended.
     Handoff(crate::handoff::HandoffArgs),
+    /// Scan files for secrets, as the built-in `secrets` gate does: `sfp secrets scan [PATH…]`.
+    Secrets(crate::secrets::SecretsArgs),
     /// Back up the Claude config dir: create, list, show, verify, prune.
     Backup(crate::backup::BackupArgs),
     /// Restore a backup (verified first; what it overwrites is backed up first).

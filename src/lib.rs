@@ -152,6 +152,10 @@ fn run_terminal(env: Env, command: Command) -> anyhow::Result<ExitStatus> {
             let ctx = terminal_ctx(env, args.project.as_deref(), "handoff")?;
             handoff::execute(&args, &ctx)
         }
+        Command::Secrets(args) => {
+            let ctx = terminal_ctx(env, None, "secrets")?;
+            secrets::execute(&args, &ctx)
+        }
         Command::Backup(args) => {
             let ctx = terminal_ctx(env, None, "backup")?;
             backup::execute(&args, &ctx)

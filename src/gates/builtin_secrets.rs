@@ -1,23 +1,18 @@
-//! The built-in `secrets` gate: scans the gate's files for private keys, cloud and VCS tokens,
-//! API keys and credential-like assignments, in process (no child). Files ignored by the
-//! project's `.gitignore` or listed in `.secretsignore` (same syntax) are left out; so are binary
-//! and very large files. Findings are reported as `path:line: kind: masked`.
+//! The built-in `secrets` gate: runs the scanner (`crate::secrets`) over the gate's files, in
+//! process (no child). Files ignored by the project's `.gitignore` or listed in `.secretsignore`
+//! (same syntax) are left out; so are binary files and what lies past the first MiB of a file.
+//! Findings are reported as `path:line: kind: masked excerpt of the line`.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::select::ignore_file;
+use crate::secrets::{FileScan, excerpt, scan_file};
 
-/// Files larger than this are not scanned (generated data, not source).
-const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 /// Findings listed before the report is cut.
 const MAX_REPORTED: usize = 50;
-
-/// Lines scanned between two looks at the deadline.
-const LINES_PER_CHECK: usize = 1_000;
 
 /// The scan's verdict.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,8 +27,8 @@ pub enum Scan {
     Cancelled,
 }
 
-/// Scans `files`, giving up at `deadline` (checked before each file and every
-/// [`LINES_PER_CHECK`] lines) or when `cancel` is set.
+/// Scans `files`, giving up at `deadline` (checked before each file; the work per file is
+/// bounded by [`crate::secrets::MAX_SCAN_BYTES`]) or when `cancel` is set.
 pub fn scan(
     project: &Path,
     files: &[String],
@@ -65,26 +60,19 @@ pub fn scan(
         {
             continue;
         }
-        let Some(text) = read_text(&project.join(rel)) else {
+        let FileScan::Scanned { text, findings, .. } = scan_file(&project.join(rel)) else {
             continue;
         };
-        for (n, line) in text.lines().enumerate() {
-            if n % LINES_PER_CHECK == LINES_PER_CHECK - 1
-                && let Some(end) = stop()
-            {
-                return ended(end, report, scanned, files.len());
-            }
-            for f in crate::secrets::find(line) {
-                found += 1;
-                if found <= MAX_REPORTED {
-                    let _ = writeln!(
-                        report,
-                        "{rel}:{}: {}: {}",
-                        n + 1,
-                        f.kind,
-                        crate::secrets::masked(&line[f.start..f.end])
-                    );
-                }
+        for f in findings {
+            found += 1;
+            if found <= MAX_REPORTED {
+                let _ = writeln!(
+                    report,
+                    "{rel}:{}: {}: {}",
+                    f.line(&text),
+                    f.kind,
+                    excerpt(&text, &f)
+                );
             }
         }
         scanned += 1;
@@ -116,20 +104,6 @@ fn ended(end: Scan, mut report: String, scanned: usize, total: usize) -> Scan {
     }
 }
 
-/// The file as text, or `None` when it is missing, large or binary.
-fn read_text(path: &Path) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    if file.metadata().ok()?.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).ok()?;
-    if bytes.iter().take(8192).any(|b| *b == 0) {
-        return None;
-    }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,7 +132,7 @@ mod tests {
             panic!("no findings");
         };
         assert!(
-            report.starts_with("conf.py:2: GitHub token: ghp_****"),
+            report.starts_with("conf.py:2: github token: token = 'ghp_A1b2…[github token]'"),
             "{report}"
         );
         assert!(!report.contains(&key));

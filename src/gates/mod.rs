@@ -36,5 +36,7 @@ pub use command::{GatesArgs, execute, validate};
 /// `gates.yaml` text without a project around it.
 pub use config::{FILE as GATES_FILE, from_layers};
 pub use format::format_edit;
+/// `.gitignore`-style files, read the same way by `sfp secrets scan`.
+pub use select::{Matcher, ignore_file};
 pub use settings::{FormatSettings, GateSettings};
 pub use stop::{on_stop, record_edit};

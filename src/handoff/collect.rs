@@ -347,6 +347,7 @@ mod tests {
             let stored = std::fs::read_to_string(file).unwrap();
             assert!(!stored.contains(&key), "secret leaked: {stored}");
             assert!(stored.contains("for the client"), "{stored}");
+            assert!(stored.contains("…[anthropic key]"), "{stored}");
         }
         assert!(!h.requests[0].contains(&key), "{:?}", h.requests);
         assert!(h.requests[0].starts_with("use ANTHROPIC_API_KEY="));

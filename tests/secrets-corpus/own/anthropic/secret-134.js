@@ -1,0 +1,4 @@
+export const config = {
+  region: 'eu-west-1',
+  credential: `sk-ant-api03-bqDeKiS7oG7F4VEjd4-z7c_kkaVJYcX0n558VIbBoh2bompjPBDqpF-DARJGQOJWIWoBV0n-4hDcmo5rq7_lqYoqxFuqYAA`,
+};

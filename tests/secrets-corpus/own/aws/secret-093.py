@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# aws access key id
+VALUE = '''ABIAM5Z3TLJNS4KWPYOL'''

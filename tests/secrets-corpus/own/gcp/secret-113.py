@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# gcp api key
+VALUE = '''AIzal7BlmVcMJTQHaVBSkuFJMci3L1kXSjtSmKq'''

@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# gcp oauth secret
+VALUE = '''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'''

@@ -1,0 +1,1 @@
+const accessToken = "i0B3JrTAwR4y9o";

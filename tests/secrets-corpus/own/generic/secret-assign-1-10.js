@@ -1,0 +1,1 @@
+const accessToken = "JbW56eCuNGMGmSrCGI";

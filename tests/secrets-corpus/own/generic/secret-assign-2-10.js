@@ -1,0 +1,1 @@
+const accessToken = "WnoVPDF2yeE6RsXcNOPmeM";

@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# github token
+VALUE = '''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'''

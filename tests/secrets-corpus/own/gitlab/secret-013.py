@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# gitlab token
+VALUE = '''glpat-ZpoQzvfZi4BOClH53mAu'''

@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# gitlab token
+VALUE = '''glrt-eyN14AQzGehKs5qjnVeA'''

@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# hugging face token
+VALUE = '''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'''

@@ -1,0 +1,4 @@
+export const config = {
+  region: 'eu-west-1',
+  credential: `//registry.npmjs.org/:_authToken=85ca3b2e-7a52-00af-5e84-86b39e05216b`,
+};

@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# password
+VALUE = '''DB_PASSWORD="ImgOccLvtBnp"'''

@@ -1,0 +1,1 @@
+conn = connect(host='db', user='app', password='tHF4vUCsMehGAk')

@@ -1,0 +1,1 @@
+const dbPassword = "FAc9QeWJKY40uv"

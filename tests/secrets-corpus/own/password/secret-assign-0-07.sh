@@ -1,0 +1,1 @@
+export MYSQL_PWD='LZDe1f8rESQedU'

@@ -1,0 +1,1 @@
+conn = connect(host='db', user='app', password='kibjL5DZPjN0MEQ7wj')

@@ -1,0 +1,1 @@
+const dbPassword = "aZUPgHV7iB3m03nbqn"

@@ -1,0 +1,1 @@
+export MYSQL_PWD='LuqIA1id6Vw5DQL05H'

@@ -1,0 +1,1 @@
+const dbPassword = "tOofL9H2WjQ5TY4MyWuUFj"

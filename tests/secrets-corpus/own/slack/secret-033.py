@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# slack token
+VALUE = '''xapp-1-AMHV4V7HWP4-5080677645888-1b67585697abf3768e380b0ba3be61fad37878f768c184632930cf456923dd10'''

@@ -1,0 +1,5 @@
+import os
+
+DEBUG = False
+# slack webhook
+VALUE = '''https://hooks.slack.com/services/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'''
