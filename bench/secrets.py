@@ -3,8 +3,8 @@
 
     python3 bench/secrets.py [--sfp PATH] [--tree DIR]… [--write-baseline]
 
-For each part of the labelled corpus that is present (tests/secrets-corpus/own, the generated
-tests/secrets-corpus/public, and ../shared/secrets-corpus), runs `sfp secrets scan --json` and
+For each part of the labelled corpus (tests/secrets-corpus/own and tests/secrets-corpus/public),
+runs `sfp secrets scan --json` and
 `detect-secrets scan --all-files` on it and prints, per kind, recall (positive files flagged),
 false alarms, precision and time (each kind's files also scanned on their own, to time it); then
 both on this repository's committed files (exported to a scratch directory) and on each --tree (a
@@ -26,7 +26,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTS = [
     ("own", os.path.join(ROOT, "tests/secrets-corpus/own")),
     ("public", os.path.join(ROOT, "tests/secrets-corpus/public")),
-    ("shared", os.path.join(os.path.dirname(ROOT), "shared/secrets-corpus")),
 ]
 BASELINE = os.path.join(ROOT, "tests/secrets-corpus/detect-secrets-recall.tsv")
 

@@ -1,12 +1,12 @@
 //! The secret scanner on the labelled corpus (tests/secrets-corpus/): every part present is
 //! scanned file by file, each file counting as flagged or not. Overall recall must be at least
 //! 90% and precision at least 95%, and no kind may score below the recall detect-secrets reached
-//! on it (whole files of several kinds, `mixed`, count in the overall figures only) (tests/secrets-corpus/detect-secrets-recall.tsv, written by `bench/secrets.py
-//! --write-baseline`).
+//! on it (whole files of several kinds, `mixed`, count in the overall figures only), read from
+//! tests/secrets-corpus/detect-secrets-recall.tsv (written by `bench/secrets.py --write-baseline`).
 //!
-//! The `own` part is checked in. The `public` part, built from the test data of gitleaks,
-//! detect-secrets and secretlint by tests/secrets-corpus/extract.py, is scanned when it has been
-//! generated there or is provided in `../shared/secrets-corpus`.
+//! Both parts are checked in: `own` (written by make_own.py) and `public`, taken from the test data
+//! of gitleaks, detect-secrets and secretlint by tests/secrets-corpus/extract.py, with each file's
+//! source in its SOURCES.tsv.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -31,17 +31,17 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The parts of the corpus present here, by name.
+/// The parts of the corpus, by name. Both must be there: a missing part is a failure, not a
+/// smaller corpus.
 fn parts() -> Vec<(&'static str, PathBuf)> {
     let corpus = root().join("tests/secrets-corpus");
-    let mut out = vec![("own", corpus.join("own"))];
-    for (name, dir) in [
-        ("public", corpus.join("public")),
-        ("shared", root().join("../shared/secrets-corpus")),
-    ] {
-        if dir.join("SOURCES.tsv").is_file() {
-            out.push((name, dir));
-        }
+    let out = vec![("own", corpus.join("own")), ("public", corpus.join("public"))];
+    for (name, dir) in &out {
+        assert!(
+            dir.join("SOURCES.tsv").is_file(),
+            "the {name} part of the corpus is missing: {}",
+            dir.display()
+        );
     }
     out
 }
