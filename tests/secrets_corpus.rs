@@ -35,7 +35,10 @@ fn root() -> PathBuf {
 /// smaller corpus.
 fn parts() -> Vec<(&'static str, PathBuf)> {
     let corpus = root().join("tests/secrets-corpus");
-    let out = vec![("own", corpus.join("own")), ("public", corpus.join("public"))];
+    let out = vec![
+        ("own", corpus.join("own")),
+        ("public", corpus.join("public")),
+    ];
     for (name, dir) in &out {
         assert!(
             dir.join("SOURCES.tsv").is_file(),

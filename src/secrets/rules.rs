@@ -192,6 +192,24 @@ fn compiled() -> &'static [(Regex, &'static Rule)] {
     RES.get_or_init(|| RULES.iter().map(|r| (regex(r.pattern), r)).collect())
 }
 
+/// The length of a vendor prefix a rule did not give (`xoxb-`, `sk-ant-`): the leading segments
+/// made of letters only, each ended by `_`, `-` or `.`, within the first 14 bytes. A value that
+/// opens with random characters (a UUID, hex) has none, so its masked form shows no more than
+/// four of them.
+fn format_prefix(secret: &str) -> usize {
+    let mut end = 0;
+    for (i, b) in secret.bytes().enumerate().take(14) {
+        if matches!(b, b'_' | b'-' | b'.') {
+            let segment = &secret.as_bytes()[end..i];
+            if segment.is_empty() || !segment.iter().all(u8::is_ascii_alphabetic) {
+                break;
+            }
+            end = i + 1;
+        }
+    }
+    end
+}
+
 /// Adds every vendor token in `text` to `out`.
 pub fn find(text: &str, out: &mut Vec<Finding>) {
     for (re, rule) in compiled() {
@@ -203,9 +221,7 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
             let prefix = if rule.prefix > 0 {
                 rule.prefix.min(secret.len())
             } else {
-                secret[..secret.len().min(14)]
-                    .rfind(['_', '-', '.'])
-                    .map_or(0, |i| i + 1)
+                format_prefix(secret)
             };
             let random = &secret[prefix..];
             // `xoxp-…-####`: the shape stops where the placeholder starts.
@@ -238,5 +254,19 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
                 verified,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_prefix;
+
+    #[test]
+    fn a_format_prefix_is_made_of_letters_only() {
+        assert_eq!(format_prefix("xoxb-123-abc"), 5);
+        assert_eq!(format_prefix("sk-ant-api03-abc"), 7);
+        assert_eq!(format_prefix("85ca3b2e-7a52-00af-5e84-86b39e05216b"), 0);
+        assert_eq!(format_prefix("abcdef"), 0);
+        assert_eq!(format_prefix("-abc"), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! The scanner on one secret of every kind, on what the allow layer lets through, and on masking.
 
 use super::*;
+use std::fmt::Write as _;
 
 const EVERY_KIND: &str = include_str!("../../tests/fixtures/secrets/every-kind.tsv");
 
@@ -74,7 +75,7 @@ fn masks_a_private_key_block_whole() {
     let out = mask(&format!("here is my key:\n{key}\nthanks"));
     assert_eq!(
         out,
-        "here is my key:\n-----BEGIN OPENSSH PRIVATE KEY-----…[private key]\nthanks"
+        "here is my key:\n-----BEGIN OPENSSH PRIVATE KEY…[private key]\nthanks"
     );
     let cut = mask(&format!("-----BEGIN RSA PRIVATE KEY-----\n{body}"));
     assert!(
@@ -84,6 +85,25 @@ fn masks_a_private_key_block_whole() {
     assert!(
         scan("the file starts with -----BEGIN RSA PRIVATE KEY----- and ends…").is_empty(),
         "a header alone is a mention, not a key"
+    );
+    for quote in ["    │ ", "> ", "# ", "  "] {
+        let quoted = key.lines().fold(String::new(), |mut s, l| {
+            let _ = writeln!(s, "{quote}{l}");
+            s
+        });
+        let out = mask(&format!("gate said:\n{quoted}done"));
+        assert!(!out.contains(body), "a quoted block is masked whole: {out}");
+    }
+    let literal = key.lines().fold(String::new(), |mut s, l| {
+        let _ = writeln!(s, "  \"{l}\\n\"");
+        s
+    });
+    assert!(!mask(&literal).contains(body), "{}", mask(&literal));
+    assert_eq!(mask(&out), out, "masking a masked text changes nothing");
+    let after_masked = format!("{out}\n- {key}");
+    assert!(
+        !mask(&after_masked).contains(body),
+        "a masked header does not swallow the next key"
     );
     let prose = "A key starts with `-----BEGIN RSA PRIVATE KEY-----` and then comes its body, \
         which this sentence describes in many words without containing any of it at all.";
