@@ -10,33 +10,52 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::entropy::shannon;
+use super::rules::contains_any_case;
 use super::{Finding, allow, checksum::base64_decode, regex, shown};
 
-struct Res {
-    url: Regex,
-    curl: Regex,
-    header: Regex,
-    assignment: Regex,
-}
-
-fn res() -> &'static Res {
-    static RES: OnceLock<Res> = OnceLock::new();
-    RES.get_or_init(|| Res {
-        url: regex(r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^:/?#@\s\x22'<>\[\]{}]+):([^@/\s\x22'<>`]+)@[A-Za-z0-9\-._\[\]%]+",
-        ),
-        curl: regex(
-            r#"(?i-u:\bcurl\b)(?:[^\n]|\\\n)*?\s(?:-u|--(?i-u:user))\s*["']?[^\s:"']*["']?:["']?([^\s"']{3,})"#),
-        header: regex(r"(?-u:\b)((?i-u:bearer|basic|token))\s+([A-Za-z0-9_\-.=+/~]{8,})"),
-        assignment: regex(
-            r#"((?i-u:[A-Za-z0-9_.\-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.\-]?key|apikey|[_.\-]key|key|auth|credentials?)[A-Za-z0-9_.\-]{0,24}))["'\]]?[ \t]*(?:=|:=|:|=>|\?=|\|\|=)[ \t]*(?:!![A-Za-z]+[ \t]+)?(?:[rbuf]?["'`]([^"'`\r\n]+)["'`]|([^\s"'`,;#)}\]]+))"#),
+/// The four patterns, each compiled the first time a text could match it (see [`find`]):
+/// compiling them all costs milliseconds that most texts sfp masks do not need.
+fn url() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex(r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://([^:/?#@\s\x22'<>\[\]{}]+):([^@/\s\x22'<>`]+)@[A-Za-z0-9\-._\[\]%]+")
     })
 }
 
+fn curl() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex(r#"(?i-u:\bcurl\b)(?:[^\n]|\\\n)*?\s(?:-u|--(?i-u:user))\s*["']?[^\s:"']*["']?:["']?([^\s"']{3,})"#)
+    })
+}
+
+fn header() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| regex(r"(?-u:\b)((?i-u:bearer|basic|token))\s+([A-Za-z0-9_\-.=+/~]{8,})"))
+}
+
+fn assignment() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex(r#"((?i-u:[A-Za-z0-9_.\-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.\-]?key|apikey|[_.\-]key|key|auth|credentials?)[A-Za-z0-9_.\-]{0,24}))["'\]]?[ \t]*(?:=|:=|:|=>|\?=|\|\|=)[ \t]*(?:!![A-Za-z]+[ \t]+)?(?:[rbuf]?["'`]([^"'`\r\n]+)["'`]|([^\s"'`,;#)}\]]+))"#)
+    })
+}
+
+/// Words one of which every assignment's name holds (any case).
+const KEYWORDS: &[&str] = &[
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "credential",
+];
+
 /// Adds every credential in a URL, header and assignment of `text` to `out`.
 pub fn find(text: &str, out: &mut Vec<Finding>) {
-    let r = res();
     if text.contains("://") {
-        for caps in r.url.captures_iter(text) {
+        for caps in url().captures_iter(text) {
             let (Some(user), Some(pass)) = (caps.get(1), caps.get(2)) else {
                 continue;
             };
@@ -49,8 +68,8 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
             }
         }
     }
-    if text.contains("curl") || text.contains("CURL") {
-        for caps in r.curl.captures_iter(text) {
+    if contains_any_case(text, "curl") {
+        for caps in curl().captures_iter(text) {
             if let Some(pass) = caps.get(1)
                 && password_value(pass.as_str(), true)
             {
@@ -58,7 +77,14 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
             }
         }
     }
-    for caps in r.header.captures_iter(text) {
+    let headers = ["bearer", "basic", "token"]
+        .iter()
+        .any(|w| contains_any_case(text, w));
+    for caps in headers
+        .then(header)
+        .into_iter()
+        .flat_map(|re| re.captures_iter(text))
+    {
         let (Some(scheme), Some(value)) = (caps.get(1), caps.get(2)) else {
             continue;
         };
@@ -74,8 +100,22 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
     }
     // A match that is no finding is searched again from its value on, so that an assignment
     // quoted inside another (`credential: `DB_PASSWORD="…"``) is still seen.
+    // An assignment stands on one line: only lines with a keyword and an operator are searched.
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let offset = line_start;
+        line_start += line.len();
+        if line.contains(['=', ':']) && KEYWORDS.iter().any(|w| contains_any_case(line, w)) {
+            assignments(line, offset, out);
+        }
+    }
+}
+
+/// Adds the keyword-plus-value assignments of one line, `text` (at `offset` in the whole), to
+/// `out`.
+fn assignments(text: &str, offset: usize, out: &mut Vec<Finding>) {
     let mut at = 0;
-    while let Some(caps) = r.assignment.captures_at(text, at) {
+    while let Some(caps) = assignment().captures_at(text, at) {
         let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
             break;
         };
@@ -118,7 +158,12 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
             }
         };
         if found {
-            push(out, if kind == "key" { "api key" } else { kind }, start, v);
+            push(
+                out,
+                if kind == "key" { "api key" } else { kind },
+                offset + start,
+                v,
+            );
             at = whole.end();
         }
     }
