@@ -70,3 +70,22 @@ fn a_clean_tree_exits_0_and_a_missing_path_1() {
     let out = sfp(p).args(["secrets", "scan", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// sfp's own sources hold sample secrets only where `.secretsignore` or a pragma says so: the
+/// `secrets` gate passes on this repository.
+#[test]
+fn the_repository_itself_scans_clean() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("sfp")
+        .unwrap()
+        .current_dir(root)
+        .env("SFP_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .args(["secrets", "scan", "."])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "findings in the repository:\n{said}");
+    assert!(said.contains("0 possible secret"), "{said}");
+}

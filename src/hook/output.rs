@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn every_text_is_masked_before_it_is_capped() {
-        let key = "AKIAQ7ZK3M5P2R6T4W6Y".to_owned();
+        let key = "AKIAQ7ZK3M5P2R6T4W6Y".to_owned(); // sfp:allow-secret (a sample)
         let mut r = Response::new(Event::Stop);
         r.block(format!("{}{key} and more text after", "x ".repeat(4_735)));
         r.add_system_message(format!("saw {key}"));

@@ -200,7 +200,7 @@ mod tests {
     use serde_json::json;
 
     fn gh() -> String {
-        "AKIAQ7ZK3M5P2R6T4W6Y".to_owned()
+        "AKIAQ7ZK3M5P2R6T4W6Y".to_owned() // sfp:allow-secret (a sample)
     }
 
     #[test]
