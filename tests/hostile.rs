@@ -13,11 +13,11 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Sandbox, hook_json};
 use serde_json::json;
@@ -32,50 +32,9 @@ const MAX_CHILD_RSS_KIB: i64 = 512 * 1024;
 
 /// Runs `cmd` with `stdin`, killing it and failing when it outlives [`WATCHDOG`].
 fn bounded(mut cmd: Command, stdin: &[u8], what: &str) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut o = Vec::new();
-        let _ = out.read_to_end(&mut o);
-        o
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut e = Vec::new();
-        let _ = err.read_to_end(&mut e);
-        e
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > WATCHDOG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {WATCHDOG:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    writer.join().unwrap();
-    let stdout = reader.join().unwrap();
-    let stderr = err_reader.join().unwrap();
+    let out = common::output_within(&mut cmd, stdin, WATCHDOG, what);
     assert_rss_bounded(what);
-    Output {
-        status,
-        stdout,
-        stderr,
-    }
+    out
 }
 
 /// The largest resident set (KiB) of any child this test process has waited for.
@@ -236,9 +195,9 @@ fn hostile_sandbox(areas: &[Area], how: Hostile) -> Sandbox {
     sb
 }
 
-/// Every hook that reads these files, and `sfp health` (text and JSON), each watched.
-fn run_everything(sb: &Sandbox, label: &str) {
-    let events = [
+/// The hooks that read files sfp does not own, and write its state: `(cli name, event, input)`.
+fn reading_hooks(sb: &Sandbox) -> [(&'static str, &'static str, serde_json::Value); 5] {
+    [
         (
             "session-start",
             "SessionStart",
@@ -257,8 +216,12 @@ fn run_everything(sb: &Sandbox, label: &str) {
         ),
         ("stop", "Stop", json!({"stop_hook_active": false})),
         ("pre-compact", "PreCompact", json!({"trigger": "auto"})),
-    ];
-    for (cli, name, extra) in events {
+    ]
+}
+
+/// Every hook that reads these files, and `sfp health` (text and JSON), each watched.
+fn run_everything(sb: &Sandbox, label: &str) {
+    for (cli, name, extra) in reading_hooks(sb) {
         let what = format!("{label}: hook {cli}");
         let out = bounded(sb.cmd(&["hook", cli]), &sb.input(name, &extra), &what);
         assert_eq!(out.status.code(), Some(0), "{what}: {out:?}");
@@ -477,26 +440,7 @@ fn everything_a_hook_creates_under_sfp_home_is_private() {
     let sb = Sandbox::new();
     std::fs::write(sb.project.join("app.py"), "print('hello')\n").unwrap();
     assert!(!sb.sfp_home.exists());
-    let events = [
-        (
-            "session-start",
-            "SessionStart",
-            json!({"source": "startup"}),
-        ),
-        (
-            "user-prompt-submit",
-            "UserPromptSubmit",
-            json!({"prompt": "go"}),
-        ),
-        (
-            "post-tool-use",
-            "PostToolUse",
-            json!({"tool_name": "Write", "tool_input": {"file_path": sb.project.join("app.py")},
-                   "tool_response": {"type": "create"}}),
-        ),
-        ("stop", "Stop", json!({"stop_hook_active": false})),
-    ];
-    for (cli, name, extra) in events {
+    for (cli, name, extra) in reading_hooks(&sb) {
         let mut cmd = sb.program("sh");
         cmd.arg("-c")
             .arg("umask 022; exec \"$0\" hook \"$1\"")

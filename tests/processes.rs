@@ -211,21 +211,12 @@ fn hook_with_open_stdin(
     (child, stdin)
 }
 
-/// Waits for `child` up to `limit`; kills it and fails when it takes longer.
+/// Waits for `child` up to `limit` ([`common::wait_within`]); it must succeed.
 fn returns_within(mut child: Child, limit: Duration, what: &str) -> Duration {
     let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "{what}: {status}");
-            return started.elapsed();
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let status = common::wait_within(&mut child, limit, what);
+    assert!(status.success(), "{what}: {status}");
+    started.elapsed()
 }
 
 #[test]

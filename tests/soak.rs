@@ -112,22 +112,11 @@ impl Session {
 fn fire(sb: &Sandbox, stats: &Stats, event: &'static str, input: &Value) -> Option<Value> {
     let launcher = sb.plugin.join("hooks/sfp-hook");
     let started = Instant::now();
-    let mut child = sb
-        .program(launcher.to_str().unwrap())
-        .arg(event)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let data = input.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(data.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(
+        sb.program(launcher.to_str().unwrap()).arg(event),
+        input.to_string().as_bytes(),
+    );
     let took = started.elapsed();
-    writer.join().unwrap();
     stats
         .latency
         .lock()

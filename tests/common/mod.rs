@@ -6,8 +6,75 @@
     reason = "each test binary uses a different part of the sandbox"
 )]
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Spawns `cmd` with stdin, stdout and stderr piped, and writes `stdin` to it from a thread of
+/// its own, so that a child that never reads its input cannot block the test. Join the thread
+/// after the child has ended.
+pub fn spawn_with_stdin(cmd: &mut Command, stdin: &[u8]) -> (Child, JoinHandle<()>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    (child, writer)
+}
+
+/// Runs `cmd` to its end with `stdin` as its input.
+pub fn output_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let (child, writer) = spawn_with_stdin(cmd, stdin);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// Waits for `child` up to `limit`; kills it and fails the test, naming `what`, when it runs
+/// longer.
+pub fn wait_within(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `cmd` with `stdin` under a watchdog: [`wait_within`] `limit`, its output read as it comes.
+pub fn output_within(cmd: &mut Command, stdin: &[u8], limit: Duration, what: &str) -> Output {
+    let (mut child, writer) = spawn_with_stdin(cmd, stdin);
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_within(&mut child, limit, what);
+    writer.join().unwrap();
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -83,23 +150,9 @@ impl Sandbox {
     }
 
     pub fn hook_with(&self, event: &str, stdin: &[u8], tweak: impl FnOnce(&mut Command)) -> Output {
-        use std::io::Write;
         let mut c = self.cmd(&["hook", event]);
         tweak(&mut c);
-        let mut child = c
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        let data = stdin.to_vec();
-        let writer = std::thread::spawn(move || {
-            let _ = pipe.write_all(&data);
-        });
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        out
+        output_with_stdin(&mut c, stdin)
     }
 
     /// A hook input for this sandbox's project.
