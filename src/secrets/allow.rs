@@ -135,6 +135,13 @@ pub fn is_placeholder_token(value: &str) -> bool {
     repeated(&body) || same_run(value.as_bytes(), 8) || sequential(&body)
 }
 
+/// The text right after a token's shape opens a placeholder (`xoxp-1234-####`, `ghp_abc...`):
+/// the shape stopped where the filler starts, so what matched is a template, not a value.
+pub fn placeholder_follows(rest: &str) -> bool {
+    let next = rest.as_bytes().get(..3).unwrap_or_default();
+    matches!(next, [a, b, c] if a == b && b == c && matches!(a, b'#' | b'*' | b'.' | b'x' | b'X'))
+}
+
 /// Few distinct characters, or one character making up half of a value of few distinct
 /// ones, or a run of eight of the same: `aaaa`, `0000-0000`, `XXXXXXXXabc`, `…-########`.
 fn repeated(body: &[u8]) -> bool {
@@ -383,6 +390,17 @@ pub fn pragma_on_line(text: &str, at: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_placeholder_after_a_shape_is_three_of_one_filler() {
+        use super::placeholder_follows;
+        for rest in ["###", "***-", "...", "xxxx", "XXX"] {
+            assert!(placeholder_follows(rest), "{rest}");
+        }
+        for rest in ["", "xx", "xXx", " xxx", "éé", "abc"] {
+            assert!(!placeholder_follows(rest), "{rest}");
+        }
+    }
+
     use super::*;
 
     #[test]

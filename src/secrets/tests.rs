@@ -189,3 +189,14 @@ fn hostile_input_comes_back_unchanged() {
         assert!(mask(&text) == text, "{}", &text[..40]);
     }
 }
+
+#[test]
+fn a_token_followed_by_a_multibyte_character_is_masked() {
+    // The look past a token's end for a placeholder once sliced inside the `é` and panicked.
+    let text = format!("{}éé", every_kind()[0].1);
+    let out = mask(&text);
+    assert!(
+        out.ends_with("]éé") && !out.contains(every_kind()[0].1),
+        "{out}"
+    );
+}
