@@ -41,12 +41,17 @@ fn assignment() -> &'static Regex {
     })
 }
 
-/// Words one of which every assignment's name holds (any case).
-const KEYWORDS: &[&str] = &[
+/// Words that make a name a credential's (`DB_PASSWORD`, `apiKey`, `client_secret`). Every
+/// assignment's name holds one, any case, so a line without any is not searched.
+const NAME_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
     "pass",
     "pwd",
     "secret",
     "token",
+    "apikey",
     "key",
     "auth",
     "credential",
@@ -105,7 +110,7 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
     for line in text.split_inclusive('\n') {
         let offset = line_start;
         line_start += line.len();
-        if line.contains(['=', ':']) && KEYWORDS.iter().any(|w| contains_any_case(line, w)) {
+        if line.contains(['=', ':']) && NAME_WORDS.iter().any(|w| contains_any_case(line, w)) {
             assignments(line, offset, out);
         }
     }
@@ -260,25 +265,10 @@ fn classify(name: &str) -> Option<&'static str> {
         // `//registry/:_authToken=` is a rule of its own; anything else of that name is not npm's.
         return None;
     }
-    let keywords = [
-        "password",
-        "passwd",
-        "passphrase",
-        "pass",
-        "pwd",
-        "secret",
-        "token",
-        "apikey",
-        "api_key",
-        "api-key",
-        "api.key",
-        "key",
-        "auth",
-        "credential",
-    ];
     // The keyword that ends the name, and what follows it.
-    let (keyword, after) = keywords
+    let (keyword, after) = NAME_WORDS
         .iter()
+        .chain(&["api_key", "api-key", "api.key"])
         .filter_map(|k| n.rfind(k).map(|i| (i, *k)))
         .max_by_key(|(i, k)| (*i + k.len(), k.len()))
         .map(|(i, k)| (k, &n[i + k.len()..]))?;
@@ -368,23 +358,12 @@ fn classify(name: &str) -> Option<&'static str> {
 /// (`keying`, `jsonwebtoken`).
 fn word_start(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    let Some((i, len)) = [
-        "password",
-        "passwd",
-        "passphrase",
-        "pass",
-        "pwd",
-        "secret",
-        "token",
-        "apikey",
-        "key",
-        "auth",
-        "authorization",
-        "credential",
-    ]
-    .iter()
-    .filter_map(|k| lower.rfind(k).map(|i| (i, k.len())))
-    .max_by_key(|(i, len)| (*i + *len, *len)) else {
+    let Some((i, _)) = NAME_WORDS
+        .iter()
+        .chain(&["authorization"])
+        .filter_map(|k| lower.rfind(k).map(|i| (i, k.len())))
+        .max_by_key(|(i, len)| (*i + *len, *len))
+    else {
         return false;
     };
     if i == 0 || !name.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -394,7 +373,6 @@ fn word_start(name: &str) -> bool {
     if !b[i - 1].is_ascii_alphanumeric() || b[i].is_ascii_uppercase() {
         return true;
     }
-    let _ = len;
     let before = &lower[..i];
     [
         "access",
