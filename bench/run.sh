@@ -14,7 +14,8 @@
 # time is measured with hyperfine when installed (apt-get install -y hyperfine), else with a loop;
 # peak memory with /usr/bin/time -v (see bench/measure.py).
 #
-# Capability benchmarks: every other bench/*.sh is run with these variables exported and its
+# Capability benchmarks: every other bench/*.sh (but lib.sh, which they source) is run with
+# these variables exported and its
 # stdout (Markdown) is put into the report under its own heading:
 #   SFP_BIN       the release binary          BENCH_PLUGIN  a plugin dir with bin/sfp = SFP_BIN
 #   BENCH_WORK    the work directory          BENCH_SIZES   the sizes built
@@ -125,7 +126,7 @@ for s in $SIZES; do export "BENCH_HOME_$s=$WORK/home-$s" "BENCH_PROJ_$s=$WORK/pr
 mkdir -p "$WORK/capabilities"
 for script in "$root"/bench/*.sh; do
   name=$(basename "$script" .sh)
-  [ "$name" = run ] && continue
+  case $name in run | lib) continue ;; esac
   say "running bench/$name.sh"
   start=$(date +%s)
   set +e

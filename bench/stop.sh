@@ -11,14 +11,8 @@
 #
 # Uses target/release/sfp (cargo build --release), or $SFP_BIN. Prints Markdown.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${1:-${BENCH_RUNS:-20}}
-SFP=$(realpath "${SFP_BIN:-$here/target/release/sfp}")
-BASE=${SFP_BASELINE:-}
-[ -x "$SFP" ] || { echo "no sfp binary at $SFP (cargo build --release)" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/sfp-stop-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-export NO_COLOR=1
+. "$(dirname "$0")/lib.sh"
+bench_setup stop "$@"
 
 python3 - "$work" "$RUNS" "$SFP" "$BASE" <<'PY'
 import json, os, re, statistics, subprocess, sys, time
