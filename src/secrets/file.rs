@@ -1,10 +1,11 @@
-//! Reading one file for a scan with bounded work and memory: it is opened without blocking
-//! (a FIFO or a device never hangs the scan), checked with `fstat` to be a regular file, read up
-//! to [`MAX_SCAN_BYTES`], and left out when it is binary.
+//! Reading one file for a scan with bounded work and memory: it is opened by the reader of files
+//! sfp does not own ([`crate::util::read::open`]: a FIFO or a device is never read), read up to
+//! [`MAX_SCAN_BYTES`], and left out when it is binary.
 
 use std::io::Read as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
+
+use crate::util::read::{self, Kind, OpenResult, Opened};
 
 use super::{Finding, scan};
 
@@ -56,20 +57,14 @@ fn fixture_marked(text: &str) -> bool {
 /// The file's text (invalid UTF-8 replaced) and whether it was cut, or `None` when it is not a
 /// regular file, cannot be read or is binary.
 fn read_text(path: &Path) -> Option<(String, bool)> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() {
+    let OpenResult::Open(Opened { file, len }) = read::open(path, Kind::SOURCE) else {
         return None;
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(MAX_SCAN_BYTES)).ok()?);
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(len.min(MAX_SCAN_BYTES)).ok()?);
     file.take(MAX_SCAN_BYTES).read_to_end(&mut bytes).ok()?;
     if bytes.iter().take(BINARY_PROBE).any(|b| *b == 0) {
         return None;
     }
-    let truncated = meta.len() > MAX_SCAN_BYTES;
+    let truncated = len > MAX_SCAN_BYTES;
     Some((String::from_utf8_lossy(&bytes).into_owned(), truncated))
 }
