@@ -461,3 +461,24 @@ fn a_resumed_session_gets_only_what_changed() {
         "compaction drops the block: {compact}"
     );
 }
+
+#[test]
+fn a_rule_holding_a_secret_is_not_news_every_time_its_file_changes() {
+    // What sfp keeps of the last injection is masked; the next one compares in the same form.
+    let h = Home::new();
+    let token = "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"; // sfp:allow-secret (a sample)
+    h.write(
+        "home/.claude/.context/rules.md",
+        &format!("## Rules\n- Deploy with {token}\n"),
+    );
+    assert!(h.start().contains("Deploy with ghp_kNta…[github token]"));
+    h.write(
+        "home/.claude/.context/rules.md",
+        &format!("## Rules\n- Deploy with {token}\n- Sign commits\n"),
+    );
+    let delta = h.hook("UserPromptSubmit", &json!({"prompt": "go on"}));
+    assert!(
+        delta.contains("[U:rules] Sign commits") && !delta.contains("Deploy with"),
+        "{delta}"
+    );
+}

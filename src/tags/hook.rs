@@ -173,15 +173,18 @@ fn now() -> String {
 
 /// The tags that are new or changed since `known`, and those gone, phrased as facts; `None`
 /// when the tag lines are the same.
+///
+/// `known` is what [`state::save`] kept, masked ([`crate::util::redact`]); the tag lines of now
+/// are compared in that form, so that a line holding a secret is not new each time.
 pub fn delta_text(known: &[String], gathered: &Gathered, budget: usize) -> Option<String> {
+    let masked = |line: &str| crate::util::redact::text(line).into_owned();
     let old: HashSet<&str> = known.iter().map(String::as_str).collect();
-    let lines = gathered.lines();
-    let new: HashSet<&str> = lines.iter().map(String::as_str).collect();
+    let new: HashSet<String> = gathered.lines().iter().map(|l| masked(l)).collect();
     let added: Vec<(String, &str)> = gathered
         .tags
         .iter()
         .map(|t| (t.render(), t.source.as_str()))
-        .filter(|(line, _)| !old.contains(line.as_str()))
+        .filter(|(line, _)| !old.contains(masked(line).as_str()))
         .collect();
     let removed: Vec<String> = known
         .iter()
