@@ -10,6 +10,8 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt as _, FileTypeExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
+use anyhow::Context as _;
+
 /// Creates `dir` and its missing parents, each new one with mode 0700.
 pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new()
@@ -59,8 +61,6 @@ fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
     }
     Ok(file)
 }
-
-use anyhow::Context as _;
 
 /// Writes `bytes` to `path` atomically, creating parent directories. `mode` sets the permissions
 /// of the new file (e.g. `0o600`).
