@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{Sandbox, hook_json};
+use common::{PassStdin as _, TestContext, hook_json};
 
 #[test]
 fn version_matches_the_plugin_manifest() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb.cmd(&["--version"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.trim(), format!("sfp {}", env!("CARGO_PKG_VERSION")));
@@ -22,7 +22,7 @@ fn version_matches_the_plugin_manifest() {
 
 #[test]
 fn help_and_readme_give_the_same_exit_codes() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb.cmd(&["--help"]).output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
@@ -117,7 +117,7 @@ fn the_readme_lists_every_subcommand_and_flag() {
 
 #[test]
 fn completions_are_generated() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb.cmd(&["completions", "bash"]).output().unwrap();
     assert!(out.status.success());
     assert!(
@@ -129,7 +129,7 @@ fn completions_are_generated() {
 
 #[test]
 fn unknown_subcommand_is_an_error_but_a_bad_hook_call_is_not() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     assert_eq!(
         sb.cmd(&["frobnicate"]).output().unwrap().status.code(),
         Some(1)
@@ -141,7 +141,7 @@ fn unknown_subcommand_is_an_error_but_a_bad_hook_call_is_not() {
 
 #[test]
 fn malformed_input_is_refused_quietly() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     for (input, expect) in [
         (&b"{not json"[..], "not valid JSON"),
         (b"[1,2,3]", "not a JSON object"),
@@ -169,7 +169,7 @@ fn malformed_input_is_refused_quietly() {
 
 #[test]
 fn unknown_events_exit_zero_silently() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb.hook("teammate-idle", br#"{"hook_event_name": "TeammateIdle"}"#);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
@@ -178,7 +178,7 @@ fn unknown_events_exit_zero_silently() {
 
 #[test]
 fn oversized_input_is_refused() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let mut big = br#"{"hook_event_name":"UserPromptSubmit","prompt":""#.to_vec();
     big.extend(std::iter::repeat_n(b'x', 9 * 1024 * 1024));
     big.extend(br#""}"#);
@@ -190,7 +190,7 @@ fn oversized_input_is_refused() {
 
 #[test]
 fn invalid_utf8_is_read_leniently() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let mut input = sb.input("SessionStart", &serde_json::json!({"source": "startup"}));
     let pos = input.iter().position(|&b| b == b't').unwrap();
     input.insert(pos, 0xff);
@@ -201,7 +201,7 @@ fn invalid_utf8_is_read_leniently() {
 
 #[test]
 fn every_real_fixture_gets_a_valid_answer() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hook-input");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -224,7 +224,7 @@ fn every_real_fixture_gets_a_valid_answer() {
 
 #[test]
 fn the_session_id_comes_from_the_environment_when_the_input_lacks_it() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let input = serde_json::json!({
         "hook_event_name": "PostToolUse", "cwd": sb.project, "tool_name": "Write",
         "tool_input": {"file_path": sb.project.join("a.txt"), "content": "x"},
@@ -236,4 +236,20 @@ fn the_session_id_comes_from_the_environment_when_the_input_lacks_it() {
     let ledger = sb.sfp_home.join("sessions/from-env/ledger.jsonl");
     let text = std::fs::read_to_string(&ledger).expect("the edit is in that session's ledger");
     assert!(text.contains("a.txt"), "{text}");
+}
+
+#[test]
+fn an_unknown_subcommand_is_named_with_the_way_to_help() {
+    let ctx = TestContext::new();
+    cmd_snapshot!(ctx, ctx.cmd(&["frobnicate"]));
+}
+
+#[test]
+fn a_hook_with_malformed_input_answers_nothing_and_says_why() {
+    let ctx = TestContext::healthy();
+    cmd_snapshot!(
+        ctx,
+        ctx.cmd(&["hook", "UserPromptSubmit"])
+            .pass_stdin("{not json")
+    );
 }

@@ -9,10 +9,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use common::TestContext;
 
 /// The exit code of `sfp ARGS…` in `sb`, after `tweak`; stderr on failure to match.
-fn code(sb: &Sandbox, args: &[&str], tweak: impl FnOnce(&mut Command)) -> (i32, String) {
+fn code(sb: &TestContext, args: &[&str], tweak: impl FnOnce(&mut Command)) -> (i32, String) {
     let mut c = sb.cmd(args);
     tweak(&mut c);
     let out = c.stdin(Stdio::null()).output().unwrap();
@@ -22,19 +22,24 @@ fn code(sb: &Sandbox, args: &[&str], tweak: impl FnOnce(&mut Command)) -> (i32, 
     )
 }
 
-fn expect(sb: &Sandbox, args: &[&str], want: i32) -> String {
+fn expect(sb: &TestContext, args: &[&str], want: i32) -> String {
     expect_with(sb, args, want, |_| {})
 }
 
-fn expect_with(sb: &Sandbox, args: &[&str], want: i32, tweak: impl FnOnce(&mut Command)) -> String {
+fn expect_with(
+    sb: &TestContext,
+    args: &[&str],
+    want: i32,
+    tweak: impl FnOnce(&mut Command),
+) -> String {
     let (got, stderr) = code(sb, args, tweak);
     assert_eq!(got, want, "sfp {}\n{stderr}", args.join(" "));
     stderr
 }
 
 /// `$SFP_HOME` below a regular file: nothing can be created or listed there.
-fn broken_home(sb: &Sandbox) -> impl FnOnce(&mut Command) {
-    let file = sb.dir.path().join("a-file");
+fn broken_home(sb: &TestContext) -> impl FnOnce(&mut Command) {
+    let file = sb.root.join("a-file");
     std::fs::write(&file, "").unwrap();
     move |c: &mut Command| {
         c.env("SFP_HOME", file.join("sfp"));
@@ -42,12 +47,12 @@ fn broken_home(sb: &Sandbox) -> impl FnOnce(&mut Command) {
 }
 
 /// `$SFP_HOME/sfp.yaml` is `yaml`.
-fn broken_config(sb: &Sandbox, yaml: &str) {
+fn broken_config(sb: &TestContext, yaml: &str) {
     std::fs::create_dir_all(&sb.sfp_home).unwrap();
     std::fs::write(sb.sfp_home.join("sfp.yaml"), yaml).unwrap();
 }
 
-fn project_gates(sb: &Sandbox, yaml: &str) {
+fn project_gates(sb: &TestContext, yaml: &str) {
     let dir = sb.project.join(".claude/sfp");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("gates.yaml"), yaml).unwrap();
@@ -55,7 +60,7 @@ fn project_gates(sb: &Sandbox, yaml: &str) {
 
 #[test]
 fn health() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["health"], 0);
     expect(&sb, &["health", "--json"], 0);
     expect(&sb, &["health", "--frobnicate"], 1);
@@ -74,7 +79,7 @@ fn health() {
 
 #[test]
 fn tags() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["tags"], 0);
     expect(&sb, &["tags", "--json"], 0);
     expect(&sb, &["tags", "check"], 0);
@@ -97,7 +102,7 @@ fn tags() {
 
 #[test]
 fn gates() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     project_gates(
         &sb,
         "tiers:\n  fast:\n    gates:\n      - name: ok\n        command: 'true'\n",
@@ -131,7 +136,7 @@ fn gates() {
             "{err}"
         );
     }
-    let loose = sb.dir.path().join("loose");
+    let loose = sb.root.join("loose");
     std::fs::create_dir_all(&loose).unwrap();
     expect(
         &sb,
@@ -147,7 +152,7 @@ fn gates() {
 
 #[test]
 fn gates_interrupted() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     project_gates(
         &sb,
         "tiers:\n  fast:\n    gates:\n      - name: long\n        command: 'touch ../started; sleep 30'\n",
@@ -174,7 +179,7 @@ fn gates_interrupted() {
 
 #[test]
 fn handoff() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["handoff", "create"], 0);
     expect(&sb, &["handoff", "create", "--json"], 0);
     expect(&sb, &["handoff", "list"], 0);
@@ -202,7 +207,7 @@ fn handoff() {
 
 #[test]
 fn backup() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["backup", "create"], 0);
     expect(&sb, &["backup", "create", "--json", "--reason", "test"], 0);
     expect(&sb, &["backup", "list"], 0);
@@ -224,7 +229,7 @@ fn backup() {
 
 #[test]
 fn restore() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["backup", "create"], 0);
     expect(&sb, &["restore", "--list"], 0);
     expect(&sb, &["restore", "latest", "--dry-run"], 0);
@@ -243,7 +248,7 @@ fn restore() {
 #[test]
 fn hook() {
     // A hook always exits 0: Claude Code reads 2 as a block.
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let input = sb.input("SessionStart", &serde_json::json!({"source": "startup"}));
     assert_eq!(sb.hook("session-start", &input).status.code(), Some(0));
     assert_eq!(sb.hook("stop", b"{not json").status.code(), Some(0));
@@ -255,7 +260,7 @@ fn hook() {
 
 #[test]
 fn completions() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["completions", "bash"], 0);
     expect(&sb, &["completions", "tcsh"], 1);
     expect(&sb, &["completions"], 1);
@@ -263,7 +268,7 @@ fn completions() {
 
 #[test]
 fn top_level() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     expect(&sb, &["--version"], 0);
     expect(&sb, &["--help"], 0);
     expect(&sb, &["help", "restore"], 0);

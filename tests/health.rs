@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::{Sandbox, hook_json};
+use common::{TestContext, hook_json};
 
-fn health_json(sb: &Sandbox) -> (i32, serde_json::Value) {
+fn health_json(sb: &TestContext) -> (i32, serde_json::Value) {
     let out = sb
         .cmd(&["health", "--json", "--project"])
         .arg(&sb.project)
@@ -26,7 +26,7 @@ fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value
 
 #[test]
 fn json_has_the_original_shape_and_every_check() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let (_, v) = health_json(&sb);
     let names: Vec<&str> = v["checks"]
         .as_array()
@@ -59,7 +59,7 @@ fn json_has_the_original_shape_and_every_check() {
 
 #[test]
 fn missing_context_is_degraded_and_exit_stays_zero() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::remove_file(sb.claude.join(".context/CLAUDE.md")).unwrap();
     let (code, v) = health_json(&sb);
     assert_eq!(code, 0);
@@ -75,7 +75,7 @@ fn missing_context_is_degraded_and_exit_stays_zero() {
 
 #[test]
 fn config_errors_are_unhealthy_with_line_and_column() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::create_dir_all(&sb.sfp_home).unwrap();
     std::fs::write(
         sb.sfp_home.join("sfp.yaml"),
@@ -94,7 +94,7 @@ fn config_errors_are_unhealthy_with_line_and_column() {
 
 #[test]
 fn version_mismatch_is_reported() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let manifest = sb.plugin.join(".claude-plugin/plugin.json");
     let text = std::fs::read_to_string(&manifest)
         .unwrap()
@@ -139,7 +139,7 @@ fn version_mismatch_is_reported() {
 #[test]
 fn the_launcher_order_is_followed_to_cargo_bin() {
     // No bin/ in the plugin, nothing on PATH: ~/.cargo/bin/sfp (cargo install) is found.
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
     let cargo_bin = sb.home.join(".cargo/bin");
     std::fs::create_dir_all(&cargo_bin).unwrap();
@@ -152,7 +152,7 @@ fn the_launcher_order_is_followed_to_cargo_bin() {
 
 #[test]
 fn human_table_lists_every_check() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb.cmd(&["health"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     for name in [
@@ -169,7 +169,7 @@ fn human_table_lists_every_check() {
 
 #[test]
 fn healthy_session_start_adds_no_health_notice() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb.hook(
         "session-start",
         &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
@@ -201,7 +201,7 @@ fn healthy_session_start_adds_no_health_notice() {
 
 #[test]
 fn unhealthy_session_start_tells_user_and_claude() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::remove_file(sb.claude.join(".context/CLAUDE.md")).unwrap();
     let out = sb.hook(
         "session-start",
@@ -228,7 +228,7 @@ fn unhealthy_session_start_tells_user_and_claude() {
 
 #[test]
 fn hooks_without_a_binary_are_unhealthy() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::remove_file(sb.plugin.join("bin/sfp")).unwrap();
     let (code, v) = health_json_without_sfp_on_path(&sb);
     assert_eq!(code, 1);
@@ -250,7 +250,7 @@ fn hooks_without_a_binary_are_unhealthy() {
 }
 
 /// `sfp health --json` with no directory holding an `sfp` on PATH (the launcher looks there).
-fn health_json_without_sfp_on_path(sb: &Sandbox) -> (i32, serde_json::Value) {
+fn health_json_without_sfp_on_path(sb: &TestContext) -> (i32, serde_json::Value) {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let kept: Vec<_> = std::env::split_paths(&path)
         .filter(|dir| !dir.join("sfp").exists())
@@ -268,7 +268,7 @@ fn health_json_without_sfp_on_path(sb: &Sandbox) -> (i32, serde_json::Value) {
 
 #[test]
 fn a_resumed_session_is_not_told_twice() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::remove_file(sb.claude.join(".context/CLAUDE.md")).unwrap();
     let start = |source: &str| {
         let out = sb.hook(
@@ -398,7 +398,7 @@ const SETUPS: &[Setup] = &[
 
 /// `sfp health --json` and a SessionStart, with `setup` as the only login.
 fn run_setup(setup: &Setup) -> (serde_json::Value, Option<serde_json::Value>) {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     if let Some((path, text)) = setup.file {
         let path = match path.strip_prefix("project/") {
             Some(rest) => sb.project.join(rest),
@@ -408,7 +408,7 @@ fn run_setup(setup: &Setup) -> (serde_json::Value, Option<serde_json::Value>) {
         std::fs::write(path, text).unwrap();
     }
     // A `claude` on PATH, so that the check's verdict is the login's alone.
-    let bin = sb.dir.path().join("bin");
+    let bin = sb.root.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::write(
         bin.join("claude"),
@@ -498,7 +498,7 @@ fn no_visible_login_is_degraded_in_a_terminal_and_unsaid_at_session_start() {
 
 #[test]
 fn the_context_check_counts_the_files_tags_reads_and_names_the_bad_ones() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let ctx_dir = sb.claude.join(".context");
     std::fs::write(
         ctx_dir.join("constraints.md"),
@@ -538,7 +538,7 @@ fn the_context_check_counts_the_files_tags_reads_and_names_the_bad_ones() {
 
 #[test]
 fn a_project_that_is_not_a_directory_is_an_error() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let out = sb
         .cmd(&["health", "--project", "/nonexistent"])
         .output()
@@ -558,7 +558,7 @@ fn a_project_that_is_not_a_directory_is_an_error() {
 #[test]
 #[expect(clippy::print_stderr, reason = "a skipped test says why")]
 fn uncommitted_changes_are_counted_on_a_terminal() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::write(sb.project.join("a.txt"), "a").unwrap();
     // `script` (util-linux) runs sfp with a terminal for stdout.
     let program = format!("{} health", common::sfp_bin());
@@ -583,7 +583,7 @@ fn uncommitted_changes_are_counted_on_a_terminal() {
 
 #[test]
 fn plugin_options_are_a_layer_between_the_plugin_config_and_the_users_yaml() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     // The plugin's config/ sets the budget and the blocks; the options override it, and the
     // user's own sfp.yaml overrides the options.
     std::fs::write(
@@ -646,7 +646,7 @@ fn plugin_options_are_a_layer_between_the_plugin_config_and_the_users_yaml() {
 fn a_terminal_reads_the_plugin_options_claude_code_saved() {
     // Outside a hook there is no CLAUDE_PLUGIN_OPTION_*: the values come from settings.json,
     // where `claude plugin configure` writes them.
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::write(
         sb.claude.join("settings.json"),
         r#"{"pluginConfigs": {"sfp@sfp-local": {"options": {"tags_budget": 321, "gates": false}}}}"#,
@@ -724,7 +724,7 @@ fn the_launcher_runs_the_first_binary_in_its_order() {
 fn outside_a_hook_the_plugin_is_found_where_claude_code_installed_it() {
     // An sfp installed with cargo, run by Claude through the Bash tool: no CLAUDE_PLUGIN_ROOT,
     // and the binary is not in the plugin. Claude Code's list of installed plugins names it.
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let list = serde_json::json!({"version": 2, "plugins": {"sfp@sfp-local": [
         {"scope": "user", "installPath": sb.plugin, "version": env!("CARGO_PKG_VERSION")}]}});
     std::fs::create_dir_all(sb.claude.join("plugins")).unwrap();

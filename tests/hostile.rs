@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{Sandbox, hook_json};
+use common::{TestContext, hook_json};
 use serde_json::json;
 
 /// How long any one run may take before it counts as hung (the shortest hook timeout in
@@ -106,7 +106,7 @@ enum Area {
     SfpHome,
 }
 
-fn places(sb: &Sandbox, area: Area) -> Vec<PathBuf> {
+fn places(sb: &TestContext, area: Area) -> Vec<PathBuf> {
     let session = sb.sfp_home.join("sessions/test-session");
     match area {
         Area::Project => [
@@ -141,7 +141,7 @@ fn places(sb: &Sandbox, area: Area) -> Vec<PathBuf> {
         ]
         .iter()
         .map(|p| sb.claude.join(p))
-        .chain([sb.dir.path().join("t.jsonl")])
+        .chain([sb.root.join("t.jsonl")])
         .collect(),
         Area::SfpHome => [
             "sfp.yaml",
@@ -174,11 +174,11 @@ fn places(sb: &Sandbox, area: Area) -> Vec<PathBuf> {
 
 /// A sandbox with an uncommitted source file (so Stop runs its gates, which read the ignore
 /// files) and a transcript, then the hostile files of `areas`.
-fn hostile_sandbox(areas: &[Area], how: Hostile) -> Sandbox {
-    let sb = Sandbox::new();
+fn hostile_sandbox(areas: &[Area], how: Hostile) -> TestContext {
+    let sb = TestContext::healthy();
     std::fs::write(sb.project.join("app.py"), "print('hello')\n").unwrap();
     std::fs::write(
-        sb.dir.path().join("t.jsonl"),
+        sb.root.join("t.jsonl"),
         "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"fix the bug\"}}\n",
     )
     .unwrap();
@@ -196,7 +196,7 @@ fn hostile_sandbox(areas: &[Area], how: Hostile) -> Sandbox {
 }
 
 /// The hooks that read files sfp does not own, and write its state: `(cli name, event, input)`.
-fn reading_hooks(sb: &Sandbox) -> [(&'static str, &'static str, serde_json::Value); 5] {
+fn reading_hooks(sb: &TestContext) -> [(&'static str, &'static str, serde_json::Value); 5] {
     [
         (
             "session-start",
@@ -220,7 +220,7 @@ fn reading_hooks(sb: &Sandbox) -> [(&'static str, &'static str, serde_json::Valu
 }
 
 /// Every hook that reads these files, and `sfp health` (text and JSON), each watched.
-fn run_everything(sb: &Sandbox, label: &str) {
+fn run_everything(sb: &TestContext, label: &str) {
     for (cli, name, extra) in reading_hooks(sb) {
         let what = format!("{label}: hook {cli}");
         let out = bounded(sb.cmd(&["hook", cli]), &sb.input(name, &extra), &what);
@@ -331,8 +331,8 @@ fn a_skipped_config_layer_is_reported_with_its_path_and_why() {
 /// A symlink to a regular file is read like the file.
 #[test]
 fn a_symlink_to_a_regular_context_file_is_still_read() {
-    let sb = Sandbox::new();
-    let real = sb.dir.path().join("dotfiles/CLAUDE.md");
+    let sb = TestContext::healthy();
+    let real = sb.root.join("dotfiles/CLAUDE.md");
     std::fs::create_dir_all(real.parent().unwrap()).unwrap();
     std::fs::write(&real, "# Me\n\n## Rules\n- Always write tests first.\n").unwrap();
     let link = sb.claude.join(".context/CLAUDE.md");
@@ -351,7 +351,7 @@ fn a_symlink_to_a_regular_context_file_is_still_read() {
 /// exits 0 (it died with SIGABRT: `eprintln!` panicked, then the panic report did).
 #[test]
 fn an_unwritable_stderr_never_fails_a_hook() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -392,7 +392,7 @@ fn an_unwritable_stderr_never_fails_a_hook() {
 /// clamped, so rotation keeps at most 20 old logs.
 #[test]
 fn a_huge_log_backup_count_is_clamped() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let logs = sb.sfp_home.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     for round in 0..3 {
@@ -437,7 +437,7 @@ fn modes_under(root: &Path) -> Vec<(PathBuf, u32, bool)> {
 /// 0700, files 0600, under the usual umask 022 (they were 0755 and 0644).
 #[test]
 fn everything_a_hook_creates_under_sfp_home_is_private() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::write(sb.project.join("app.py"), "print('hello')\n").unwrap();
     assert!(!sb.sfp_home.exists());
     for (cli, name, extra) in reading_hooks(&sb) {
@@ -470,7 +470,7 @@ fn everything_a_hook_creates_under_sfp_home_is_private() {
 /// overrides still decide where its files are.
 #[test]
 fn an_unset_home_falls_back_to_the_passwd_entry() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let mut cmd = sb.cmd(&["hook", "session-start"]);
     cmd.env_remove("HOME")
         .env("SFP_HOME", &sb.sfp_home)
@@ -496,7 +496,7 @@ fn an_unset_home_falls_back_to_the_passwd_entry() {
 /// reader for ever. It is refused at once, so a backup fails cleanly and SessionEnd exits 0.
 #[test]
 fn a_fifo_lock_file_in_the_backup_store_never_hangs() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     plant(&sb.sfp_home.join("backups/.lock"), Hostile::Fifo);
     let out = bounded(sb.cmd(&["backup", "create"]), b"", "backup create");
     assert_eq!(out.status.code(), Some(2), "{out:?}");

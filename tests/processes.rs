@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use common::TestContext;
 
 /// A `sleep` duration unique to this test process and `case`, so that its processes can be
 /// told apart in `/proc` (`sleep 3000.<id>` sleeps 3000 s, and its cmdline carries the id).
@@ -78,7 +78,7 @@ fn assert_none_left(markers: &[String], after: &str) {
 
 #[test]
 fn detached_gate_children_do_not_outlive_sfp_gates() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let (yaml, markers) = detaching_gates(0);
     std::fs::create_dir_all(sb.project.join(".claude/sfp")).unwrap();
     std::fs::write(sb.project.join(".claude/sfp/gates.yaml"), yaml).unwrap();
@@ -118,7 +118,7 @@ fn detached_gate_children_do_not_outlive_sfp_gates() {
 
 #[test]
 fn detached_gate_children_do_not_outlive_the_stop_hook() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let (yaml, markers) = detaching_gates(20);
     std::fs::create_dir_all(sb.project.join(".claude/sfp")).unwrap();
     std::fs::write(sb.project.join(".claude/sfp/gates.yaml"), yaml).unwrap();
@@ -149,7 +149,7 @@ fn detached_gate_children_do_not_outlive_the_stop_hook() {
 fn a_gate_cannot_write_to_the_terminal() {
     // sfp runs with a pseudo-terminal as its controlling terminal (script(1)); the gate's write
     // to /dev/tty must fail, while the same write from outside a gate reaches the terminal.
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let mark = format!("sfp-tty-{}", std::process::id());
     let yaml = format!(
         "tiers:\n  fast:\n    gates:\n      - {{name: tty, command: \"echo {mark} > /dev/tty || true\", critical: false}}\n"
@@ -194,7 +194,7 @@ fn hooked_events() -> Vec<String> {
 
 /// `sfp hook <event>` with stdin a pipe the test keeps open, after writing `written`.
 fn hook_with_open_stdin(
-    sb: &Sandbox,
+    sb: &TestContext,
     event: &str,
     written: &[u8],
 ) -> (Child, std::process::ChildStdin) {
@@ -221,7 +221,7 @@ fn returns_within(mut child: Child, limit: Duration, what: &str) -> Duration {
 
 #[test]
 fn a_stdin_that_never_closes_costs_no_more_than_the_deadline() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let events = hooked_events();
     assert_eq!(events.len(), 6, "{events:?}");
     std::thread::scope(|s| {
@@ -268,7 +268,7 @@ fn a_stdin_that_never_closes_costs_no_more_than_the_deadline() {
 
 #[test]
 fn a_session_end_backup_that_cannot_finish_in_time_is_cut_cleanly() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     // 256 MiB that do not compress: far more than SessionEnd's 1.2 s allow.
     let mut big = std::fs::File::create(sb.claude.join("CLAUDE.md")).unwrap();
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;

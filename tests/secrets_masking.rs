@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Sandbox, hook_json};
+use common::{TestContext, hook_json};
 use serde_json::{Value, json};
 
 const SESSION: &str = "test-session";
@@ -190,7 +190,7 @@ fn wired_events() -> BTreeSet<String> {
 }
 
 struct Session {
-    sb: Sandbox,
+    sb: TestContext,
     seen: Seen,
     ran: BTreeSet<String>,
     transcript: PathBuf,
@@ -229,7 +229,7 @@ fn listed(kinds: &[(String, String)]) -> String {
 }
 
 fn setup() -> Session {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let kinds = secrets();
     let listed = listed(&kinds);
     let pem = pem();
@@ -243,7 +243,7 @@ fn setup() -> Session {
     .unwrap();
 
     // A gate that fails printing every secret.
-    let printed = sb.dir.path().join("gate-output.txt");
+    let printed = sb.root.join("gate-output.txt");
     std::fs::write(&printed, format!("config check failed:\n{listed}{pem}\n")).unwrap();
     std::fs::create_dir_all(sb.project.join(".claude/sfp")).unwrap();
     std::fs::write(
@@ -267,7 +267,7 @@ fn setup() -> Session {
     std::fs::write(&file, &content).unwrap();
 
     // The transcript: the prompt pastes the secrets, Claude repeats them.
-    let transcript = sb.dir.path().join("t.jsonl");
+    let transcript = sb.root.join("t.jsonl");
     let prompt = format!("Here are my credentials:\n{listed}{pem}\nPut them in src/config.py.");
     let said = format!("I put these in src/config.py:\n{listed}{pem}\nNext: rotate them.");
     let base = |kind: &str, uuid: &str| {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::Sandbox;
+use common::TestContext;
 
 const SESSIONS: usize = 16;
 
@@ -47,7 +47,7 @@ impl Stats {
 }
 
 /// A hook input from the real sample `fixtures/hook-input/NAME.json`, moved into `session`.
-fn real_input(name: &str, sb: &Sandbox, session: &Session) -> Value {
+fn real_input(name: &str, sb: &TestContext, session: &Session) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/hook-input")
         .join(format!("{name}.json"));
@@ -75,9 +75,9 @@ struct Session {
 }
 
 impl Session {
-    fn new(sb: &Sandbox, thread: usize, round: usize) -> Self {
+    fn new(sb: &TestContext, thread: usize, round: usize) -> Self {
         let id = format!("{thread:08x}-0000-4000-8000-{round:012x}");
-        let dir = sb.dir.path().join("transcripts");
+        let dir = sb.root.join("transcripts");
         std::fs::create_dir_all(&dir).unwrap();
         Self {
             transcript: dir.join(format!("{id}.jsonl")),
@@ -109,7 +109,7 @@ impl Session {
 }
 
 /// Runs the plugin's hook launcher for `event` as Claude Code does, and checks its output.
-fn fire(sb: &Sandbox, stats: &Stats, event: &'static str, input: &Value) -> Option<Value> {
+fn fire(sb: &TestContext, stats: &Stats, event: &'static str, input: &Value) -> Option<Value> {
     let launcher = sb.plugin.join("hooks/sfp-hook");
     let started = Instant::now();
     let out = common::output_with_stdin(
@@ -154,7 +154,7 @@ fn check_hook(event: &str, out: &Output) -> Result<Option<Value>, String> {
 
 /// One turn: a prompt, a Write and an Edit of the session's file, Claude's answer, and Stop (again
 /// with `stop_hook_active` when a gate sends Claude back, as Claude Code does).
-fn turn(sb: &Sandbox, stats: &Stats, s: &mut Session, n: usize) {
+fn turn(sb: &TestContext, stats: &Stats, s: &mut Session, n: usize) {
     let mut prompt = real_input("UserPromptSubmit", sb, s);
     let text = format!("Please add step {n} to {}", s.file.display());
     prompt["prompt"] = json!(text);
@@ -205,7 +205,7 @@ fn turn(sb: &Sandbox, stats: &Stats, s: &mut Session, n: usize) {
 }
 
 /// A whole session: start, three turns, a manual compaction, one more turn, the end.
-fn session(sb: &Sandbox, stats: &Stats, thread: usize, round: usize) {
+fn session(sb: &TestContext, stats: &Stats, thread: usize, round: usize) {
     let mut s = Session::new(sb, thread, round);
     fire(
         sb,
@@ -243,12 +243,12 @@ fn session(sb: &Sandbox, stats: &Stats, thread: usize, round: usize) {
 }
 
 /// `sfp ARGS` in the sandbox, stdin closed.
-fn sfp(sb: &Sandbox, args: &[&str]) -> Output {
+fn sfp(sb: &TestContext, args: &[&str]) -> Output {
     sb.cmd(args).stdin(Stdio::null()).output().unwrap()
 }
 
 /// A terminal backup of the Claude config dir, a change, and a restore that undoes it.
-fn backup_and_restore(sb: &Sandbox, stats: &Stats, round: usize) {
+fn backup_and_restore(sb: &TestContext, stats: &Stats, round: usize) {
     let marked = sb.claude.join("commands/soak.md");
     let want = format!("round {round}\n");
     std::fs::write(&marked, &want).unwrap();
@@ -405,7 +405,7 @@ fn sixteen_sessions_and_a_terminal_backup_and_restore_for_the_soak_duration() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     std::fs::create_dir_all(sb.claude.join("commands")).unwrap();
     std::fs::write(sb.claude.join("settings.json"), "{\"model\": \"opus\"}\n").unwrap();
     let old = sb.claude.join("projects/-home-user-old/old.jsonl");
