@@ -53,6 +53,7 @@ pub struct TestContext {
     /// `CLAUDE_PLUGIN_ROOT`, once [`Self::with_plugin`] has made it.
     pub plugin: PathBuf,
     env: Vec<(OsString, Option<OsString>)>,
+    filters: Vec<(String, String)>,
 }
 
 impl Default for TestContext {
@@ -83,6 +84,7 @@ impl TestContext {
             project,
             plugin,
             env: Vec::new(),
+            filters: Vec::new(),
         }
     }
 
@@ -220,8 +222,17 @@ impl TestContext {
         write(self.sfp_home.join(rel), text)
     }
 
+    /// Adds a filter for this context's snapshots: `pattern` (a regex) becomes `replacement`,
+    /// after the context's paths and before its times.
+    pub fn filter(&mut self, pattern: &str, replacement: &str) -> &mut Self {
+        self.filters
+            .push((pattern.to_string(), replacement.to_string()));
+        self
+    }
+
     /// What [`cmd_snapshot!`](crate::cmd_snapshot) replaces in a run's output: this context's
-    /// directories (innermost first), then the run's times, durations and timestamps.
+    /// directories (innermost first), the test's own [`filter`](Self::filter)s, then the run's
+    /// times, durations and ids.
     pub fn filters(&self) -> Vec<(String, String)> {
         let mut filters = Vec::new();
         for (path, name) in [
@@ -238,6 +249,7 @@ impl TestContext {
         if raw != self.root.display().to_string() {
             filters.push((regex_escape(&raw), "[TMP]".to_string()));
         }
+        filters.extend(self.filters.iter().cloned());
         for (pattern, name) in TIME_FILTERS {
             filters.push(((*pattern).to_string(), (*name).to_string()));
         }
