@@ -3,7 +3,7 @@
 //!
 //! - `schema`, `config`, `validate`: gates.yaml, layered and validated;
 //! - `select`: changed files and which gates apply to them;
-//! - `run`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
+//! - `schedule`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
 //!   content-keyed result cache;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
 //! - `ledger`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
@@ -23,7 +23,7 @@ mod kpi;
 mod ledger;
 mod model;
 mod report;
-mod run;
+mod schedule;
 mod schema;
 mod select;
 mod session;
