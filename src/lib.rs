@@ -18,6 +18,7 @@ pub mod printer;
 pub mod process;
 pub mod secrets;
 pub mod tags;
+pub mod text;
 pub mod util;
 
 use std::path::Path;

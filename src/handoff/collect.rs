@@ -137,7 +137,7 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
     h.requests = requests
         .into_iter()
         .skip(skip)
-        .map(|r| clip(&r, MAX_REQUEST_CHARS))
+        .map(|r| crate::text::cap(&r, MAX_REQUEST_CHARS))
         .collect();
 
     // Claude's last message: the hook's copy is newer than the transcript (written lazily).
@@ -151,7 +151,7 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
                 _ => None,
             })
         })
-        .map(|m| clip(m.trim(), MAX_MESSAGE_CHARS));
+        .map(|m| crate::text::cap(m.trim(), MAX_MESSAGE_CHARS));
 
     h.files = files_changed(ctx, src, records, &mut h.notes);
 
@@ -195,10 +195,11 @@ fn files_changed(
     let mut seen: Vec<(String, String, bool)> = Vec::new();
     if let Some(sid) = &src.session_id {
         let ledger = ctx.paths.session_dir(sid).join("ledger.jsonl");
-        match transcript::tail_lines(&ledger, LEDGER_TAIL) {
-            Ok((body, _)) => {
+        match crate::text::read_tail(&ledger, crate::util::read::Kind::LEDGER, LEDGER_TAIL) {
+            Ok(tail) => {
                 let mut bad = 0;
-                for line in body
+                for line in tail
+                    .bytes
                     .split(|b| *b == b'\n')
                     .filter(|l| !l.trim_ascii().is_empty())
                 {
@@ -271,11 +272,6 @@ fn display_path(path: &str, project: Option<&Path>) -> String {
         .and_then(|root| p.strip_prefix(root).ok())
         .filter(|rel| !rel.as_os_str().is_empty())
         .map_or_else(|| path.to_owned(), |rel| rel.display().to_string())
-}
-
-/// `text` cut to `max` characters with a mark.
-pub fn clip(text: &str, max: usize) -> String {
-    crate::hook::cap_text(text, max)
 }
 
 #[cfg(test)]

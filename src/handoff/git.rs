@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use super::collect::clip;
 use super::model::GitState;
 
 /// `git status --short` lines kept.
@@ -39,7 +38,7 @@ pub fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<St
     }
     // A repository without commits has no HEAD to diff against: not worth a note.
     if let Ok(Ok(d)) = stat {
-        state.diff_stat = Some(clip(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
+        state.diff_stat = Some(crate::text::cap(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
     }
     (state, notes)
 }

@@ -102,5 +102,5 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
 
 fn short(message: &str) -> &str {
     let cut = message.find(": ").map_or(message.len(), |i| i);
-    crate::util::redact::head(&message[..cut], 100)
+    crate::text::head(&message[..cut], 100)
 }
