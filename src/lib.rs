@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod env;
 pub mod gates;
+pub mod git;
 pub mod handoff;
 pub mod health;
 pub mod hook;

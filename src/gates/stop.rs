@@ -22,7 +22,7 @@ use super::attribution;
 use super::engine::{Request, run_tier};
 use super::ledger::{self, StopState};
 use super::model::{GateResult, Problems, RunStatus};
-use super::select::{FileSet, git_changed};
+use super::select::FileSet;
 use super::settings::GateSettings;
 use super::{config, kpi, report};
 use crate::app::Ctx;
@@ -64,7 +64,7 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
 /// while the ledger is read.
 pub fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
     let mut files: Vec<String> = std::thread::scope(|s| {
-        let git = s.spawn(|| git_changed(project, ctx.deadline));
+        let git = s.spawn(|| crate::git::Git::new(project, ctx.deadline).changed());
         let mut files: Vec<String> = ledger::touched(&ctx.paths, session)
             .iter()
             .filter_map(|p| relative(project, p))

@@ -54,10 +54,10 @@ pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTim
         .project
         .as_deref()
         .filter(|p| p.join(".git").exists())
-        .map(|p| (p.to_path_buf(), ctx.deadline.cap(settings.git_timeout())));
+        .map(|p| crate::git::Git::new(p, ctx.deadline).timeout(settings.git_timeout()));
     // git runs on its own threads while the transcript is read.
     std::thread::scope(|scope| {
-        let git_job = git.map(|(root, timeout)| scope.spawn(move || git_state(&root, timeout)));
+        let git_job = git.map(|git| scope.spawn(move || git_state(git)));
         let tail = read_transcript(src, settings, &mut h.notes);
         fill_from_records(&mut h, ctx, src, &tail);
         if let Some(job) = git_job {
