@@ -6,7 +6,7 @@
 //! - `schedule`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
 //!   content-keyed result cache;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
-//! - `ledger`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
+//! - `stop_state`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
 //! - `session`: the session's skipped gates and its last Stop run;
 //! - `attribution`: which problems of a failing gate the session introduced;
 //! - `kpi`, `report`, `command`: the event log, rendering, the CLI.
@@ -20,7 +20,6 @@ mod config;
 mod engine;
 mod format;
 mod kpi;
-mod ledger;
 mod model;
 mod report;
 mod schedule;
@@ -29,6 +28,7 @@ mod select;
 mod session;
 mod settings;
 mod stop;
+mod stop_state;
 mod validate;
 
 pub use command::{GatesArgs, execute, validate};
