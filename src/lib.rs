@@ -18,6 +18,7 @@ pub mod paths;
 pub mod printer;
 pub mod process;
 pub mod secrets;
+pub mod session;
 pub mod tags;
 pub mod text;
 pub mod util;

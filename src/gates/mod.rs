@@ -6,7 +6,8 @@
 //! - `schedule`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
 //!   content-keyed result cache;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
-//! - `stop_state`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
+//! - `stop`, `stop_state`, `format`: the Stop hook (the session's edits are in
+//!   [`crate::session::ledger`]), what it keeps between turns, auto-format;
 //! - `session`: the session's skipped gates and its last Stop run;
 //! - `attribution`: which problems of a failing gate the session introduced;
 //! - `kpi`, `report`, `command`: the event log, rendering, the CLI.

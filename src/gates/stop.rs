@@ -27,6 +27,7 @@ use super::stop_state::{self, StopState};
 use super::{config, kpi, report};
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
+use crate::session::{Session, ledger};
 
 /// The file tools whose edits the ledger records.
 pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
@@ -56,7 +57,7 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
         ctx.log
             .warn(&format!("gates: cannot keep the base of a file: {e:#}"));
     }
-    stop_state::record(&ctx.paths, session, &path, tool)
+    ledger::record(&Session::new(&ctx.paths, session), &path, tool)
 }
 
 /// Changed files of the session, relative to the project: the ledger's (inside the project)
@@ -65,7 +66,7 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
 pub fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
     let mut files: Vec<String> = std::thread::scope(|s| {
         let git = s.spawn(|| crate::git::Git::new(project, ctx.deadline).changed());
-        let mut files: Vec<String> = stop_state::touched(&ctx.paths, session)
+        let mut files: Vec<String> = ledger::touched(&Session::new(&ctx.paths, session))
             .iter()
             .filter_map(|p| relative(project, p))
             .collect();
@@ -335,7 +336,7 @@ pub fn attribute(
     }
 }
 
-/// What the session changed in `files`: against each one's base in the ledger, else HEAD.
+/// What the session changed in `files`: against each one's recorded base, else HEAD.
 pub fn session_changes(
     ctx: &Ctx,
     project: &Path,
