@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod env;
 pub mod gates;
+pub mod git;
 pub mod handoff;
 pub mod health;
 pub mod hook;
@@ -17,7 +18,9 @@ pub mod paths;
 pub mod printer;
 pub mod process;
 pub mod secrets;
+pub mod session;
 pub mod tags;
+pub mod text;
 pub mod util;
 
 use std::path::Path;

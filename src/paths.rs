@@ -81,13 +81,9 @@ impl Paths {
         self.sfp_home.join("logs")
     }
 
+    /// Where each session's state lives, one directory each ([`crate::session`]).
     pub fn sessions_dir(&self) -> PathBuf {
         self.sfp_home.join("sessions")
-    }
-
-    /// The state directory of one session (created on demand by [`crate::session`]).
-    pub fn session_dir(&self, session_id: &str) -> PathBuf {
-        self.sessions_dir().join(safe_component(session_id))
     }
 
     pub fn handoffs_dir(&self) -> PathBuf {

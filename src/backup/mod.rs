@@ -13,8 +13,8 @@ mod hook;
 mod metadata;
 mod pgzip;
 mod profile;
-mod restore;
 mod restore_cmd;
+mod restore_plan;
 mod retention;
 mod select;
 mod settings;
@@ -27,11 +27,11 @@ pub use command::{BackupArgs, execute};
 pub use hook::{on_pre_compact, on_session_end};
 pub use metadata::{FileEntry, Metadata};
 pub use profile::Profile;
+pub use restore_cmd::{RestoreArgs, execute as execute_restore};
 /// The restore reader's two phases (check every entry while staging, then rename into place)
 /// and the planner in front of them, public so that the fuzz targets (`fuzz/`) can restore an
 /// arbitrary archive into a scratch directory without a session around it.
-pub use restore::{Plan, plan};
-pub use restore_cmd::{RestoreArgs, execute as execute_restore};
+pub use restore_plan::{Plan, plan};
 pub use settings::BackupSettings;
 pub use stage::{commit, stage};
 pub use store::Backup;

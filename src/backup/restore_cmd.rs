@@ -14,7 +14,7 @@ use clap::Args;
 use super::command::{human_bytes, print_list, resolve, settings, warn_future_dated};
 use super::create::{Request, Source, Undo, write};
 use super::profile::Profile;
-use super::restore::{Action, Only, Plan, plan, select};
+use super::restore_plan::{Action, Only, Plan, plan, select};
 use super::select::Selected;
 use super::shown::{self, escape};
 use super::stage::{Committed, check_space, commit, stage};

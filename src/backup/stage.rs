@@ -34,7 +34,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::metadata::FileEntry;
 use super::pgzip::hex;
-use super::restore::{Action, DirStep, Plan, Step, inner};
+use super::restore_plan::{Action, DirStep, Plan, Step, inner};
 use super::shown::{self, escape};
 use super::store::Backup;
 use super::verify::{Scanned, VerifyError, hash, scan, write_failed};

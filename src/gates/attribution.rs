@@ -289,28 +289,7 @@ pub fn git_changes(project: &Path, files: &[String], deadline: crate::hook::Dead
     if files.is_empty() || files.len() > MAX_GIT_FILES {
         return out;
     }
-    let dir = project.to_string_lossy();
-    let mut args: Vec<&str> = vec![
-        "--no-optional-locks",
-        "-C",
-        &dir,
-        "-c",
-        "core.quotePath=false",
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-renames",
-        "-U0",
-        "--relative",
-        "HEAD",
-        "--",
-    ];
-    args.extend(files.iter().map(String::as_str));
-    let Ok(diff) = crate::process::stdout_of(
-        "git",
-        &args,
-        deadline.cap(std::time::Duration::from_secs(10)),
-    ) else {
+    let Ok(diff) = crate::git::Git::new(project, deadline).diff_head_lines(files) else {
         return out;
     };
     let mut current: Option<String> = None;

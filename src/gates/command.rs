@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::engine::{Request, run_tier};
 use super::model::RunStatus;
-use super::select::{Decision, FileSet, all_files, git_changed, plan};
+use super::select::{Decision, FileSet, all_files, plan};
 use super::settings::GateSettings;
 use super::{alerts, config, kpi, report, session};
 use crate::ExitStatus;
@@ -262,7 +262,7 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             ctx.printer.warn(&d.to_string());
         }
     }
-    let changed = git_changed(&project, ctx.deadline);
+    let changed = crate::git::Git::new(&project, ctx.deadline).changed();
     let set = match (args.all_files, args.changed, changed.as_ref()) {
         (false, _, Some(changed)) => FileSet {
             all: false,

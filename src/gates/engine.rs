@@ -8,7 +8,7 @@ use super::alerts::{self, AlertsConfig};
 use super::cache::Cache;
 use super::config::GatesConfig;
 use super::model::{RunReport, RunStatus};
-use super::run::{RunOptions, run};
+use super::schedule::{RunOptions, run};
 use super::select::{FileSet, plan};
 use crate::env::Env;
 use crate::paths::Paths;

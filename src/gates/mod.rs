@@ -3,10 +3,11 @@
 //!
 //! - `schema`, `config`, `validate`: gates.yaml, layered and validated;
 //! - `select`: changed files and which gates apply to them;
-//! - `run`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
+//! - `schedule`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
 //!   content-keyed result cache;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
-//! - `ledger`, `stop`, `format`: the session's edits, the Stop hook, auto-format;
+//! - `stop`, `stop_state`, `format`: the Stop hook (the session's edits are in
+//!   [`crate::session::ledger`]), what it keeps between turns, auto-format;
 //! - `session`: the session's skipped gates and its last Stop run;
 //! - `attribution`: which problems of a failing gate the session introduced;
 //! - `kpi`, `report`, `command`: the event log, rendering, the CLI.
@@ -20,15 +21,15 @@ mod config;
 mod engine;
 mod format;
 mod kpi;
-mod ledger;
 mod model;
 mod report;
-mod run;
+mod schedule;
 mod schema;
 mod select;
 mod session;
 mod settings;
 mod stop;
+mod stop_state;
 mod validate;
 
 pub use command::{GatesArgs, execute, validate};

@@ -84,7 +84,7 @@ pub fn table(report: &RunReport, p: Printer) -> String {
             reason
         );
         if g.status.is_failure() {
-            for line in tail_lines(&g.output, TABLE_TAIL_LINES) {
+            for line in crate::text::last_lines(&g.output, TABLE_TAIL_LINES) {
                 let _ = writeln!(out, "    │ {line}");
             }
             if let Some(fix) = &g.fix {
@@ -183,7 +183,7 @@ pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
         };
         // Secrets a tool echoed are masked where the reason leaves sfp (the hook's answer, the
         // session state); the tail starts between words so that none is cut unrecognisable.
-        let tail = tail_chars(&shown, REASON_TAIL_CHARS);
+        let tail = crate::text::cap_tail(&shown, REASON_TAIL_CHARS);
         if !tail.is_empty() {
             let _ = write!(out, "```\n{tail}\n```\n");
         }
@@ -221,39 +221,12 @@ pub fn format_ms(ms: u64) -> String {
     }
 }
 
-fn tail_lines(text: &str, n: usize) -> Vec<&str> {
-    let lines: Vec<&str> = text.trim_end().lines().collect();
-    lines[lines.len().saturating_sub(n)..].to_vec()
-}
-
-/// The last `max` characters of `text` at most, starting at a line boundary when possible and
-/// never inside a word ([`crate::util::redact::tail`]).
-fn tail_chars(text: &str, max: usize) -> String {
-    let cut = crate::util::redact::tail(text, max);
-    if cut.len() == text.len() {
-        return text.to_owned();
-    }
-    let at_line = text[..text.len() - cut.len()].ends_with('\n');
-    match cut.find('\n') {
-        _ if at_line => format!("[…]\n{cut}"),
-        Some(i) if i + 1 < cut.len() => format!("[…]\n{}", &cut[i + 1..]),
-        _ => format!("[…] {cut}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn tails_keep_the_end() {
-        let text = (1..=100)
-            .map(|i| format!("line {i}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert_eq!(tail_lines(&text, 2), vec!["line 99", "line 100"]);
-        let t = tail_chars(&text, 20);
-        assert!(t.starts_with("[…]\n") && t.ends_with("line 100"), "{t}");
+    fn durations_read_at_a_glance() {
         assert_eq!(format_ms(950), "950ms");
         assert_eq!(format_ms(1500), "1.5s");
     }
@@ -304,7 +277,10 @@ mod tests {
         );
         // A long output cut in the middle of the token leaves none of it.
         let long = format!("{}{key} is too long", "x ".repeat(REASON_TAIL_CHARS));
-        assert_eq!(tail_chars(&long, key.len() + 2), "[…] is too long");
+        assert_eq!(
+            crate::text::cap_tail(&long, key.len() + 2),
+            "[…] is too long"
+        );
         assert_eq!(one_line(&report), "sfp gates (fast): lint failed");
     }
 }

@@ -4,9 +4,8 @@
 //! at any depth (`*.py` is every Python file); one with a `/` matches the whole relative path
 //! (`src/**/*.rs`); a trailing `/` means everything under that directory (`vendor/`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -192,50 +191,6 @@ fn decide(gate: &Gate, set: &FileSet, env: &Env, project: &Path) -> Decision {
     Decision::Run { files }
 }
 
-/// The git work tree holding `dir` (the directory with `.git`), found without running git.
-pub fn git_toplevel(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
-}
-
-const GIT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Paths `git status` reports as changed (modified, added, deleted, untracked), relative to the
-/// project; `None` outside a git work tree, or when git does not answer by `deadline`.
-pub fn git_changed(project: &Path, deadline: Deadline) -> Option<Vec<String>> {
-    let top = git_toplevel(project)?;
-    let prefix = project.strip_prefix(&top).ok()?.to_path_buf();
-    let dir = project.to_string_lossy();
-    let out = crate::process::stdout_of(
-        "git",
-        &[
-            "--no-optional-locks",
-            "-C",
-            &dir,
-            "status",
-            "--porcelain",
-            "-z",
-            "--no-renames",
-            "--untracked-files=all",
-        ],
-        deadline.cap(GIT_TIMEOUT),
-    )
-    .ok()?;
-    let mut files: Vec<String> = out
-        .split('\0')
-        .filter(|e| e.len() > 3)
-        .filter_map(|e| {
-            let from_top = Path::new(&e[3..]);
-            let rel = from_top.strip_prefix(&prefix).ok()?;
-            Some(rel.to_string_lossy().into_owned())
-        })
-        .collect();
-    files.sort();
-    files.dedup();
-    Some(files)
-}
-
 /// Directories a walk outside git leaves out (besides hidden ones).
 const SKIP: &[&str] = &[
     "node_modules",
@@ -249,30 +204,8 @@ const SKIP: &[&str] = &[
 /// Every file of the project: tracked and untracked-but-not-ignored in a git work tree, else a
 /// walk that leaves out VCS, dependency and build directories. git is given until `deadline`.
 pub fn all_files(project: &Path, deadline: Deadline) -> Vec<String> {
-    if git_toplevel(project).is_some() {
-        let dir = project.to_string_lossy();
-        if let Ok(out) = crate::process::stdout_of(
-            "git",
-            &[
-                "-C",
-                &dir,
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            deadline.cap(GIT_TIMEOUT),
-        ) {
-            let mut files: Vec<String> = out
-                .split('\0')
-                .filter(|f| !f.is_empty() && project.join(f).is_file())
-                .map(str::to_owned)
-                .collect();
-            files.sort();
-            files.dedup();
-            return files;
-        }
+    if let Some(files) = crate::git::Git::new(project, deadline).files() {
+        return files;
     }
     let mut files: Vec<String> = walkdir::WalkDir::new(project)
         .into_iter()
@@ -332,38 +265,5 @@ mod tests {
         let err = m.compile().unwrap_err();
         assert!(!m.matches("ok/a.rs"));
         assert_eq!(err.0, "src/[a");
-    }
-
-    #[test]
-    fn git_status_lists_changes_relative_to_the_project() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let git = |args: &[&str]| {
-            std::process::Command::new("git")
-                .args(["-c", "user.email=t@t", "-c", "user.name=t"])
-                .args(args)
-                .current_dir(root)
-                .output()
-                .unwrap()
-        };
-        git(&["init", "-q"]);
-        std::fs::create_dir_all(root.join("sub/pkg")).unwrap();
-        std::fs::write(root.join("sub/pkg/a.py"), "x = 1\n").unwrap();
-        std::fs::write(root.join("top.txt"), "t\n").unwrap();
-        git(&["add", "."]);
-        git(&["commit", "-qm", "init"]);
-        assert_eq!(git_changed(&root.join("sub"), Deadline::NONE), Some(vec![]));
-        std::fs::write(root.join("sub/pkg/a.py"), "x = 2\n").unwrap();
-        std::fs::write(root.join("sub/new.py"), "y = 1\n").unwrap();
-        std::fs::write(root.join("top.txt"), "u\n").unwrap();
-        assert_eq!(
-            git_changed(&root.join("sub"), Deadline::NONE),
-            Some(vec!["new.py".to_owned(), "pkg/a.py".to_owned()])
-        );
-        assert_eq!(
-            all_files(&root.join("sub"), Deadline::NONE),
-            vec!["new.py", "pkg/a.py"]
-        );
-        assert_eq!(git_changed(Path::new("/"), Deadline::NONE), None);
     }
 }

@@ -1,5 +1,5 @@
-//! What one session keeps about its gates, beside the Stop state, under
-//! `$SFP_HOME/sessions/<id>/`:
+//! What one session keeps about its gates, beside the Stop state, in its directory
+//! ([`crate::session`]):
 //!
 //! - `gates-skip.txt`: gates skipped for the rest of the session (`sfp gates skip NAME`, the
 //!   `/sfp:skip` command), one name a line, read wherever `SFP_SKIP` is;
@@ -17,16 +17,17 @@ use super::model::RunReport;
 use super::report;
 use crate::env::Env;
 use crate::paths::Paths;
+use crate::session::Session;
 
 /// Largest state file read back (they are written by sfp and stay small).
 const MAX_BYTES: u64 = 1024 * 1024;
 
 fn skip_path(paths: &Paths, session: &str) -> PathBuf {
-    paths.session_dir(session).join("gates-skip.txt")
+    Session::new(paths, session).gates_skip()
 }
 
 fn last_path(paths: &Paths, session: &str) -> PathBuf {
-    paths.session_dir(session).join("gates-last.json")
+    Session::new(paths, session).gates_last()
 }
 
 /// A file sfp wrote itself, read back bounded; `None` when it is missing, not a regular file,
@@ -139,14 +140,7 @@ pub fn load_last(paths: &Paths, session: &str) -> Option<LastRun> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn paths(home: &Path) -> Paths {
-        let env = Env {
-            sfp_home: Some(home.to_path_buf()),
-            ..Env::default()
-        };
-        Paths::resolve(&env, None)
-    }
+    use crate::session::test_paths as paths;
 
     #[test]
     fn skips_are_per_session_and_join_sfp_skip() {

@@ -20,13 +20,14 @@ use std::time::Duration;
 use super::alerts::{self, Alert, Severity};
 use super::attribution;
 use super::engine::{Request, run_tier};
-use super::ledger::{self, StopState};
 use super::model::{GateResult, Problems, RunStatus};
-use super::select::{FileSet, git_changed};
+use super::select::FileSet;
 use super::settings::GateSettings;
+use super::stop_state::{self, StopState};
 use super::{config, kpi, report};
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
+use crate::session::{Session, ledger};
 
 /// The file tools whose edits the ledger records.
 pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
@@ -51,12 +52,12 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
         .tool_response
         .as_ref()
         .and_then(|r| r.get("originalFile"))
-        && let Err(e) = ledger::record_base(&ctx.paths, session, &path, original.as_str())
+        && let Err(e) = stop_state::record_base(&ctx.paths, session, &path, original.as_str())
     {
         ctx.log
             .warn(&format!("gates: cannot keep the base of a file: {e:#}"));
     }
-    ledger::record(&ctx.paths, session, &path, tool)
+    ledger::record(&Session::new(&ctx.paths, session), &path, tool)
 }
 
 /// Changed files of the session, relative to the project: the ledger's (inside the project)
@@ -64,8 +65,8 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
 /// while the ledger is read.
 pub fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
     let mut files: Vec<String> = std::thread::scope(|s| {
-        let git = s.spawn(|| git_changed(project, ctx.deadline));
-        let mut files: Vec<String> = ledger::touched(&ctx.paths, session)
+        let git = s.spawn(|| crate::git::Git::new(project, ctx.deadline).changed());
+        let mut files: Vec<String> = ledger::touched(&Session::new(&ctx.paths, session))
             .iter()
             .filter_map(|p| relative(project, p))
             .collect();
@@ -108,7 +109,7 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
     let session = session_id(input);
     // An unreadable state means the count of blocks in a row is unknown: a continuation is then
     // never sent back again (it may be the fourth of a chain that should have stopped at three).
-    let (saved, readable) = match ledger::load_state(&ctx.paths, session) {
+    let (saved, readable) = match stop_state::load_state(&ctx.paths, session) {
         Ok(state) => (state, true),
         Err(e) => {
             ctx.log.warn(&format!("gates state: {e:#}"));
@@ -123,7 +124,7 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
             .warn("gates cut: the Stop hook's deadline passed while listing the changed files");
         return Ok(());
     }
-    let fingerprint = ledger::fingerprint(&project, &changed);
+    let fingerprint = stop_state::fingerprint(&project, &changed);
     if changed.is_empty() {
         // Nothing changed, or everything the session changed is back as it was: nothing to fail.
         if state.failing.is_empty() {
@@ -134,7 +135,7 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
             last_status: "passed".to_owned(),
             ..StopState::default()
         };
-        return ledger::save_state(&ctx.paths, session, &state);
+        return stop_state::save_state(&ctx.paths, session, &state);
     }
     if fingerprint == state.fingerprint && state.failing.is_empty() {
         return Ok(());
@@ -159,7 +160,7 @@ pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Resu
             .warn(&format!("cannot record the last gates run: {e:#}"));
     }
     let Some(block) = block else {
-        return ledger::save_state(&ctx.paths, session, &state);
+        return stop_state::save_state(&ctx.paths, session, &state);
     };
     send_back(
         ctx, &settings, input, readable, session, &mut state, &block, out,
@@ -191,7 +192,7 @@ fn send_back(
              again. Run `sfp gates` to see them.",
             block.names, state.consecutive_blocks
         ));
-        return ledger::save_state(&ctx.paths, session, state);
+        return stop_state::save_state(&ctx.paths, session, state);
     }
     if !readable && input.stop_hook_active {
         out.add_system_message(format!(
@@ -204,7 +205,7 @@ fn send_back(
     state.consecutive_blocks += 1;
     // The raised count must be on disk before Claude is sent back: a block that is not counted
     // would be repeated at every Stop, past `max_blocks`, forever.
-    if let Err(e) = ledger::save_state(&ctx.paths, session, state) {
+    if let Err(e) = stop_state::save_state(&ctx.paths, session, state) {
         ctx.log
             .warn(&format!("gates state not saved, not blocking: {e:#}"));
         out.add_system_message(format!(
@@ -335,7 +336,7 @@ pub fn attribute(
     }
 }
 
-/// What the session changed in `files`: against each one's base in the ledger, else HEAD.
+/// What the session changed in `files`: against each one's recorded base, else HEAD.
 pub fn session_changes(
     ctx: &Ctx,
     project: &Path,
@@ -346,13 +347,13 @@ pub fn session_changes(
     let mut from_head: Vec<String> = Vec::new();
     for &rel in files {
         let path = project.join(rel);
-        let change = match ledger::base(&ctx.paths, session, &path) {
+        let change = match stop_state::base(&ctx.paths, session, &path) {
             None => {
                 from_head.push(rel.to_owned());
                 continue;
             }
-            Some(ledger::Base::Created) => attribution::FileChange::Whole,
-            Some(ledger::Base::Lines(base)) => {
+            Some(stop_state::Base::Created) => attribution::FileChange::Whole,
+            Some(stop_state::Base::Lines(base)) => {
                 let kind = crate::util::read::Kind::SOURCE.capped(MAX_ATTRIBUTED_BYTES);
                 match crate::util::read::bytes(&path, kind) {
                     Some(now) => attribution::FileChange::Lines(attribution::new_lines(

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 use super::HandoffSettings;
 use super::git::git_state;
@@ -16,6 +15,7 @@ use super::model::{FORMAT, FileChange, Handoff};
 use super::todos::{next_steps_in, session_todos, todos_from};
 use super::transcript::{self, Record};
 use crate::app::Ctx;
+use crate::session::{Session, ledger};
 
 /// Requests kept in a handoff.
 const MAX_REQUESTS: usize = 5;
@@ -54,10 +54,10 @@ pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTim
         .project
         .as_deref()
         .filter(|p| p.join(".git").exists())
-        .map(|p| (p.to_path_buf(), ctx.deadline.cap(settings.git_timeout())));
+        .map(|p| crate::git::Git::new(p, ctx.deadline).timeout(settings.git_timeout()));
     // git runs on its own threads while the transcript is read.
     std::thread::scope(|scope| {
-        let git_job = git.map(|(root, timeout)| scope.spawn(move || git_state(&root, timeout)));
+        let git_job = git.map(|git| scope.spawn(move || git_state(git)));
         let tail = read_transcript(src, settings, &mut h.notes);
         fill_from_records(&mut h, ctx, src, &tail);
         if let Some(job) = git_job {
@@ -137,7 +137,7 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
     h.requests = requests
         .into_iter()
         .skip(skip)
-        .map(|r| clip(&r, MAX_REQUEST_CHARS))
+        .map(|r| crate::text::cap(&r, MAX_REQUEST_CHARS))
         .collect();
 
     // Claude's last message: the hook's copy is newer than the transcript (written lazily).
@@ -151,7 +151,7 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
                 _ => None,
             })
         })
-        .map(|m| clip(m.trim(), MAX_MESSAGE_CHARS));
+        .map(|m| crate::text::cap(m.trim(), MAX_MESSAGE_CHARS));
 
     h.files = files_changed(ctx, src, records, &mut h.notes);
 
@@ -177,14 +177,6 @@ fn fill_from_records(h: &mut Handoff, ctx: &Ctx, src: &Source, records: &[Record
     }
 }
 
-/// One line of the session ledger the gates write.
-#[derive(Deserialize)]
-struct LedgerLine {
-    path: String,
-    #[serde(default)]
-    tool: Option<String>,
-}
-
 fn files_changed(
     ctx: &Ctx,
     src: &Source,
@@ -194,23 +186,22 @@ fn files_changed(
     // (path, tool) in the order seen: ledger first (it may reach further back), then transcript.
     let mut seen: Vec<(String, String, bool)> = Vec::new();
     if let Some(sid) = &src.session_id {
-        let ledger = ctx.paths.session_dir(sid).join("ledger.jsonl");
-        match transcript::tail_lines(&ledger, LEDGER_TAIL) {
-            Ok((body, _)) => {
-                let mut bad = 0;
-                for line in body
-                    .split(|b| *b == b'\n')
-                    .filter(|l| !l.trim_ascii().is_empty())
-                {
-                    match serde_json::from_slice::<LedgerLine>(line) {
-                        Ok(l) if !l.path.is_empty() => {
-                            seen.push((l.path, l.tool.unwrap_or_else(|| "edit".into()), true));
-                        }
-                        _ => bad += 1,
-                    }
+        let session = Session::new(&ctx.paths, sid);
+        match ledger::read(&session, LEDGER_TAIL) {
+            Ok(read) => {
+                for entry in read.entries {
+                    let tool = if entry.tool.is_empty() {
+                        "edit".to_owned()
+                    } else {
+                        entry.tool
+                    };
+                    seen.push((entry.path.to_string_lossy().into_owned(), tool, true));
                 }
-                if bad > 0 {
-                    notes.push(format!("{bad} malformed ledger line(s) skipped"));
+                if read.malformed > 0 {
+                    notes.push(format!(
+                        "{} malformed ledger line(s) skipped",
+                        read.malformed
+                    ));
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -273,11 +264,6 @@ fn display_path(path: &str, project: Option<&Path>) -> String {
         .map_or_else(|| path.to_owned(), |rel| rel.display().to_string())
 }
 
-/// `text` cut to `max` characters with a mark.
-pub fn clip(text: &str, max: usize) -> String {
-    crate::hook::cap_text(text, max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,7 +306,7 @@ mod tests {
             {"type": "text", "text": format!("Set the key {key}.")}]}}));
         std::fs::write(&transcript, text).unwrap();
         let ctx = ctx(dir.path(), &project);
-        let ledger = ctx.paths.session_dir("s1").join("ledger.jsonl");
+        let ledger = Session::new(&ctx.paths, "s1").ledger();
         std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
         std::fs::write(
             &ledger,

@@ -2,25 +2,17 @@
 //! --short --branch`) and `git diff --stat HEAD`, run in parallel, each given a short deadline
 //! and left out when git does not answer in time.
 
-use std::path::Path;
-
-use super::collect::clip;
 use super::model::GitState;
+use crate::git::Git;
 
 /// `git status --short` lines kept.
 const MAX_STATUS_LINES: usize = 40;
 
 /// Branch, short status and diff stat, each skipped when git does not answer in time.
-pub fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<String>) {
-    let dir = root.to_string_lossy().into_owned();
-    let git = |args: &[&str]| {
-        let mut all = vec!["-C", dir.as_str(), "--no-optional-locks"];
-        all.extend_from_slice(args);
-        crate::process::stdout_of("git", &all, timeout)
-    };
+pub fn git_state(git: Git<'_>) -> (GitState, Vec<String>) {
     let (status, stat) = std::thread::scope(|s| {
-        let d = s.spawn(|| git(&["diff", "--stat", "HEAD"]));
-        let st = git(&["status", "--short", "--branch"]);
+        let d = s.spawn(|| git.diff_stat());
+        let st = git.status_with_branch();
         (st, d.join())
     });
     let mut notes = Vec::new();
@@ -39,7 +31,7 @@ pub fn git_state(root: &Path, timeout: std::time::Duration) -> (GitState, Vec<St
     }
     // A repository without commits has no HEAD to diff against: not worth a note.
     if let Ok(Ok(d)) = stat {
-        state.diff_stat = Some(clip(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
+        state.diff_stat = Some(crate::text::cap(d.trim_end(), 3_000)).filter(|d| !d.is_empty());
     }
     (state, notes)
 }
@@ -80,22 +72,12 @@ mod tests {
     #[test]
     fn reads_a_real_repository() {
         let dir = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args(args)
-                .current_dir(dir.path())
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@t")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@t")
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "git {args:?}");
-        };
+        let run = |args: &[&str]| crate::git::fixture(dir.path(), args);
+        let git = Git::new(dir.path(), crate::hook::Deadline::NONE)
+            .timeout(std::time::Duration::from_secs(5));
         run(&["init", "-q", "-b", "work"]);
         std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
-        let (state, notes) = git_state(dir.path(), std::time::Duration::from_secs(5));
+        let (state, notes) = git_state(git);
         assert_eq!(state.branch.as_deref(), Some("work"));
         assert_eq!(state.status, ["?? a.txt"]);
         assert_eq!(state.diff_stat, None, "no HEAD yet");
@@ -103,7 +85,7 @@ mod tests {
         run(&["add", "a.txt"]);
         run(&["commit", "-q", "-m", "one"]);
         std::fs::write(dir.path().join("a.txt"), "two\n").unwrap();
-        let (state, _) = git_state(dir.path(), std::time::Duration::from_secs(5));
+        let (state, _) = git_state(git);
         assert_eq!(state.status, [" M a.txt"]);
         assert!(state.diff_stat.unwrap().contains("1 file changed"));
     }

@@ -7,7 +7,6 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::model::Handoff;
-use crate::hook::cap_text;
 
 /// The full Markdown rendering.
 pub fn markdown(h: &Handoff) -> String {
@@ -206,7 +205,7 @@ pub fn summary(
         }
     }
     let _ = write!(out, "\nThe full handoff is in {}.", md_path.display());
-    cap_text(&out, max_chars.max(200))
+    crate::text::cap(&out, max_chars.max(200))
 }
 
 fn list(out: &mut String, label: &str, items: &[String], max: usize, chars: usize) {

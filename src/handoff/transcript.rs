@@ -15,7 +15,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -89,9 +88,10 @@ struct Entry {
 /// Reads the records of the last `limit` bytes of `path`. A missing file is an `Err` of kind
 /// `NotFound` (Claude Code creates the transcript only at the first tool call).
 pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
-    let (body, truncated) = tail_lines(path, limit)?;
+    let crate::text::FileTail { bytes: body, cut } =
+        crate::text::read_tail(path, crate::util::read::Kind::TRANSCRIPT, limit)?;
     let mut tail = Tail {
-        truncated,
+        truncated: cut,
         ..Tail::default()
     };
     let mut entries = Vec::new();
@@ -229,43 +229,6 @@ fn active_branch(entries: &[Entry]) -> Vec<bool> {
         }
     }
     keep
-}
-
-/// The whole lines among the last `limit` bytes of `path`, and whether the file is longer.
-pub fn tail_lines(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
-    use crate::util::read::{Kind, OpenResult, Opened};
-    // Opened without blocking, and only if it is a regular file (not a FIFO, device or directory).
-    let Opened { mut file, len } = match crate::util::read::open(path, Kind::TRANSCRIPT) {
-        OpenResult::Open(opened) => opened,
-        OpenResult::Missing => return Err(std::io::ErrorKind::NotFound.into()),
-        OpenResult::Skipped(skip) => {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                skip.reason(),
-            ));
-        }
-    };
-    let limit = limit.min(Kind::TRANSCRIPT.cap);
-    let start = len.saturating_sub(limit);
-    let mut cut_first = false;
-    if start > 0 {
-        // The first line is cut by the window unless the byte before it ends a line.
-        let mut prev = [0u8; 1];
-        file.seek(SeekFrom::Start(start - 1))?;
-        file.read_exact(&mut prev)?;
-        cut_first = prev[0] != b'\n';
-    }
-    file.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity(usize::try_from(len - start).unwrap_or(0));
-    file.take(limit).read_to_end(&mut buf)?;
-    if cut_first {
-        let keep = buf
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(buf.len(), |i| i + 1);
-        buf.drain(..keep);
-    }
-    Ok((buf, start > 0))
 }
 
 /// The fields of a transcript line that sfp reads; everything else is skipped unread. A

@@ -60,7 +60,7 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
     let reported = input
         .session_id
         .as_deref()
-        .map(|id| ctx.paths.session_dir(id).join("health-reported.txt"));
+        .map(|id| crate::session::Session::new(&ctx.paths, id).health_reported());
     // The record is written masked, so it is compared masked.
     let record = crate::util::redact::text(&context).into_owned();
     if input.source.as_deref() == Some("resume")
@@ -102,5 +102,5 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
 
 fn short(message: &str) -> &str {
     let cut = message.find(": ").map_or(message.len(), |i| i);
-    crate::util::redact::head(&message[..cut], 100)
+    crate::text::head(&message[..cut], 100)
 }

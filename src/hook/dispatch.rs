@@ -76,7 +76,7 @@ pub fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
 }
 
 fn first_line(text: &str) -> &str {
-    crate::util::redact::head(text.lines().next().unwrap_or(""), 160)
+    crate::text::head(text.lines().next().unwrap_or(""), 160)
 }
 
 #[cfg(test)]

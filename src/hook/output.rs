@@ -17,18 +17,8 @@ use super::Event;
 /// Longest text sfp sends in one field (Claude Code's cap is 10,000).
 pub const MAX_TEXT_CHARS: usize = 9_500;
 
-const TRUNCATED: &str = "\n[… truncated by sfp]";
-
 /// Cuts `text` to at most `max` characters, between words, marking the cut.
-pub fn cap_text(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let keep = max.saturating_sub(TRUNCATED.chars().count());
-    let mut out = crate::util::redact::head(text, keep).to_owned();
-    out.push_str(TRUNCATED);
-    out
-}
+pub use crate::text::cap as cap_text;
 
 /// `text` masked, then capped: masking first, so that a cut can never split a secret.
 fn render(text: &str, max: usize) -> String {

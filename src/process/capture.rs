@@ -88,8 +88,8 @@ impl Capture {
         }
         // Each side of the gap ends between words, so that no secret is left cut in half where
         // the scanner could no longer recognise it.
-        let head = crate::util::redact::before_cut(&head);
-        let tail = crate::util::redact::after_cut(&tail);
+        let head = crate::text::before_cut(&head);
+        let tail = crate::text::after_cut(&tail);
         let dropped = self.total.saturating_sub((head.len() + tail.len()) as u64);
         let mut text = head.to_owned();
         let _ = write!(text, "\n[… {dropped} bytes of output omitted …]\n");

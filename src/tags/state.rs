@@ -1,4 +1,4 @@
-//! What one session has been given: `$SFP_HOME/sessions/<session>/tags.json`.
+//! What one session has been given: `tags.json` in its directory ([`crate::session`]).
 //!
 //! Holds the sources' fingerprint (metadata) and content hash at the last injection, and whether
 //! the project evidence was checked. The tag lines known then (to compute a delta) sit beside it
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::TagsSettings;
 use crate::paths::Paths;
+use crate::session::Session;
 use crate::util::read::Foreign;
 
 /// The state file's format version; another version reads as absent.
@@ -44,7 +45,7 @@ pub struct TagState {
 
 /// The state file of a session.
 pub fn path(paths: &Paths, session_id: &str) -> PathBuf {
-    paths.session_dir(session_id).join("tags.json")
+    Session::new(paths, session_id).tags()
 }
 
 /// Reads the state; `Ok(None)` when there is none yet, `Err` with a reason when it is unusable
@@ -69,7 +70,7 @@ pub fn load(path: &Path) -> Result<Option<TagState>, String> {
 
 /// `tags-known.txt` beside the state file.
 fn known_path(path: &Path) -> PathBuf {
-    path.with_file_name("tags-known.txt")
+    path.with_file_name(crate::session::TAGS_KNOWN)
 }
 
 /// Every tag line known at the last injection (before the budget); empty when there is none.

@@ -8,8 +8,8 @@
 //! the user's own files and are not masked.
 //!
 //! A cut made before a boundary (a capped reason, the tail of a gate's output) must not leave
-//! part of a secret the scanner can no longer recognise: [`head`] and [`tail`] cut between words,
-//! and a tail never starts inside a private key block.
+//! part of a secret the scanner can no longer recognise: [`crate::text`] cuts between words, and
+//! a tail never starts inside a private key block.
 
 use std::borrow::Cow;
 
@@ -111,89 +111,6 @@ pub fn masked<T: Serialize + DeserializeOwned>(data: &T) -> serde_json::Result<T
     serde_json::from_value(json(data)?)
 }
 
-/// Longest run of non-blank characters a cut backs off over to fall between words; a longer
-/// run is cut where it is.
-const MAX_WORD_CHARS: usize = 1_024;
-
-/// The first `max` characters of `text` at most, ending between words: a cut never leaves the
-/// first half of a token (which the scanner might no longer recognise).
-pub fn head(text: &str, max: usize) -> &str {
-    let Some((end, _)) = text.char_indices().nth(max) else {
-        return text;
-    };
-    if text[end..].starts_with(char::is_whitespace) {
-        &text[..end]
-    } else {
-        before_cut(&text[..end])
-    }
-}
-
-/// The last `max` characters of `text` at most, starting between words and never inside a
-/// private key block whose `BEGIN` line was cut away.
-pub fn tail(text: &str, max: usize) -> &str {
-    let count = text.chars().count();
-    if count <= max {
-        return text;
-    }
-    let (start, _) = text
-        .char_indices()
-        .nth(count - max)
-        .unwrap_or((text.len(), ' '));
-    if text[..start].ends_with(char::is_whitespace) {
-        after_key_body(&text[start..])
-    } else {
-        after_cut(&text[start..])
-    }
-}
-
-/// `kept`, which was cut right after its end, without the start of a word the cut went through.
-/// A run of non-blank characters longer than [`MAX_WORD_CHARS`] is kept as it is.
-pub fn before_cut(kept: &str) -> &str {
-    if kept.ends_with(char::is_whitespace) {
-        return kept;
-    }
-    match kept
-        .char_indices()
-        .rev()
-        .take(MAX_WORD_CHARS)
-        .find(|(_, c)| c.is_whitespace())
-    {
-        Some((i, c)) => &kept[..i + c.len_utf8()],
-        None if kept.chars().count() <= MAX_WORD_CHARS => "",
-        None => kept,
-    }
-}
-
-/// `kept`, which was cut right before its start, without the end of a word the cut went through
-/// nor the body of a private key whose `BEGIN` line was cut away.
-pub fn after_cut(kept: &str) -> &str {
-    if kept.starts_with(char::is_whitespace) {
-        return after_key_body(kept);
-    }
-    let rest = match kept
-        .char_indices()
-        .take(MAX_WORD_CHARS)
-        .find(|(_, c)| c.is_whitespace())
-    {
-        Some((i, c)) => &kept[i + c.len_utf8()..],
-        None if kept.chars().count() <= MAX_WORD_CHARS => "",
-        None => kept,
-    };
-    after_key_body(rest)
-}
-
-/// The body of a key without its BEGIN line is not recognisable: `kept` from after its END line.
-fn after_key_body(kept: &str) -> &str {
-    if let Some(at) = kept.find("PRIVATE KEY")
-        && !kept[..at].contains("-----BEGIN")
-        && kept[..at].contains("-----END")
-    {
-        let after = kept[at..].find('\n').map_or(kept.len(), |i| at + i + 1);
-        return &kept[after..];
-    }
-    kept
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,45 +156,5 @@ mod tests {
             back["k"].starts_with("x ") && !back["k"].contains(&key),
             "{back:?}"
         );
-    }
-
-    #[test]
-    fn a_head_ends_between_words() {
-        let key = gh();
-        let text = format!("see {key} there");
-        for max in 5..text.len() {
-            let cut = head(&text, max);
-            assert!(text.starts_with(cut));
-            assert!(
-                cut == "see " || cut == format!("see {key}") || cut == format!("see {key} "),
-                "{max}: {cut:?}"
-            );
-        }
-        assert_eq!(head("short", 10), "short");
-        assert_eq!(head("abc def", 3), "abc");
-        let long = "x".repeat(MAX_WORD_CHARS + 10);
-        assert_eq!(head(&long, MAX_WORD_CHARS + 5).len(), MAX_WORD_CHARS + 5);
-        assert_eq!(head("ééé ééé", 5), "ééé ");
-    }
-
-    #[test]
-    fn a_tail_starts_between_words_and_after_a_key_cut_in_half() {
-        let key = gh();
-        let text = format!("see {key} there");
-        for max in 1..text.len() {
-            let cut = tail(&text, max);
-            assert!(text.ends_with(cut));
-            let whole = format!("{key} there");
-            let spaced = format!(" {key} there");
-            assert!(
-                ["", "there", " there", whole.as_str(), spaced.as_str()].contains(&cut),
-                "{max}: {cut:?}"
-            );
-        }
-        let pem =
-            "-----BEGIN RSA PRIVATE KEY-----\nAAAA\nBBBB\n-----END RSA PRIVATE KEY-----\nok\n";
-        let cut = tail(pem, 45);
-        assert_eq!(cut, "ok\n");
-        assert_eq!(tail(pem, pem.len()), pem);
     }
 }

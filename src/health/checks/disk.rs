@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sysinfo::{DiskRefreshKind, Disks};
 
-use super::{Probe, tilde};
+use super::{Level, Probe, Room, tilde};
 use crate::health::Check;
 use crate::health::settings::DiskThresholds;
 
@@ -61,35 +61,24 @@ fn existing_ancestor(path: &Path) -> PathBuf {
     }
 }
 
-#[expect(
-    clippy::cast_precision_loss,
-    reason = "a percentage needs no precision past a decimal"
-)]
 fn evaluate(free: u64, total: u64, t: &DiskThresholds) -> Check {
-    let mb = free / 1024 / 1024;
-    let pct = if total == 0 {
-        0.0
-    } else {
-        free as f64 * 100.0 / total as f64
-    };
-    let summary = format!("{mb} MiB free ({pct:.1}%)");
-    let check = if mb < t.critical_free_mb || pct < t.critical_free_percent {
-        Check::unhealthy(
+    let room = Room::of(free, total);
+    let summary = format!("{} MiB free ({:.1}%)", room.mb, room.percent);
+    let check = match room.level(
+        (t.critical_free_mb, t.critical_free_percent),
+        (t.warn_free_mb, t.warn_free_percent),
+    ) {
+        Level::Critical => Check::unhealthy(
             NAME,
             format!("{summary}: backups and handoffs will fail; free some space"),
-        )
-    } else if mb < t.warn_free_mb || pct < t.warn_free_percent {
-        Check::degraded(
+        ),
+        Level::Low => Check::degraded(
             NAME,
             format!("{summary}: low; prune old backups with `sfp backup prune`"),
-        )
-    } else {
-        Check::healthy(NAME, summary)
+        ),
+        Level::Enough => Check::healthy(NAME, summary),
     };
-    check
-        .detail("free_mb", mb)
-        .detail("total_mb", total / 1024 / 1024)
-        .detail("free_percent", (pct * 10.0).round() / 10.0)
+    room.details(check, "free")
 }
 
 #[cfg(test)]

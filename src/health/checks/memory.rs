@@ -2,7 +2,7 @@
 
 use sysinfo::{MemoryRefreshKind, RefreshKind, System};
 
-use super::Probe;
+use super::{Level, Probe, Room};
 use crate::health::Check;
 
 const NAME: &str = "memory";
@@ -23,34 +23,28 @@ pub fn check(probe: &Probe) -> Check {
     evaluate(available, total, &probe.settings.memory)
 }
 
-#[expect(
-    clippy::cast_precision_loss,
-    reason = "a percentage needs no precision past a decimal"
-)]
 fn evaluate(available: u64, total: u64, t: &crate::health::settings::MemoryThresholds) -> Check {
-    let mb = available / 1024 / 1024;
-    let pct = available as f64 * 100.0 / total as f64;
+    let room = Room::of(available, total);
     let summary = format!(
-        "{mb} MiB available ({pct:.0}% of {} MiB)",
-        total / 1024 / 1024
+        "{} MiB available ({:.0}% of {} MiB)",
+        room.mb, room.percent, room.total_mb
     );
-    let check = if mb < t.critical_available_mb {
-        Check::unhealthy(
+    // Memory has no critical share: only too few MiB is critical.
+    let check = match room.level(
+        (t.critical_available_mb, 0.0),
+        (t.warn_available_mb, t.warn_available_percent),
+    ) {
+        Level::Critical => Check::unhealthy(
             NAME,
             format!(
                 "{summary}: below {} MiB, close programs before running gates",
                 t.critical_available_mb
             ),
-        )
-    } else if mb < t.warn_available_mb || pct < t.warn_available_percent {
-        Check::degraded(NAME, format!("{summary}: low, gates may be slow or killed"))
-    } else {
-        Check::healthy(NAME, summary)
+        ),
+        Level::Low => Check::degraded(NAME, format!("{summary}: low, gates may be slow or killed")),
+        Level::Enough => Check::healthy(NAME, summary),
     };
-    check
-        .detail("available_mb", mb)
-        .detail("total_mb", total / 1024 / 1024)
-        .detail("available_percent", (pct * 10.0).round() / 10.0)
+    room.details(check, "available")
 }
 
 #[cfg(test)]

@@ -49,14 +49,11 @@ pub fn check(probe: &Probe) -> Check {
     }
     // The uncommitted changes are for a person at a terminal (and cost a `git status`).
     if probe.spawn && ctx.printer.terminal() {
-        let timeout = ctx.deadline.cap(std::time::Duration::from_millis(
-            probe.settings.command_timeout_ms,
-        ));
-        match crate::process::stdout_of(
-            "git",
-            &["-C", &project.to_string_lossy(), "status", "--porcelain"],
-            timeout,
-        ) {
+        let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
+        match crate::git::Git::new(project, ctx.deadline)
+            .timeout(timeout)
+            .status()
+        {
             Ok(out) => {
                 let count = out.lines().filter(|l| !l.trim().is_empty()).count();
                 let _ = write!(

@@ -1,94 +1,21 @@
-//! A session's record of what it touched, and the state the Stop hook keeps between turns.
+//! The state the Stop hook keeps between turns, in the session's directory
+//! ([`crate::session`]):
 //!
-//! - `$SFP_HOME/sessions/<id>/ledger.jsonl`: one line per file tool call, appended at PostToolUse:
-//!   `{"path": "<absolute path>", "tool": "Write", "at": "<RFC3339 UTC>"}`. Other capabilities
-//!   (handoffs) read it too, so the format is fixed.
-//! - `$SFP_HOME/sessions/<id>/gates.json`: the fingerprint of the changed files at the last gate
-//!   run, the gates that sent Claude back then, and how many Stops in a row were blocked for
-//!   them.
-//! - `$SFP_HOME/sessions/<id>/base/<hash of the path>`: each file's lines (as hashes, not text)
-//!   before the session first touched it, from the CLI's `tool_response.originalFile`; `N` alone
-//!   when the session created the file. Line attribution diffs against it.
+//! - `gates.json`: the fingerprint of the changed files at the last gate run, the gates that
+//!   sent Claude back then, and how many Stops in a row were blocked for them;
+//! - `base/<hash of the path>`: each file's lines (as hashes, not text) before the session first
+//!   touched it, from the CLI's `tool_response.originalFile`; `N` alone when the session created
+//!   the file. Line attribution diffs against it.
 //!
-//! The ledger and the Stop state are masked as they are written ([`crate::util::redact`]).
+//! The Stop state is masked as it is written ([`crate::util::redact`]).
 
-use std::collections::HashSet;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::paths::Paths;
+use crate::session::Session;
 use crate::util::read::Foreign;
-
-/// Largest ledger read back (a longer one is read from its end).
-const MAX_LEDGER_BYTES: u64 = crate::util::read::Kind::LEDGER.cap;
-
-/// One line of the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub path: PathBuf,
-    pub tool: String,
-    pub at: String,
-}
-
-pub fn ledger_path(paths: &Paths, session: &str) -> PathBuf {
-    paths.session_dir(session).join("ledger.jsonl")
-}
-
-/// Appends one entry (one `write` of one line, so concurrent hooks never interleave).
-pub fn record(paths: &Paths, session: &str, path: &Path, tool: &str) -> anyhow::Result<()> {
-    let file = ledger_path(paths, session);
-    let entry = Entry {
-        path: path.to_path_buf(),
-        tool: tool.to_owned(),
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    };
-    let mut line = crate::util::redact::to_string(&entry)?;
-    line.push('\n');
-    let mut f = crate::util::fs::open_append_private(&file)
-        .with_context(|| format!("cannot open {}", file.display()))?;
-    f.write_all(line.as_bytes())
-        .with_context(|| format!("cannot append to {}", file.display()))
-}
-
-/// Every distinct path in the session's ledger, in first-touched order. Unreadable lines are
-/// skipped.
-pub fn touched(paths: &Paths, session: &str) -> Vec<PathBuf> {
-    let file = ledger_path(paths, session);
-    let Ok(text) = read_tail(&file, MAX_LEDGER_BYTES) else {
-        return Vec::new();
-    };
-    // Up to 16 MiB of lines: a set keeps the dedup linear, the Vec the first-touched order.
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut out: Vec<PathBuf> = Vec::new();
-    for line in text.lines() {
-        if let Ok(entry) = serde_json::from_str::<Entry>(line)
-            && !seen.contains(&entry.path)
-        {
-            seen.insert(entry.path.clone());
-            out.push(entry.path);
-        }
-    }
-    out
-}
-
-fn read_tail(path: &Path, limit: u64) -> std::io::Result<String> {
-    use crate::util::read::{Kind, OpenResult, Opened};
-    use std::io::{Read, Seek, SeekFrom};
-    let Opened { file: mut f, len } = match crate::util::read::open(path, Kind::LEDGER) {
-        OpenResult::Open(opened) => opened,
-        OpenResult::Missing => return Ok(String::new()),
-        OpenResult::Skipped(skip) => return Err(std::io::Error::other(skip.to_string())),
-    };
-    if len > limit {
-        f.seek(SeekFrom::Start(len - limit))?;
-    }
-    let mut buf = Vec::new();
-    f.take(limit).read_to_end(&mut buf)?;
-    Ok(String::from_utf8_lossy(&buf).into_owned())
-}
 
 /// What the Stop hook remembers about a session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,12 +31,10 @@ pub struct StopState {
     pub failing: Vec<String>,
 }
 
-fn base_path(paths: &Paths, session: &str, path: &Path) -> PathBuf {
+fn base_path(paths: &Paths, session: &str, path: &Path) -> std::path::PathBuf {
     let digest = super::attribution::line_hashes(path.as_os_str().as_encoded_bytes());
-    paths
-        .session_dir(session)
-        .join("base")
-        .join(format!("{:016x}", digest.first().copied().unwrap_or(0)))
+    Session::new(paths, session)
+        .line_base(&format!("{:016x}", digest.first().copied().unwrap_or(0)))
 }
 
 /// Largest original content whose line hashes are kept.
@@ -169,8 +94,8 @@ pub fn base(paths: &Paths, session: &str, path: &Path) -> Option<Base> {
     }
 }
 
-fn state_path(paths: &Paths, session: &str) -> PathBuf {
-    paths.session_dir(session).join("gates.json")
+fn state_path(paths: &Paths, session: &str) -> std::path::PathBuf {
+    Session::new(paths, session).gates_state()
 }
 
 /// The session's Stop state: the default when there is none yet (or it is unreadable JSON, which
@@ -232,66 +157,7 @@ pub fn fingerprint(project: &Path, files: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::Env;
-
-    fn paths(home: &Path) -> Paths {
-        let env = Env {
-            sfp_home: Some(home.to_path_buf()),
-            ..Env::default()
-        };
-        Paths::resolve(&env, None)
-    }
-
-    #[test]
-    fn ledger_lines_have_the_shared_format() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = paths(dir.path());
-        record(&p, "s/1", Path::new("/proj/a.py"), "Write").unwrap();
-        record(&p, "s/1", Path::new("/proj/b.py"), "Edit").unwrap();
-        record(&p, "s/1", Path::new("/proj/a.py"), "Edit").unwrap();
-        let text = std::fs::read_to_string(ledger_path(&p, "s/1")).unwrap();
-        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
-        assert_eq!(first["path"], "/proj/a.py");
-        assert_eq!(first["tool"], "Write");
-        assert!(chrono::DateTime::parse_from_rfc3339(first["at"].as_str().unwrap()).is_ok());
-        assert_eq!(first.as_object().unwrap().len(), 3);
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(ledger_path(&p, "s/1"))
-            .unwrap()
-            .write_all(b"not json\n")
-            .unwrap();
-        assert_eq!(
-            touched(&p, "s/1"),
-            vec![PathBuf::from("/proj/a.py"), PathBuf::from("/proj/b.py")]
-        );
-        assert!(touched(&p, "other").is_empty());
-    }
-
-    #[test]
-    fn a_long_ledger_is_deduplicated_in_first_touched_order() {
-        use std::fmt::Write as _;
-        let dir = tempfile::tempdir().unwrap();
-        let p = paths(dir.path());
-        let file = ledger_path(&p, "long");
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        let mut text = String::new();
-        for _ in 0..20 {
-            for i in (0..5_000).rev() {
-                let _ = writeln!(
-                    text,
-                    "{{\"path\":\"/p/f{i}.rs\",\"tool\":\"Edit\",\"at\":\"t\"}}"
-                );
-            }
-        }
-        std::fs::write(&file, text).unwrap();
-        let started = std::time::Instant::now();
-        let got = touched(&p, "long");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
-        assert_eq!(got.len(), 5_000);
-        assert_eq!(got[0], PathBuf::from("/p/f4999.rs"));
-        assert_eq!(got[4_999], PathBuf::from("/p/f0.rs"));
-    }
+    use crate::session::test_paths as paths;
 
     #[test]
     fn the_first_base_of_a_file_is_kept() {
