@@ -49,9 +49,7 @@ pub fn check(probe: &Probe) -> Check {
     }
     // The uncommitted changes are for a person at a terminal (and cost a `git status`).
     if probe.spawn && ctx.printer.terminal() {
-        let timeout = ctx.deadline.cap(std::time::Duration::from_millis(
-            probe.settings.command_timeout_ms,
-        ));
+        let timeout = ctx.deadline.cap(probe.settings.command_timeout);
         match crate::process::stdout_of(
             "git",
             &["-C", &project.to_string_lossy(), "status", "--porcelain"],
