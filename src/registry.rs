@@ -89,22 +89,25 @@ mod tests {
         assert_eq!(sorted, shipped, "every shipped file is validated");
     }
 
-    /// A project's layer may not set what only the user's may: `sfp health` says it is ignored.
+    /// A project's layer may not set what only the user's may, and an old key name is read
+    /// with a warning: `sfp health` says both, at their lines.
     #[test]
-    fn a_projects_backup_section_is_reported_as_ignored() {
+    fn health_reports_an_ignored_backup_section_and_old_key_names() {
         let project = Layer {
             kind: LayerKind::Project,
             path: None,
             display: "p/sfp.yaml".into(),
-            text: "tags:\n  enabled: true\nbackup:\n  keep: 1\n".into(),
+            text: "health:\n  command_timeout_ms: 3000\nbackup:\n  keep: 1\n".into(),
         };
         let diags = Config::from_layers(vec![project]).check_all(&sections());
         let texts: Vec<String> = diags.iter().map(ToString::to_string).collect();
         assert_eq!(
             texts,
             [
+                "p/sfp.yaml:2:3: warning: `health.command_timeout_ms` is an old name: write \
+                 `command_timeout: 3s` (the old name is still read)",
                 "p/sfp.yaml:3:1: warning: `backup:` is read from your own config only \
-              (~/.claude/sfp), not a project's: ignored here"
+                 (~/.claude/sfp), not a project's: ignored here"
             ]
         );
     }
