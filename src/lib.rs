@@ -17,6 +17,7 @@ pub mod log;
 pub mod paths;
 pub mod printer;
 pub mod process;
+pub mod registry;
 pub mod secrets;
 pub mod session;
 pub mod tags;
@@ -63,10 +64,12 @@ impl UserError {
 
 /// How a terminal command that failed with `err` exits: 1 for the user's mistake, 2 otherwise.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
-    if err
-        .chain()
-        .any(<dyn std::error::Error + 'static>::is::<UserError>)
-    {
+    let user = |e: &(dyn std::error::Error + 'static)| {
+        e.is::<UserError>()
+            || e.downcast_ref::<config::ConfigError>()
+                .is_some_and(config::ConfigError::is_user_error)
+    };
+    if err.chain().any(user) {
         ExitStatus::Failure
     } else {
         ExitStatus::Error
@@ -191,5 +194,14 @@ mod tests {
         let failed = anyhow::Error::new(io).context("cannot write the backup");
         assert_eq!(exit_status_of(&failed), ExitStatus::Error);
         assert_eq!(ExitCode::from(ExitStatus::Interrupted), ExitCode::from(130));
+    }
+
+    #[test]
+    fn a_config_error_exits_1() {
+        let bad = config::Diagnostic::error("sfp.yaml", "tags.enabled: invalid type");
+        let refused = config::refuse_errors(&[bad]).map_err(anyhow::Error::new);
+        let err = refused.context("sfp tags").unwrap_err();
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
+        assert!(format!("{err:#}").contains("config error: sfp.yaml: error: tags.enabled"));
     }
 }

@@ -137,7 +137,7 @@ const FORBIDDEN: &str = "tiers:\n  fast:\n    gates:\n      - name: forbidden\n 
 
 #[test]
 fn a_gate_past_its_timeout_is_reported_timed_out_promptly() {
-    let sb = Sandbox::new(&gate("slow", "sleep 30", "        timeout: 200\n"));
+    let sb = Sandbox::new(&gate("slow", "sleep 30", "        timeout: 200ms\n"));
     let started = Instant::now();
     let (code, report) = sb.gates_json(&["--all-files"]);
     assert!(
@@ -254,6 +254,34 @@ fn config_errors_carry_file_line_and_column() {
         text.contains(
             "gates.yaml:2:27: warning: unknown key `gates[0].timout` (ignored; did you mean \
              `timeout`?)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn gates_check_names_the_fix_for_a_bare_number_and_the_new_spelling_of_an_old_key() {
+    let sb = Sandbox::new(
+        "tiers:\n  fast:\n    gates:\n      - name: a\n        command: x\n        timeout: 30000\n",
+    );
+    std::fs::write(
+        sb.project.join(".claude/sfp/sfp.yaml"),
+        "format:\n  timeout_ms: 2500\n",
+    )
+    .unwrap();
+    let out = sb.gates(&["check"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "gates.yaml:6:18: error: tiers.fast.gates[0].timeout: `30000` has no unit: write \
+             30000ms or 30s"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "sfp.yaml:2:3: warning: `format.timeout_ms` is an old name: write `timeout: 2500ms`"
         ),
         "{text}"
     );
@@ -489,7 +517,7 @@ fn a_critical_gate_cut_off_by_the_run_budget_is_only_reported() {
     ));
     std::fs::write(
         sb.project.join(".claude/sfp/sfp.yaml"),
-        "gates:\n  budget: 1\n",
+        "gates:\n  budget: 1s\n",
     )
     .unwrap();
     sb.write("a.txt", "x\n");

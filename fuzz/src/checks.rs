@@ -10,14 +10,13 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sfp::backup::{Backup, Metadata, commit, plan, stage, verify};
-use sfp::config::{
-    Config, Diagnostic, Layer, LayerKind, embedded, parse_document, parse_value, registry,
-};
+use sfp::config::{Config, Diagnostic, Layer, LayerKind, embedded, parse_document, parse_value};
 use sfp::env::Env;
 use sfp::gates::{GATES_FILE, from_layers};
 use sfp::health::HealthSettings;
 use sfp::hook::{Event, MAX_TEXT_CHARS, Response, cap_text, parse_hook_input};
 use sfp::paths::Paths;
+use sfp::registry;
 use sfp::tags::{Gathered, TagName, TagsSettings, arrange, extract};
 use sha2::{Digest as _, Sha256};
 

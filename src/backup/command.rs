@@ -14,7 +14,6 @@ use super::store::{Backup, Listed, Store};
 use super::verify::verify;
 use crate::ExitStatus;
 use crate::app::Ctx;
-use crate::config::{Config, Layer, LayerKind};
 use crate::printer::Style;
 
 #[derive(Debug, Args)]
@@ -115,18 +114,9 @@ pub fn summary(b: &Backup) -> Summary<'_> {
     }
 }
 
-/// The `backup:` section from the user's layers only (embedded default, the plugin's config,
-/// `$SFP_HOME/sfp.yaml`): a project's committed config must not change how the user's home is
-/// backed up (a cloned repository could otherwise set `keep: 1` and prune every backup).
+/// The `backup:` section, from the user's layers only (see [`BackupSettings`]'s trust).
 pub fn settings(ctx: &Ctx) -> BackupSettings {
-    let user_layers: Vec<Layer> = ctx
-        .config
-        .layers()
-        .iter()
-        .filter(|l| !matches!(l.kind, LayerKind::Project | LayerKind::Local))
-        .cloned()
-        .collect();
-    let (settings, diags) = Config::from_layers(user_layers).section::<BackupSettings>("backup");
+    let (settings, diags) = ctx.config.section::<BackupSettings>("backup");
     for d in diags.iter().filter(|d| d.is_error()) {
         ctx.log.warn(&d.to_string());
     }
@@ -199,16 +189,11 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         BackupAction::Prune(a) => {
             let keep = a.keep.unwrap_or(settings.keep);
             let max_age = if a.keep.is_some() {
-                0
+                Duration::ZERO
             } else {
-                settings.max_age_days
+                settings.max_age
             };
-            let removed = store.prune(
-                keep,
-                max_age,
-                None,
-                Duration::from_millis(settings.lock_wait_ms),
-            )?;
+            let removed = store.prune(keep, max_age, None, settings.lock_wait)?;
             let cleaned = store.clean_stale();
             if a.json {
                 ctx.printer

@@ -2,7 +2,7 @@
 //! temporary directory, rename it into place, then apply retention (never inside a restore).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 
@@ -139,9 +139,7 @@ pub fn write(
     started: Instant,
 ) -> anyhow::Result<Created> {
     let store = Store::new(paths.backups_dir());
-    let wait = req
-        .deadline
-        .cap(Duration::from_millis(settings.lock_wait_ms));
+    let wait = req.deadline.cap(settings.lock_wait);
     let now = chrono::Utc::now();
     let reserved = store.reserve(now, wait)?;
     let result = fill(
@@ -169,12 +167,7 @@ pub fn write(
         Vec::new()
     } else {
         store
-            .prune(
-                settings.keep,
-                settings.max_age_days,
-                Some(&reserved.id),
-                wait,
-            )
+            .prune(settings.keep, settings.max_age, Some(&reserved.id), wait)
             .unwrap_or_default()
     };
     store.clean_stale();
@@ -289,7 +282,7 @@ mod tests {
         };
         let paths = Paths::resolve(&env, None);
         let settings = BackupSettings::default();
-        let gone = Deadline::after(Instant::now(), Duration::ZERO);
+        let gone = Deadline::after(Instant::now(), std::time::Duration::ZERO);
         let err = create_unless(&paths, &settings, &request(gone), false).unwrap_err();
         assert!(format!("{err:#}").contains("deadline"), "{err:#}");
         assert_eq!(entries(&paths), Vec::<String>::new());

@@ -23,7 +23,7 @@ pub fn on_pre_compact(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyh
         ctx,
         input,
         &format!("pre-compact ({trigger})"),
-        2_000,
+        std::time::Duration::from_secs(2),
         false,
     )
 }
@@ -31,14 +31,20 @@ pub fn on_pre_compact(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyh
 /// SessionEnd: take a `config` backup, fast.
 pub fn on_session_end(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
     let reason = input.reason.as_deref().unwrap_or("other");
-    backup(ctx, input, &format!("session-end ({reason})"), 300, true)
+    backup(
+        ctx,
+        input,
+        &format!("session-end ({reason})"),
+        std::time::Duration::from_millis(300),
+        true,
+    )
 }
 
 fn backup(
     ctx: &Ctx,
     input: &HookInput,
     why: &str,
-    lock_wait_ms: u64,
+    lock_wait: std::time::Duration,
     skip_unchanged: bool,
 ) -> anyhow::Result<()> {
     let mut settings = settings(ctx);
@@ -50,7 +56,7 @@ fn backup(
     if !enabled {
         return Ok(());
     }
-    settings.lock_wait_ms = settings.lock_wait_ms.min(lock_wait_ms);
+    settings.lock_wait = settings.lock_wait.min(lock_wait);
     let session = input.session_id.as_deref().unwrap_or("-");
     let req = Request {
         profile: Profile::Config,

@@ -66,10 +66,7 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     };
     let p = &ctx.printer;
     // Held until the restore ends: retention in any sfp process leaves this backup alone.
-    let _held = match store.hold(
-        &backup.meta.id,
-        std::time::Duration::from_millis(settings.lock_wait_ms),
-    ) {
+    let _held = match store.hold(&backup.meta.id, settings.lock_wait) {
         Ok(held) => held,
         Err(e) => {
             p.error(&e);

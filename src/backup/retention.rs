@@ -1,5 +1,5 @@
 //! Retention over `$SFP_HOME/backups/`: each kind of backup (`config`, `full`, `pre-restore`) keeps
-//! its own newest `keep` and loses those past `max_age_days` (never the newest of its kind), so one
+//! its own newest `keep` and loses those past `max_age` (never the newest of its kind), so one
 //! kind never pushes out another; a backup a restore is reading (`.restoring-<id>.lock` held, in
 //! any sfp process) and one whose metadata cannot be read are never removed.
 
@@ -62,7 +62,7 @@ impl Store {
 
     /// Applies retention to each kind of backup on its own (`config`, `full`, `pre-restore`), so
     /// that one kind never pushes out another: of each kind it keeps the newest `keep` (0 = all)
-    /// and drops those created more than `max_age_days` ago (0 = no limit), never the newest of
+    /// and drops those created more than `max_age` ago (0 = no limit), never the newest of
     /// the kind. Newest means by the sequence number and creation time in the metadata, not by
     /// the id's text, so backups dated in the future by a wrong clock never push out new ones.
     /// `protect` (the backup just taken), a backup being restored, and one whose metadata cannot
@@ -70,7 +70,7 @@ impl Store {
     pub fn prune(
         &self,
         keep: usize,
-        max_age_days: u64,
+        max_age: Duration,
         protect: Option<&str>,
         wait: Duration,
     ) -> anyhow::Result<Vec<String>> {
@@ -91,14 +91,12 @@ impl Store {
             }
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let max_age_ms = i64::try_from(max_age_days)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(86_400_000);
+        let max_age_ms = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
         let mut removed = Vec::new();
         for (_, group) in &kinds {
             for (newer, (id, h)) in group.iter().enumerate() {
                 let too_many = keep > 0 && newer >= keep;
-                let too_old = max_age_days > 0
+                let too_old = !max_age.is_zero()
                     && newer > 0
                     && parse_created(&h.created)
                         .is_some_and(|t| now.saturating_sub(t) >= max_age_ms);
@@ -181,13 +179,24 @@ mod tests {
         }
         std::fs::create_dir_all(dir.path().join("20200101-000000")).unwrap();
         let wait = Duration::from_secs(1);
-        assert_eq!(store.prune(0, 30, None, wait).unwrap(), [ids[0].clone()]);
-        assert_eq!(store.prune(2, 0, None, wait).unwrap(), [ids[1].clone()]);
+        assert_eq!(
+            store
+                .prune(0, Duration::from_secs(30 * 86_400), None, wait)
+                .unwrap(),
+            [ids[0].clone()]
+        );
+        assert_eq!(
+            store.prune(2, Duration::ZERO, None, wait).unwrap(),
+            [ids[1].clone()]
+        );
         assert!(
             dir.path().join("20200101-000000").exists(),
             "not a backup: left alone"
         );
-        assert_eq!(store.prune(0, 0, None, wait).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            store.prune(0, Duration::ZERO, None, wait).unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -202,7 +211,7 @@ mod tests {
         let wait = Duration::from_secs(1);
         let held = store.hold("20250101-000002", wait).unwrap();
         assert_eq!(
-            store.prune(2, 0, None, wait).unwrap(),
+            store.prune(2, Duration::ZERO, None, wait).unwrap(),
             ["20250101-000005", "20250101-000004", "20250101-000003"]
         );
         drop(held);
@@ -210,7 +219,10 @@ mod tests {
             !store.in_use_path("20250101-000002").exists(),
             "the marker goes with the restore"
         );
-        assert_eq!(store.prune(2, 0, None, wait).unwrap(), ["20250101-000002"]);
+        assert_eq!(
+            store.prune(2, Duration::ZERO, None, wait).unwrap(),
+            ["20250101-000002"]
+        );
         assert!(dir.path().join("20250101-000000").exists());
         assert!(dir.path().join("20250101-000001").exists());
     }
@@ -228,7 +240,9 @@ mod tests {
         plant(dir.path(), &id, "config", 1, Some(&now.to_rfc3339()));
         let wait = Duration::from_secs(1);
         assert_eq!(
-            store.prune(2, 30, None, wait).unwrap(),
+            store
+                .prune(2, Duration::from_secs(30 * 86_400), None, wait)
+                .unwrap(),
             ["20990101-000000"],
             "the oldest by sequence goes, not the one with the smallest id"
         );
@@ -245,7 +259,7 @@ mod tests {
         // Even when a wrong sequence puts it last, the backup just taken is protected.
         plant(dir.path(), "20990101-000002", "config", 9, None);
         assert_eq!(
-            store.prune(1, 0, Some(&id), wait).unwrap(),
+            store.prune(1, Duration::ZERO, Some(&id), wait).unwrap(),
             ["20990101-000001"]
         );
         assert!(dir.path().join(&id).exists());

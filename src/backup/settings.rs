@@ -1,6 +1,8 @@
 //! The `backup:` section of `sfp.yaml`: retention, extra include and exclude globs, compression
 //! and how long a backup waits for another sfp process holding the backup lock.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -9,9 +11,10 @@ pub struct BackupSettings {
     /// Backups kept by retention of each kind (`config`, `full`, `pre-restore`, counted apart):
     /// the newest ones; 0 keeps every backup.
     pub keep: usize,
-    /// Backups older than this many days are removed by retention; 0 means no age limit. The
+    /// Backups older than this are removed by retention (`14d`); 0 means no age limit. The
     /// newest backup of each kind is never removed for its age.
-    pub max_age_days: u64,
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub max_age: Duration,
     /// Extra globs (relative to the Claude config dir) added to every profile.
     pub include: Vec<String>,
     /// Globs (relative to the Claude config dir) left out of every profile.
@@ -20,8 +23,9 @@ pub struct BackupSettings {
     pub compression_level: u32,
     /// Threads that compress; 0 means one per CPU.
     pub threads: usize,
-    /// How long a backup waits for the backup lock, in milliseconds.
-    pub lock_wait_ms: u64,
+    /// How long a backup waits for the backup lock.
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub lock_wait: Duration,
     /// Take a `config` backup on PreCompact.
     pub on_pre_compact: bool,
     /// Take a `config` backup on SessionEnd.
@@ -32,16 +36,23 @@ impl Default for BackupSettings {
     fn default() -> Self {
         Self {
             keep: 10,
-            max_age_days: 0,
+            max_age: Duration::ZERO,
             include: Vec::new(),
             exclude: Vec::new(),
             compression_level: 7,
             threads: 0,
-            lock_wait_ms: 2_000,
+            lock_wait: Duration::from_secs(2),
             on_pre_compact: true,
             on_session_end: true,
         }
     }
+}
+
+/// Read from the user's layers only: a project's committed config must not change how the
+/// user's home is backed up (a cloned repository could otherwise set `keep: 1` and prune every
+/// backup).
+impl crate::config::Section for BackupSettings {
+    const TRUST: crate::config::Trust = crate::config::Trust::User;
 }
 
 impl BackupSettings {

@@ -57,7 +57,10 @@ pub fn layers(paths: &Paths, name: &str) -> (Vec<Layer>, Vec<super::Diagnostic>)
     }
     candidates.push((LayerKind::User, paths.sfp_home.join(name)));
     if let Some(dir) = paths.project_config_dir() {
-        candidates.push((LayerKind::Project, dir.join(name)));
+        // In the home directory the project's file is the user's own: it is read once, as hers.
+        if dir != paths.sfp_home {
+            candidates.push((LayerKind::Project, dir.join(name)));
+        }
         candidates.push((LayerKind::Local, dir.join(format!("{stem}.local.yaml"))));
     }
     for (kind, path) in candidates {

@@ -1,32 +1,86 @@
 //! Parsing and merging config layers.
 //!
-//! Each layer is checked on its own text, so a type error or an unknown key is reported with the
-//! file, line and column where it was written. Valid layers are then deep-merged (mappings merge
-//! key by key, anything else is replaced) and the result is deserialized once.
+//! Each layer is parsed once and checked on its own, so a type error or an unknown key is
+//! reported with the file, line and column where it was written. Valid layers are then merged
+//! (see [`super::file`] for the strategies) and the result is deserialized once. Old key names
+//! are read through [`super::rename`] right after the parse.
 
 use std::sync::OnceLock;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_yaml::Value;
 
-use super::{Diagnostic, Layer, LayerKind, layers};
+use super::rename::{self, Renamed};
+use super::{Diagnostic, Layer, LayerKind, display_path, layers};
 use crate::paths::Paths;
 
-/// Parses a whole document into `T`, reporting unknown keys as warnings with their dotted path.
+/// Which layers may set a file or a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Every layer, the project's included.
+    Any,
+    /// The user's own layers only (the default, the plugin's, the options, `$SFP_HOME`): a
+    /// project's committed config must not change what is done to the user's home.
+    User,
+}
+
+impl Trust {
+    pub fn admits(self, kind: LayerKind) -> bool {
+        self == Self::Any || !matches!(kind, LayerKind::Project | LayerKind::Local)
+    }
+}
+
+/// A section of `sfp.yaml`, read with [`Config::section`].
+pub trait Section: DeserializeOwned + Default {
+    /// The layers the section is read from.
+    const TRUST: Trust = Trust::Any;
+}
+
+/// A warning for a layer that sets what it may not: it is left out.
+fn untrusted(layer: &Layer, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        &layer.display,
+        format!(
+            "{what} is read from your own config only (~/.claude/sfp), not a project's: \
+             ignored here"
+        ),
+    )
+}
+
+/// One layer parsed into an untyped value, old key names read as the new ones.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub value: Value,
+    pub renamed: Vec<Renamed>,
+}
+
+/// Parses one layer of `file` (the one parse of that layer).
+pub fn parse_layer(file: &str, layer: &Layer) -> Result<Parsed, Diagnostic> {
+    let mut value = parse_value(layer)?;
+    let renamed = rename::apply(file, layer, &mut value);
+    Ok(Parsed { value, renamed })
+}
+
+/// Parses a whole document into `T`, reporting unknown keys as warnings with their path.
 /// An empty document (or one holding only comments) is `T::default()`.
 pub fn parse_document<T: DeserializeOwned + Default>(
     layer: &Layer,
 ) -> Result<(T, Vec<Diagnostic>), Diagnostic> {
-    if is_blank(&layer.text) {
+    let value = parse_value(layer)?;
+    typed_document(layer, value)
+}
+
+/// Reads one layer's untyped value as `T`. The check runs on the value; only when it fails is
+/// the text deserialized again, so that the error names the line and column.
+pub fn typed_document<T: DeserializeOwned + Default>(
+    layer: &Layer,
+    value: Value,
+) -> Result<(T, Vec<Diagnostic>), Diagnostic> {
+    if value.is_null() {
         return Ok((T::default(), Vec::new()));
     }
-    // A typed map keeps only the last of two equal keys, so `fast:` written twice in a tier
-    // list would silently lose the first; the untyped parse refuses duplicates, with position.
-    // The typed check then runs on that value, and the text is deserialized again only to
-    // locate an error.
-    let untyped = parse_value(layer)?;
     let mut unknown = Vec::new();
-    let value: T = match serde_ignored::deserialize(untyped, |path| {
+    let typed: T = match serde_ignored::deserialize(value, |path| {
         unknown.push(path.to_string());
     }) {
         Ok(value) => value,
@@ -40,12 +94,19 @@ pub fn parse_document<T: DeserializeOwned + Default>(
     };
     let warnings = unknown
         .into_iter()
-        .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{p}` (ignored)")))
+        .map(|p| unknown_key(layer, &display_path(&p)))
         .collect();
-    Ok((value, warnings))
+    Ok((typed, warnings))
 }
 
-/// Parses a layer into an untyped YAML value (syntax errors only).
+fn unknown_key(layer: &Layer, path: &str) -> Diagnostic {
+    Diagnostic::warning(&layer.display, format!("unknown key `{path}` (ignored)"))
+}
+
+/// Parses a layer into an untyped YAML value (syntax errors only). A blank document (only
+/// comments) is null. A typed map keeps only the last of two equal keys, so `fast:` written twice
+/// in a tier list would silently lose the first; this untyped parse refuses duplicates, with
+/// their position.
 pub fn parse_value(layer: &Layer) -> Result<Value, Diagnostic> {
     if is_blank(&layer.text) {
         return Ok(Value::Null);
@@ -84,7 +145,7 @@ pub fn deep_merge(base: &mut Value, over: Value) {
 #[derive(Debug, Clone)]
 pub struct Config {
     layers: Vec<Layer>,
-    parsed: Vec<OnceLock<Result<Value, Diagnostic>>>,
+    parsed: Vec<OnceLock<Result<Parsed, Diagnostic>>>,
     problems: Vec<Diagnostic>,
 }
 
@@ -133,21 +194,15 @@ impl Config {
     }
 
     /// The effective value of `section.key` and the layer that set it last (`None` when no
-    /// layer sets it). `include` picks the layers that count (the `backup:` section is read
-    /// from the user's own layers only).
-    pub fn source_of(
-        &self,
-        section: &str,
-        key: &str,
-        include: impl Fn(LayerKind) -> bool,
-    ) -> Option<(Value, &Layer)> {
+    /// layer sets it), counting only the layers `trust` admits (see [`Section::TRUST`]).
+    pub fn source_of(&self, section: &str, key: &str, trust: Trust) -> Option<(Value, &Layer)> {
         let mut found = None;
         for (i, layer) in self.layers.iter().enumerate() {
-            if !include(layer.kind) {
+            if !trust.admits(layer.kind) {
                 continue;
             }
             if let Ok(all) = self.parsed(i)
-                && let Some(v) = all.get(section).and_then(|s| s.get(key))
+                && let Some(v) = all.value.get(section).and_then(|s| s.get(key))
                 && !v.is_null()
             {
                 found = Some((v.clone(), layer));
@@ -160,17 +215,20 @@ impl Config {
         &self.layers
     }
 
-    /// The untyped parse of layer `i`, made once.
-    fn parsed(&self, i: usize) -> &Result<Value, Diagnostic> {
-        self.parsed[i].get_or_init(|| parse_value(&self.layers[i]))
+    /// The parse of layer `i`, made once.
+    fn parsed(&self, i: usize) -> &Result<Parsed, Diagnostic> {
+        self.parsed[i].get_or_init(|| parse_layer(Self::FILE, &self.layers[i]))
     }
 
-    /// Reads section `key` of `sfp.yaml`, merged over every layer. A layer whose section does not
-    /// parse is left out and reported; the others still apply.
-    pub fn section<T: DeserializeOwned + Default>(&self, key: &str) -> (T, Vec<Diagnostic>) {
+    /// Reads section `key` of `sfp.yaml`, merged over every layer its type trusts. A layer whose
+    /// section does not parse is left out and reported; the others still apply.
+    pub fn section<T: Section>(&self, key: &str) -> (T, Vec<Diagnostic>) {
         let mut diags = self.problems.clone();
         let mut merged = Value::Null;
         for (i, layer) in self.layers.iter().enumerate() {
+            if !T::TRUST.admits(layer.kind) {
+                continue;
+            }
             match check_section::<T>(layer, self.parsed(i), key) {
                 Ok((raw, warnings)) => {
                     diags.extend(warnings);
@@ -187,10 +245,7 @@ impl Config {
         match serde_yaml::from_value(merged) {
             Ok(v) => (v, diags),
             Err(e) => {
-                diags.push(Diagnostic::error(
-                    Self::FILE,
-                    format!("section `{key}`: {e}"),
-                ));
+                diags.push(Diagnostic::error(Self::FILE, format!("{key}: {e}")));
                 (T::default(), diags)
             }
         }
@@ -207,59 +262,70 @@ impl Config {
             }
             match self.parsed(i) {
                 Err(d) => diags.push(d.clone()),
-                Ok(all @ Value::Mapping(map)) => {
-                    for k in map.keys() {
-                        let name = k.as_str().unwrap_or("?");
-                        if !sections.iter().any(|(s, _)| *s == name) {
-                            diags.push(Diagnostic::warning(
-                                &layer.display,
-                                format!("unknown key `{name}` (ignored)"),
-                            ));
+                Ok(parsed) => match &parsed.value {
+                    Value::Mapping(map) => {
+                        for k in map.keys() {
+                            let name = k.as_str().unwrap_or("?");
+                            if !sections.iter().any(|(s, _)| *s == name) {
+                                diags.push(unknown_key(layer, name));
+                            }
+                        }
+                        for (name, check) in sections {
+                            diags.extend(check(layer, parsed, name));
                         }
                     }
-                    for (name, check) in sections {
-                        diags.extend(check(layer, all, name));
-                    }
-                }
-                Ok(Value::Null) => {}
-                Ok(_) => diags.push(Diagnostic::error(
-                    &layer.display,
-                    "expected a mapping of sections",
-                )),
+                    Value::Null => {}
+                    _ => diags.push(Diagnostic::error(
+                        &layer.display,
+                        "expected a mapping of sections",
+                    )),
+                },
             }
         }
         diags
     }
 }
 
-/// Checks one section of one layer, given the layer's untyped parse; built with
-/// [`section_check`].
-pub type SectionCheck = fn(&Layer, &Value, &str) -> Vec<Diagnostic>;
+/// Checks one section of one layer, given the layer's parse; built with [`section_check`].
+pub type SectionCheck = fn(&Layer, &Parsed, &str) -> Vec<Diagnostic>;
 
-/// A [`SectionCheck`] for a section of type `T`.
-pub fn section_check<T: DeserializeOwned>(
-    layer: &Layer,
-    all: &Value,
-    key: &str,
-) -> Vec<Diagnostic> {
-    match check_section::<T>(layer, &Ok(all.clone()), key) {
+/// A [`SectionCheck`] for a section of type `T`: its errors and warnings in that layer, or one
+/// warning when the layer may not set it.
+pub fn section_check<T: Section>(layer: &Layer, parsed: &Parsed, key: &str) -> Vec<Diagnostic> {
+    if !T::TRUST.admits(layer.kind) {
+        return match parsed.value.get(key) {
+            Some(v) if !v.is_null() => {
+                let at = super::locate_key(&layer.text, key);
+                vec![untrusted(layer, &format!("`{key}:`")).at(at)]
+            }
+            _ => Vec::new(),
+        };
+    }
+    match check_section::<T>(layer, &Ok(parsed.clone()), key) {
         Ok((_, warnings)) => warnings,
         Err(d) => vec![d],
     }
 }
 
-/// Checks section `key` of one layer as `T` and returns its raw value for merging. The check
-/// runs on the parsed value; only when it fails is the text deserialized again, so that the
-/// error names the line and column where the value was written.
+/// Checks section `key` of one layer as `T` and returns its raw value for merging, with the
+/// warnings about that section (unknown keys, old names). The check runs on the parsed value;
+/// only when it fails is the text deserialized again, so that the error names the line and
+/// column where the value was written.
 fn check_section<T: DeserializeOwned>(
     layer: &Layer,
-    parsed: &Result<Value, Diagnostic>,
+    parsed: &Result<Parsed, Diagnostic>,
     key: &str,
 ) -> Result<(Option<Value>, Vec<Diagnostic>), Diagnostic> {
-    let all = parsed.as_ref().map_err(Clone::clone)?;
-    let Some(section) = all.get(key) else {
+    let parsed = parsed.as_ref().map_err(Clone::clone)?;
+    let Some(section) = parsed.value.get(key) else {
         return Ok((None, Vec::new()));
     };
+    let mut warnings: Vec<Diagnostic> = parsed
+        .renamed
+        .iter()
+        .filter(|r| r.section == key)
+        .map(|r| r.diagnostic.clone())
+        .collect();
     let mut unknown = Vec::new();
     let typed: Result<T, _> =
         serde_ignored::deserialize(section.clone(), |path| unknown.push(path.to_string()));
@@ -267,10 +333,11 @@ fn check_section<T: DeserializeOwned>(
         return Err(located_error::<T>(layer, key)
             .unwrap_or_else(|| Diagnostic::error(&layer.display, format!("{key}: {e}"))));
     }
-    let warnings = unknown
-        .into_iter()
-        .map(|p| Diagnostic::warning(&layer.display, format!("unknown key `{key}.{p}` (ignored)")))
-        .collect();
+    warnings.extend(
+        unknown
+            .into_iter()
+            .map(|p| unknown_key(layer, &display_path(&format!("{key}.{p}")))),
+    );
     Ok((Some(section.clone()), warnings))
 }
 
@@ -365,6 +432,53 @@ mod tests {
     struct Inner {
         flag: bool,
         name: String,
+    }
+
+    impl Section for Limits {}
+
+    /// A section only the user's layers may set, with a renamed key.
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(default)]
+    struct Kept {
+        keep: u32,
+        #[serde(deserialize_with = "crate::config::duration")]
+        lock_wait: std::time::Duration,
+    }
+
+    impl Section for Kept {
+        const TRUST: Trust = Trust::User;
+    }
+
+    fn layer_of(kind: LayerKind, display: &str, text: &str) -> Layer {
+        Layer {
+            kind,
+            ..layer(display, text)
+        }
+    }
+
+    #[test]
+    fn a_user_only_section_leaves_the_projects_layers_out() {
+        let cfg = Config::from_layers(vec![
+            layer_of(LayerKind::Embedded, "e", "backup:\n  keep: 10\n"),
+            layer_of(LayerKind::User, "u", "backup:\n  lock_wait_ms: 1500\n"),
+            layer_of(LayerKind::Project, "p", "backup:\n  keep: 1\n"),
+            layer_of(LayerKind::Local, "l", "backup:\n  keep: 0\n"),
+        ]);
+        let (kept, diags) = cfg.section::<Kept>("backup");
+        assert_eq!(kept.keep, 10, "the project's keep is not read");
+        assert_eq!(kept.lock_wait, std::time::Duration::from_millis(1500));
+        let texts: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "u:2:3: warning: `backup.lock_wait_ms` is an old name: write `lock_wait: 1500ms` \
+              (the old name is still read)"
+            ]
+        );
+        let source = cfg.source_of("backup", "keep", Kept::TRUST).unwrap();
+        assert_eq!(source.1.display, "e");
+        let source = cfg.source_of("backup", "keep", Trust::Any).unwrap();
+        assert_eq!(source.1.display, "l");
     }
 
     fn layer(display: &str, text: &str) -> Layer {

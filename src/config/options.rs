@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Diagnostic, Layer, LayerKind};
+use super::{ConfigError, Diagnostic, Layer, LayerKind};
 use crate::env::{Env, PLUGIN_OPTIONS};
 
 /// How the options layer is named in messages.
@@ -23,7 +23,7 @@ struct Spec {
     option: &'static str,
     section: &'static str,
     key: &'static str,
-    parse: fn(&str) -> Result<String, String>,
+    parse: fn(&str) -> Result<String, ConfigError>,
 }
 
 const SPECS: [Spec; 4] = [
@@ -53,29 +53,31 @@ const SPECS: [Spec; 4] = [
     },
 ];
 
-fn boolean(v: &str) -> Result<String, String> {
+fn boolean(v: &str) -> Result<String, ConfigError> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "on" | "yes" | "1" => Ok("true".to_owned()),
         "false" | "off" | "no" | "0" => Ok("false".to_owned()),
-        _ => Err("is not true or false".to_owned()),
+        _ => Err(ConfigError::BadOption("is not true or false")),
     }
 }
 
-fn whole_number(v: &str) -> Result<String, String> {
+fn whole_number(v: &str) -> Result<String, ConfigError> {
     // Claude Code stores a `number` option as a JSON number: 4000 may come back as "4000.0".
-    let n: f64 = v.parse().map_err(|_| "is not a number".to_owned())?;
+    let n: f64 = v
+        .parse()
+        .map_err(|_| ConfigError::BadOption("is not a number"))?;
     if n.fract() != 0.0 || !(0.0..=1e9).contains(&n) {
-        return Err("is not a whole number from 0".to_owned());
+        return Err(ConfigError::BadOption("is not a whole number from 0"));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok((n as u64).to_string())
 }
 
-fn session_end_backup(v: &str) -> Result<String, String> {
+fn session_end_backup(v: &str) -> Result<String, ConfigError> {
     match v.to_ascii_lowercase().as_str() {
         "config" => Ok("true".to_owned()),
         "off" | "none" => Ok("false".to_owned()),
-        _ => Err("is not `config` or `off`".to_owned()),
+        _ => Err(ConfigError::BadOption("is not `config` or `off`")),
     }
 }
 

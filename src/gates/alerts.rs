@@ -5,59 +5,13 @@
 //! timeout-rate alert is reported, never a reason to send Claude back. Runs with fewer gates than `min_gates` are not graded, so one
 //! failing lint on a two-gate project does not read as a collapse.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+pub use super::model::{Alert, Severity};
 use super::model::{GateResult, GateStatus};
-use crate::config::{Diagnostic, deep_merge, layers, parse_document, parse_value};
-use crate::paths::Paths;
+use crate::config::{ConfigFile, Diagnostic};
 
 pub const FILE: &str = "alerts.yaml";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "LOW",
-            Self::Medium => "MEDIUM",
-            Self::High => "HIGH",
-            Self::Critical => "CRITICAL",
-        }
-    }
-}
-
-/// One threshold crossed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Alert {
-    pub severity: Severity,
-    /// `failure_rate` or `timeout_rate`.
-    pub metric: &'static str,
-    pub value: f64,
-    pub threshold: f64,
-}
-
-impl Alert {
-    pub fn message(&self) -> String {
-        let what = if self.metric == "timeout_rate" {
-            "timeout rate"
-        } else {
-            "failure rate"
-        };
-        format!(
-            "[{}] gate {what} {:.0}% ≥ {:.0}%",
-            self.severity.as_str(),
-            self.value * 100.0,
-            self.threshold * 100.0
-        )
-    }
-}
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
@@ -93,30 +47,16 @@ impl Default for AlertsConfig {
     }
 }
 
-/// Every layer of `alerts.yaml`, merged key by key; broken layers are reported and left out.
-pub fn load(paths: &Paths) -> (AlertsConfig, Vec<Diagnostic>) {
-    let (layers, mut diags) = layers(paths, FILE);
-    let mut merged = serde_yaml::Value::Null;
-    for layer in &layers {
-        match parse_document::<AlertsConfig>(layer) {
-            Ok((_, warnings)) => {
-                diags.extend(warnings);
-                if let Ok(value) = parse_value(layer) {
-                    deep_merge(&mut merged, value);
-                }
-            }
-            Err(d) => diags.push(d),
-        }
-    }
-    if merged.is_null() {
-        return (AlertsConfig::default(), diags);
-    }
-    match serde_yaml::from_value(merged) {
-        Ok(cfg) => (cfg, diags),
-        Err(e) => {
-            diags.push(Diagnostic::error(FILE, e.to_string()));
-            (AlertsConfig::default(), diags)
-        }
+/// `alerts.yaml` for [`crate::config::load`]: every layer merged key by key.
+impl ConfigFile for AlertsConfig {
+    const FILE: &'static str = FILE;
+    type Doc = Self;
+
+    fn assemble(docs: Vec<(Self, String)>, _: &mut Vec<Diagnostic>) -> Self {
+        docs.into_iter()
+            .next_back()
+            .map(|(cfg, _)| cfg)
+            .unwrap_or_default()
     }
 }
 
@@ -201,7 +141,7 @@ mod tests {
             display: "<embedded>/alerts.yaml".into(),
             text: crate::config::embedded(FILE).expect("embedded").into(),
         };
-        let (cfg, warnings) = parse_document::<AlertsConfig>(&layer).unwrap();
+        let (cfg, warnings) = crate::config::parse_document::<AlertsConfig>(&layer).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         cfg
     }

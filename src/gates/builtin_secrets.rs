@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::select::ignore_file;
+use super::matcher::ignore_file;
 use crate::secrets::{FileScan, excerpt, scan_file};
 
 /// Findings listed before the report is cut.

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::config::{Action, Gate};
 use super::model::{GateResult, GateStatus};
+use super::tiers::{Action, Gate};
 use crate::env::Env;
 
 /// Most entries kept.
@@ -350,7 +350,7 @@ fn tool_identity(command: &str, cwd: &Path, env: &Env) -> String {
 mod tests {
     use super::*;
     use crate::config::{Layer, LayerKind};
-    use crate::gates::config::from_layers;
+    use crate::gates::tiers::from_layers;
 
     fn gates(yaml: &str) -> Vec<Gate> {
         let layer = Layer {

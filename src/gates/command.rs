@@ -7,14 +7,17 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::alerts::AlertsConfig;
 use super::engine::{Request, run_tier};
 use super::model::RunStatus;
 use super::select::{Decision, FileSet, all_files, plan};
+use super::settings::FormatSettings;
 use super::settings::GateSettings;
-use super::{alerts, config, kpi, report, session};
+use super::tiers::{Action, GatesConfig};
+use super::{kpi, report, session};
 use crate::ExitStatus;
 use crate::app::Ctx;
-use crate::config::Diagnostic;
+use crate::config::{Loaded, load, load_strict};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -166,7 +169,7 @@ fn skip(args: &SkipArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             .line("no gate is skipped in this session any more");
         return Ok(ExitStatus::Success);
     }
-    let (gates, _) = config::load(&ctx.paths);
+    let gates = load::<GatesConfig>(&ctx.paths).value;
     let known: Vec<&str> = gates
         .tiers
         .iter()
@@ -251,10 +254,14 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     let project = project(ctx)?;
     let (settings, _) = ctx.config.section::<GateSettings>("gates");
-    let (gates, diags) = config::load(&ctx.paths);
-    let (alerts_cfg, alert_diags) = alerts::load(&ctx.paths);
+    let Loaded {
+        value: gates,
+        diagnostics: diags,
+        ..
+    } = load::<GatesConfig>(&ctx.paths);
+    let alerts = load::<AlertsConfig>(&ctx.paths);
     let mut config_errors = 0;
-    for d in diags.iter().chain(&alert_diags) {
+    for d in diags.iter().chain(&alerts.diagnostics) {
         if d.is_error() {
             config_errors += 1;
             ctx.printer.warn(&format!("{d} (this layer is ignored)"));
@@ -294,7 +301,7 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         cache: !args.no_cache,
     };
     let env = session::with_skips(&ctx.env, &ctx.paths, ctx.env.session_id.as_deref());
-    let mut report = run_tier(&env, &ctx.paths, &project, &gates, &alerts_cfg, &req)?;
+    let mut report = run_tier(&env, &ctx.paths, &project, &gates, &alerts.value, &req)?;
     // Each failure is marked new or pre-existing: against the session's bases when run from
     // one, else against HEAD.
     let session = ctx.env.session_id.as_deref().unwrap_or("");
@@ -350,7 +357,11 @@ struct ListedGate<'a> {
 
 fn list(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let project = project(ctx)?;
-    let (gates, diags) = config::load(&ctx.paths);
+    let Loaded {
+        value: gates,
+        diagnostics: diags,
+        ..
+    } = load::<GatesConfig>(&ctx.paths);
     for d in diags.iter().filter(|d| d.is_error()) {
         ctx.printer.warn(&format!("{d} (this layer is ignored)"));
     }
@@ -369,8 +380,8 @@ fn list(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .into_iter()
                 .map(|(g, decision)| {
                     let (command, builtin) = match &g.action {
-                        config::Action::Command(c) => (Some(c.as_str()), None),
-                        config::Action::Secrets => (None, Some("secrets")),
+                        Action::Command(c) => (Some(c.as_str()), None),
+                        Action::Secrets => (None, Some("secrets")),
                     };
                     let reason = match decision {
                         Decision::Run { .. } => None,
@@ -442,15 +453,28 @@ fn list(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let (_, mut diags) = config::load_checked(&ctx.paths, true);
-    diags.extend(alerts::load(&ctx.paths).1);
-    let (gates, _) = config::load(&ctx.paths);
-    let (layers, _) = crate::config::layers(&ctx.paths, config::FILE);
+    // gates.yaml is read once, with every glob compiled; the `gates:` and `format:` sections of
+    // sfp.yaml are how the gates run, so their problems (old key names included) are shown too.
+    let Loaded {
+        value: gates,
+        diagnostics: mut diags,
+        layers,
+    } = load_strict::<GatesConfig>(&ctx.paths);
+    diags.extend(load::<AlertsConfig>(&ctx.paths).diagnostics);
+    let sections = ctx.config.section::<GateSettings>("gates").1;
+    for d in sections
+        .into_iter()
+        .chain(ctx.config.section::<FormatSettings>("format").1)
+    {
+        if !diags.contains(&d) {
+            diags.push(d);
+        }
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if args.json {
         ctx.printer.json(&serde_json::json!({
             "valid": errors == 0,
-            "layers": layers.iter().map(|l| &l.display).collect::<Vec<_>>(),
+            "layers": layers,
             "diagnostics": diags,
         }))?;
     } else {
@@ -458,12 +482,11 @@ fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             ctx.printer.line(&d.to_string());
         }
         let count: usize = gates.tiers.iter().map(|t| t.gates.len()).sum();
-        let shown: Vec<&str> = layers.iter().map(|l| l.display.as_str()).collect();
         ctx.printer.line(&format!(
             "{}: {count} gate(s) in {} tier(s) from {}",
             if errors == 0 { "ok" } else { "invalid" },
             gates.tiers.len(),
-            shown.join(", ")
+            layers.join(", ")
         ));
     }
     Ok(if errors == 0 {
@@ -471,12 +494,4 @@ fn check(args: &InfoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
-}
-
-/// Problems in every layer of gates.yaml and alerts.yaml, for `sfp health` (also at SessionStart,
-/// so globs are not compiled here: `sfp gates check` does that too).
-pub fn validate(paths: &crate::paths::Paths) -> Vec<Diagnostic> {
-    let (_, mut diags) = config::load(paths);
-    diags.extend(alerts::load(paths).1);
-    diags
 }

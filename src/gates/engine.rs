@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use super::alerts::{self, AlertsConfig};
 use super::cache::Cache;
-use super::config::GatesConfig;
 use super::model::{RunReport, RunStatus};
 use super::schedule::{RunOptions, run};
 use super::select::{FileSet, plan};
+use super::tiers::GatesConfig;
 use crate::env::Env;
 use crate::paths::Paths;
 

@@ -56,7 +56,7 @@ pub fn format_edit(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::
         .unwrap_or_else(|| "/".into());
     let timeout = ctx
         .deadline
-        .cap(Duration::from_millis(settings.timeout_ms.max(1)));
+        .cap(settings.timeout.max(Duration::from_millis(1)));
     if timeout.is_zero() {
         ctx.log.warn(&format!(
             "format: `{line}` not run: the hook's deadline has passed"

@@ -1,8 +1,8 @@
 //! Quality gates: the checks of a project (lint, format, types, secrets) run in parallel on what
 //! changed, at every Stop and from a terminal.
 //!
-//! - `schema`, `config`, `validate`: gates.yaml, layered and validated;
-//! - `select`: changed files and which gates apply to them;
+//! - `schema`, `tiers`, `validate`: gates.yaml as written, merged into tiers, and validated;
+//! - `matcher`, `select`: a gate's globs; changed files and which gates apply to them;
 //! - `schedule`, `engine`, `cache`: the parallel scheduler, one run from plan to verdict, and the
 //!   content-keyed result cache;
 //! - `builtin_secrets`, `alerts`: the built-in secret scan and alert escalation;
@@ -17,10 +17,10 @@ mod attribution;
 mod builtin_secrets;
 mod cache;
 mod command;
-mod config;
 mod engine;
 mod format;
 mod kpi;
+mod matcher;
 mod model;
 mod report;
 mod schedule;
@@ -30,14 +30,16 @@ mod session;
 mod settings;
 mod stop;
 mod stop_state;
+mod tiers;
 mod validate;
 
-pub use command::{GatesArgs, execute, validate};
 /// The layered loader, public so that the fuzz targets (`fuzz/`) can feed it arbitrary
 /// `gates.yaml` text without a project around it.
-pub use config::{FILE as GATES_FILE, from_layers};
+pub use alerts::{AlertsConfig, FILE as ALERTS_FILE};
+pub use command::{GatesArgs, execute};
 pub use format::format_edit;
 /// `.gitignore`-style files, read the same way by `sfp secrets scan`.
-pub use select::{Matcher, ignore_file};
+pub use matcher::{Matcher, ignore_file};
 pub use settings::{FormatSettings, GateSettings};
 pub use stop::{on_stop, record_edit};
+pub use tiers::{FILE as GATES_FILE, GatesConfig, from_layers};

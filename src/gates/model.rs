@@ -3,8 +3,6 @@
 
 use serde::Serialize;
 
-use super::alerts::Alert;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GateStatus {
@@ -115,7 +113,7 @@ impl GateResult {
 
 impl GateResult {
     /// A result for a gate that did not run.
-    pub fn not_run(gate: &super::config::Gate, status: GateStatus, reason: String) -> Self {
+    pub fn not_run(gate: &super::tiers::Gate, status: GateStatus, reason: String) -> Self {
         Self {
             name: gate.name.clone(),
             status,
@@ -200,5 +198,52 @@ impl RunReport {
         } else {
             RunStatus::Passed
         }
+    }
+}
+
+/// The level of an alert (see [`super::alerts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "LOW",
+            Self::Medium => "MEDIUM",
+            Self::High => "HIGH",
+            Self::Critical => "CRITICAL",
+        }
+    }
+}
+
+/// One threshold crossed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub severity: Severity,
+    /// `failure_rate` or `timeout_rate`.
+    pub metric: &'static str,
+    pub value: f64,
+    pub threshold: f64,
+}
+
+impl Alert {
+    pub fn message(&self) -> String {
+        let what = if self.metric == "timeout_rate" {
+            "timeout rate"
+        } else {
+            "failure rate"
+        };
+        format!(
+            "[{}] gate {what} {:.0}% ≥ {:.0}%",
+            self.severity.as_str(),
+            self.value * 100.0,
+            self.threshold * 100.0
+        )
     }
 }

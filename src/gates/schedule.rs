@@ -13,9 +13,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::cache::Cache;
-use super::config::{Action, Gate};
 use super::model::{GateResult, GateStatus};
 use super::select::{Decision, FileSet};
+use super::tiers::{Action, Gate};
 use crate::env::Env;
 use crate::process::{self, Exit, Spec};
 
@@ -366,10 +366,10 @@ mod tests {
     use super::*;
     use crate::config::{Layer, LayerKind};
     use crate::env::Env;
-    use crate::gates::config::from_layers;
     use crate::gates::select::plan;
+    use crate::gates::tiers::from_layers;
 
-    fn tier(yaml: &str) -> crate::gates::config::Tier {
+    fn tier(yaml: &str) -> crate::gates::tiers::Tier {
         let layer = Layer {
             kind: LayerKind::Project,
             path: None,

@@ -9,7 +9,7 @@
 //!       - name: ruff
 //!         command: ruff check ${SFP_FILES:-.}
 //!         file_patterns: ["*.py"]
-//!         timeout: 30s          # an integer is milliseconds
+//!         timeout: 30s          # 500ms, 10s, 2m: a number needs its unit
 //!         when: {command: ruff}
 //! gates: []                     # the legacy flat list: gates of the `fast` tier
 //! ```
@@ -133,66 +133,18 @@ impl<'de> Deserialize<'de> for Strings {
     }
 }
 
-/// A gate's time limit: an integer is milliseconds (the original's unit); a string takes a unit,
-/// `500ms`, `10s`, `2m`, `1h`.
+/// A gate's time limit: a duration with a unit (`500ms`, `10s`, `2m`, see
+/// [`crate::config::parse_duration`]), longer than 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeout(pub Duration);
 
-/// Parses `500ms`, `10s`, `2m`, `1h`, or bare digits as milliseconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (use 500ms, 10s, 2m or 1h)"))?;
-    let ms = match unit.trim() {
-        "" | "ms" => Some(n),
-        "s" => n.checked_mul(1_000),
-        "m" | "min" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}` (use ms, s, m or h)"
-            ));
-        }
-    };
-    let ms = ms.ok_or_else(|| format!("`{text}` is too long"))?;
-    if ms == 0 {
-        return Err("a timeout must be longer than 0".to_owned());
-    }
-    Ok(Duration::from_millis(ms))
-}
-
 impl<'de> Deserialize<'de> for Timeout {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Timeout;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("milliseconds or a duration like 10s")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timeout, E> {
-                if v == 0 {
-                    return Err(E::custom("a timeout must be longer than 0"));
-                }
-                Ok(Timeout(Duration::from_millis(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Timeout, E> {
-                u64::try_from(v)
-                    .map_err(|_| E::custom("a timeout cannot be negative"))
-                    .and_then(|v| self.visit_u64(v))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Timeout, E> {
-                Err(E::custom(
-                    "a timeout in milliseconds must be a whole number",
-                ))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Timeout, E> {
-                parse_duration(v).map(Timeout).map_err(E::custom)
-            }
+        let t = crate::config::duration(d)?;
+        if t.is_zero() {
+            return Err(de::Error::custom("a timeout must be longer than 0"));
         }
-        d.deserialize_any(V)
+        Ok(Timeout(t))
     }
 }
 
@@ -201,23 +153,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_take_units_and_bare_milliseconds() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1500"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("10 parsecs").is_err());
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("s").is_err());
-    }
-
-    #[test]
-    fn timeouts_read_integers_as_milliseconds() {
-        let t: Timeout = serde_yaml::from_str("30000").unwrap();
-        assert_eq!(t.0, Duration::from_secs(30));
+    fn timeouts_take_a_unit_and_are_longer_than_zero() {
         let t: Timeout = serde_yaml::from_str("\"2m\"").unwrap();
         assert_eq!(t.0, Duration::from_secs(120));
+        let t: Timeout = serde_yaml::from_str("500ms").unwrap();
+        assert_eq!(t.0, Duration::from_millis(500));
+        let e = serde_yaml::from_str::<Timeout>("30000")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("`30000` has no unit: write 30000ms or 30s"),
+            "{e}"
+        );
+        assert!(serde_yaml::from_str::<Timeout>("0s").is_err());
+        assert!(serde_yaml::from_str::<Timeout>("0").is_err());
         assert!(serde_yaml::from_str::<Timeout>("-5").is_err());
+        assert!(serde_yaml::from_str::<Timeout>("10 parsecs").is_err());
     }
 
     #[test]

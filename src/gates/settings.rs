@@ -1,6 +1,7 @@
 //! The `gates:` and `format:` sections of `sfp.yaml`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -14,8 +15,9 @@ pub struct GateSettings {
     pub stop_tier: String,
     /// Stops blocked in a row before sfp stops blocking and only tells the user.
     pub max_blocks: u32,
-    /// Seconds the whole Stop run may take (keep it under the hooks.json timeout of 120).
-    pub budget: u64,
+    /// How long the whole Stop run may take (keep it under the hooks.json timeout of 120 s).
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub budget: Duration,
     /// Gates run at once; 0 means all of them.
     pub jobs: usize,
 }
@@ -24,21 +26,25 @@ impl Default for GateSettings {
     fn default() -> Self {
         Self {
             enabled: true,
-            stop_tier: super::config::DEFAULT_TIER.to_owned(),
+            stop_tier: super::tiers::DEFAULT_TIER.to_owned(),
             max_blocks: 3,
-            budget: 100,
+            budget: Duration::from_secs(100),
             jobs: 0,
         }
     }
 }
+
+impl crate::config::Section for GateSettings {}
+impl crate::config::Section for FormatSettings {}
 
 /// `format:` — auto-format after Write/Edit.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct FormatSettings {
     pub enabled: bool,
-    /// Milliseconds a formatter may take.
-    pub timeout_ms: u64,
+    /// How long a formatter may take.
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub timeout: Duration,
     /// Directory names never formatted in (at any depth).
     pub exclude_dirs: Vec<String>,
     /// File extension (without the dot) → formatter command. `{file}` is replaced by the quoted
@@ -50,7 +56,7 @@ impl Default for FormatSettings {
     fn default() -> Self {
         Self {
             enabled: true,
-            timeout_ms: 10_000,
+            timeout: Duration::from_secs(10),
             exclude_dirs: Vec::new(),
             formatters: BTreeMap::new(),
         }

@@ -17,14 +17,15 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use super::alerts::{self, Alert, Severity};
+use super::alerts::{Alert, AlertsConfig, Severity};
 use super::attribution;
 use super::engine::{Request, run_tier};
 use super::model::{GateResult, Problems, RunStatus};
 use super::select::FileSet;
 use super::settings::GateSettings;
 use super::stop_state::{self, StopState};
-use super::{config, kpi, report};
+use super::tiers::GatesConfig;
+use super::{kpi, report};
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
 use crate::session::{Session, ledger};
@@ -235,11 +236,12 @@ fn run_on(
     session: &str,
     out: &mut Response,
 ) -> anyhow::Result<super::model::RunReport> {
-    let (gates, diags) = config::load(&ctx.paths);
-    let (alerts_cfg, alert_diags) = alerts::load(&ctx.paths);
-    let errors: Vec<String> = diags
+    let gates = crate::config::load::<GatesConfig>(&ctx.paths);
+    let alerts_cfg = crate::config::load::<AlertsConfig>(&ctx.paths);
+    let errors: Vec<String> = gates
+        .diagnostics
         .iter()
-        .chain(&alert_diags)
+        .chain(&alerts_cfg.diagnostics)
         .filter(|d| d.is_error())
         .map(ToString::to_string)
         .collect();
@@ -266,7 +268,14 @@ fn run_on(
         cache: true,
     };
     let env = super::session::with_skips(&ctx.env, &ctx.paths, Some(session));
-    run_tier(&env, &ctx.paths, project, &gates, &alerts_cfg, &req)
+    run_tier(
+        &env,
+        &ctx.paths,
+        project,
+        &gates.value,
+        &alerts_cfg.value,
+        &req,
+    )
 }
 
 /// Time kept back from the hook's deadline after the gates: stopping and killing the trees of
@@ -275,7 +284,7 @@ const AFTER_GATES: Duration = Duration::from_secs(3);
 
 /// The gates' budget: the configured one, cut so that the hook still ends by its deadline.
 fn run_budget(ctx: &Ctx, settings: &GateSettings) -> Duration {
-    let configured = Duration::from_secs(settings.budget.max(1));
+    let configured = settings.budget.max(Duration::from_millis(1));
     match ctx.deadline.left() {
         Some(left) if left.saturating_sub(AFTER_GATES) < configured => {
             ctx.log.info(&format!(

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::matcher::Matcher;
 use super::schema::{GateSpec, GatesFile};
-use super::select::Matcher;
-use crate::config::{Diagnostic, Layer};
+use crate::config::{Diagnostic, Layer, column, locate, path_segments};
 
 /// Checks one layer on its own: names, duplicates, builtins, globs, roots. Errors are located
 /// by finding the offending text in the file.
@@ -21,12 +21,7 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
         lists.push(("gates".to_owned(), file.gates.as_slice()));
     }
     let mut located = |at: Option<(usize, usize)>, message: String| {
-        let mut d = Diagnostic::error(&layer.display, message);
-        if let Some((line, column)) = at {
-            d.line = Some(line);
-            d.column = Some(column);
-        }
-        diags.push(d);
+        diags.push(Diagnostic::error(&layer.display, message).at(at));
     };
     let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
     for (list, gates) in lists {
@@ -109,24 +104,6 @@ pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diag
     diags
 }
 
-/// Line and column (1-based, in characters as the YAML parser counts its columns) of the `nth`
-/// occurrence of `needle` in `text` (outside comments).
-fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
-    let mut count = 0;
-    for (i, line) in text.lines().enumerate() {
-        let code = line.split(" #").next().unwrap_or(line);
-        let mut from = 0;
-        while let Some(pos) = code[from..].find(needle) {
-            count += 1;
-            if count == nth {
-                return Some((i + 1, column(code, from + pos)));
-            }
-            from += pos + needle.len().max(1);
-        }
-    }
-    None
-}
-
 /// Keys known at each level of gates.yaml, for "did you mean".
 const TOP_KEYS: &[&str] = &["tiers", "gates"];
 const TIER_KEYS: &[&str] = &["description", "fail_fast", "gates"];
@@ -150,24 +127,6 @@ const GATE_KEYS: &[&str] = &[
     "cache",
 ];
 const WHEN_KEYS: &[&str] = &["exists", "command"];
-
-/// `tiers.fast.gates.0.when.?.comand` (serde's path) → `tiers.fast.gates[0].when.comand`.
-fn display_path(path: &str) -> String {
-    let mut out = String::new();
-    for seg in path.split('.').filter(|s| *s != "?") {
-        if seg.bytes().all(|b| b.is_ascii_digit()) && !seg.is_empty() {
-            out.push('[');
-            out.push_str(seg);
-            out.push(']');
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(seg);
-        }
-    }
-    out
-}
 
 /// The known key closest to `key` at the level its path names, when one is close enough.
 fn did_you_mean(path: &[&str], key: &str) -> Option<&'static str> {
@@ -204,26 +163,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Rewrites an unknown-key warning with the path as `tiers.fast.gates[0].key`, a "did you
-/// mean", and the position of the key (its last path segment, as a key).
+/// Adds a "did you mean" to an unknown-key warning, and the position of the key (its last path
+/// segment, as a key).
 pub fn locate_key(layer: &Layer, mut d: Diagnostic) -> Diagnostic {
-    let raw = d.message.split('`').nth(1).map(str::to_owned);
-    if let Some(raw) = &raw {
-        let segs: Vec<&str> = raw.split('.').filter(|s| *s != "?").collect();
-        if let Some((last, parents)) = segs.split_last() {
-            let hint = did_you_mean(parents, last)
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_default();
-            d.message = format!("unknown key `{}` (ignored{hint})", display_path(raw));
+    let path = d.message.split('`').nth(1).map(str::to_owned);
+    let Some(path) = path else {
+        return d;
+    };
+    let segs = path_segments(&path);
+    if let Some((last, parents)) = segs.split_last() {
+        if let Some(k) = did_you_mean(parents, last) {
+            d.message = format!("unknown key `{path}` (ignored; did you mean `{k}`?)");
         }
-    }
-    let key = raw
-        .as_deref()
-        .and_then(|path| path.rsplit('.').next())
-        .map(|k| format!("{k}:"));
-    if let Some((line, column)) = key.and_then(|k| locate(&layer.text, &k, 1)) {
-        d.line = Some(line);
-        d.column = Some(column);
+        let at = locate(&layer.text, &format!("{last}:"), 1);
+        d = d.at(at);
     }
     d
 }
@@ -243,9 +196,4 @@ fn locate_name(text: &str, name: &str, nth: usize) -> Option<(usize, usize)> {
                 .map(|m| (i + 1, column(line, m.start())))
         })
         .nth(nth.checked_sub(1)?)
-}
-
-/// The 1-based character column of byte offset `at` in `line`.
-fn column(line: &str, at: usize) -> usize {
-    line[..at].chars().count() + 1
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -13,15 +13,18 @@ pub struct HandoffSettings {
     pub keep: usize,
     /// On `startup`, the project's latest handoff is given to Claude when it is younger than this
     /// (`12h`, `30m`, `2d`; `0` never).
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "crate::config::duration")]
     pub startup_max_age: Duration,
     /// Longest summary handed to Claude at session start, in characters.
     pub summary_chars: usize,
     /// How much of the end of the transcript is read, in KiB.
     pub transcript_tail_kib: u64,
     /// Longest time each git command (branch, status, diff stat) may take; skipped after it.
-    pub git_timeout_ms: u64,
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub git_timeout: Duration,
 }
+
+impl crate::config::Section for HandoffSettings {}
 
 impl Default for HandoffSettings {
     fn default() -> Self {
@@ -30,7 +33,7 @@ impl Default for HandoffSettings {
             startup_max_age: Duration::from_secs(12 * 3600),
             summary_chars: 4_000,
             transcript_tail_kib: 4 * 1024,
-            git_timeout_ms: 300,
+            git_timeout: Duration::from_millis(300),
         }
     }
 }
@@ -41,44 +44,8 @@ impl HandoffSettings {
     }
 
     pub fn git_timeout(&self) -> Duration {
-        Duration::from_millis(self.git_timeout_ms.max(1))
+        self.git_timeout.max(Duration::from_millis(1))
     }
-}
-
-/// Reads `12h`, `30m`, `45s`, `2d`, `500ms`, or a plain number of seconds.
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Secs(u64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Secs(s) => Ok(Duration::from_secs(s)),
-        Raw::Text(t) => parse_duration(&t).map_err(serde::de::Error::custom),
-    }
-}
-
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (write e.g. 12h, 30m, 45s, 2d)"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "ms" => return Ok(Duration::from_millis(n)),
-        "m" | "min" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` in `{text}` (use ms, s, m, h or d)"
-            ));
-        }
-    };
-    Ok(Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -87,17 +54,25 @@ mod tests {
 
     #[test]
     fn durations_read_with_units() {
-        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43_200)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1_800)));
-        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3w").is_err());
-        let s: HandoffSettings = serde_yaml::from_str("startup_max_age: 90\nkeep: 5").unwrap();
+        let s: HandoffSettings = serde_yaml::from_str(
+            "startup_max_age: 90s
+keep: 5
+git_timeout: 1s",
+        )
+        .unwrap();
         assert_eq!(s.startup_max_age, Duration::from_secs(90));
+        assert_eq!(s.git_timeout(), Duration::from_secs(1));
         assert_eq!(s.keep, 5);
         assert_eq!(s.summary_chars, 4_000);
+        let s: HandoffSettings = serde_yaml::from_str("startup_max_age: 0").unwrap();
+        assert_eq!(s.startup_max_age, Duration::ZERO);
+        // A bare number was seconds here and milliseconds elsewhere: it is refused.
+        let e = serde_yaml::from_str::<HandoffSettings>("startup_max_age: 90").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`90` has no unit: write 90ms or 90s"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The `health:` section of `sfp.yaml`: thresholds, and checks to leave out.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -10,8 +12,11 @@ pub struct HealthSettings {
     /// Names of checks not to run (`project`, `claude`, …).
     pub disabled: Vec<String>,
     /// Longest time `claude --version` and `git status` may take in `sfp health`.
-    pub command_timeout_ms: u64,
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub command_timeout: Duration,
 }
+
+impl crate::config::Section for HealthSettings {}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -36,7 +41,7 @@ impl Default for HealthSettings {
             memory: MemoryThresholds::default(),
             disk: DiskThresholds::default(),
             disabled: Vec::new(),
-            command_timeout_ms: 5_000,
+            command_timeout: Duration::from_secs(5),
         }
     }
 }

@@ -7,14 +7,16 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::app::Ctx;
-use crate::config::{LayerKind, options};
+use crate::backup::BackupSettings;
+use crate::config::{LayerKind, Section, Trust, options};
 
-/// The settings the plugin options cover, as `(section, key)` of `sfp.yaml`.
-const KEYS: [(&str, &str); 4] = [
-    ("gates", "enabled"),
-    ("gates", "max_blocks"),
-    ("tags", "budget_chars"),
-    ("backup", "on_session_end"),
+/// The settings the plugin options cover, as `(section, key)` of `sfp.yaml`, and the layers
+/// their section is read from.
+const KEYS: [(&str, &str, Trust); 4] = [
+    ("gates", "enabled", Trust::Any),
+    ("gates", "max_blocks", Trust::Any),
+    ("tags", "budget_chars", Trust::Any),
+    ("backup", "on_session_end", BackupSettings::TRUST),
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,12 +31,8 @@ pub struct Setting {
 /// Each covered setting with its value and where that value came from.
 pub fn list(ctx: &Ctx) -> Vec<Setting> {
     KEYS.iter()
-        .map(|&(section, key)| {
-            // A project may not change what is kept of the user's home (see `backup`).
-            let include = |kind: LayerKind| {
-                section != "backup" || !matches!(kind, LayerKind::Project | LayerKind::Local)
-            };
-            let (value, source) = match ctx.config.source_of(section, key, include) {
+        .map(|&(section, key, trust)| {
+            let (value, source) = match ctx.config.source_of(section, key, trust) {
                 Some((value, layer)) => {
                     let value = serde_yaml::to_string(&value)
                         .map(|v| v.trim().to_owned())

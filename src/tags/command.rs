@@ -217,7 +217,8 @@ fn problems(
     diags: &[Diagnostic],
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for d in diags.iter().chain(&super::evidence::load_config(ctx).1) {
+    let evidence = crate::config::load::<super::EvidenceConfig>(&ctx.paths).diagnostics;
+    for d in diags.iter().chain(&evidence) {
         let severity = if d.is_error() { "error" } else { "warning" };
         problems.push(problem(severity, Some(&d.file), d.line, d.message.clone()));
     }

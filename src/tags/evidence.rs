@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::app::Ctx;
-use crate::config::{self, Diagnostic};
+use crate::config::{ConfigFile, Diagnostic};
 use crate::util::read::Kind;
 
 /// Largest manifest read for evidence (`package.json`, `pyproject.toml`, …).
@@ -91,31 +90,16 @@ impl Findings {
     }
 }
 
-/// Loads `evidence.yaml` over every layer; problems come back as diagnostics.
-pub fn load_config(ctx: &Ctx) -> (EvidenceConfig, Vec<Diagnostic>) {
-    let (layers, mut diags) = config::layers(&ctx.paths, FILE);
-    let mut merged = serde_yaml::Value::Null;
-    for layer in &layers {
-        match config::parse_document::<EvidenceConfig>(layer) {
-            Ok((_, warnings)) => {
-                diags.extend(warnings);
-                match config::parse_value(layer) {
-                    Ok(value) => config::deep_merge(&mut merged, value),
-                    Err(d) => diags.push(d),
-                }
-            }
-            Err(d) => diags.push(d),
-        }
-    }
-    if merged.is_null() {
-        return (EvidenceConfig::default(), diags);
-    }
-    match serde_yaml::from_value(merged) {
-        Ok(cfg) => (cfg, diags),
-        Err(e) => {
-            diags.push(Diagnostic::error(FILE, e.to_string()));
-            (EvidenceConfig::default(), diags)
-        }
+/// `evidence.yaml` for [`crate::config::load`]: every layer merged key by key.
+impl ConfigFile for EvidenceConfig {
+    const FILE: &'static str = FILE;
+    type Doc = Self;
+
+    fn assemble(docs: Vec<(Self, String)>, _: &mut Vec<Diagnostic>) -> Self {
+        docs.into_iter()
+            .next_back()
+            .map(|(cfg, _)| cfg)
+            .unwrap_or_default()
     }
 }
 

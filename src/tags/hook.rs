@@ -223,7 +223,11 @@ fn unique<'a>(items: &[&'a str]) -> Vec<&'a str> {
 /// The project evidence note, when something is missing.
 fn evidence_text(ctx: &Ctx) -> Option<String> {
     let project = ctx.paths.project.as_ref()?;
-    let (config, diags) = evidence::load_config(ctx);
+    let crate::config::Loaded {
+        value: config,
+        diagnostics: diags,
+        ..
+    } = crate::config::load::<evidence::EvidenceConfig>(&ctx.paths);
     for d in &diags {
         ctx.log.warn(&format!("evidence: {d}"));
     }

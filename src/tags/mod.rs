@@ -22,7 +22,7 @@ mod sources;
 mod state;
 
 pub use command::{TagsArgs, TagsCommand, execute};
-pub use evidence::EvidenceConfig;
+pub use evidence::{EvidenceConfig, FILE as EVIDENCE_FILE};
 /// The extractor and the budgeted block, public so that the fuzz targets (`fuzz/`) can feed
 /// them arbitrary files without a session around them.
 pub use extract::extract;

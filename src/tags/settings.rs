@@ -31,6 +31,8 @@ pub struct TagsSettings {
     pub sections: BTreeMap<String, String>,
 }
 
+impl crate::config::Section for TagsSettings {}
+
 /// The mapping of the original plugin: headings at level 2 or 3.
 pub const DEFAULT_SECTIONS: [(&str, &str); 7] = [
     ("identity", "K:identity"),

@@ -177,9 +177,7 @@ pub fn check(probe: &Probe) -> Check {
         );
         return check.detail("cli", Value::Null);
     };
-    let timeout = ctx.deadline.cap(std::time::Duration::from_millis(
-        probe.settings.command_timeout_ms,
-    ));
+    let timeout = ctx.deadline.cap(probe.settings.command_timeout);
     match crate::process::stdout_of(&bin.to_string_lossy(), &["--version"], timeout) {
         Ok(version) => {
             let version = version.trim().to_owned();

@@ -49,9 +49,8 @@ pub fn check(probe: &Probe) -> Check {
     }
     // The uncommitted changes are for a person at a terminal (and cost a `git status`).
     if probe.spawn && ctx.printer.terminal() {
-        let timeout = std::time::Duration::from_millis(probe.settings.command_timeout_ms);
         match crate::git::Git::new(project, ctx.deadline)
-            .timeout(timeout)
+            .timeout(probe.settings.command_timeout)
             .status()
         {
             Ok(out) => {

@@ -29,7 +29,7 @@ pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
         )
         .detail("sfp_home", shown);
     }
-    let mut diags: Vec<Diagnostic> = crate::config::registry::validate_all(&ctx.paths, &ctx.config);
+    let mut diags: Vec<Diagnostic> = crate::registry::validate_all(&ctx.paths, &ctx.config);
     diags.extend(
         section_diags
             .iter()

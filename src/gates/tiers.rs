@@ -1,20 +1,17 @@
-//! `gates.yaml` layered and validated into the tiers sfp runs.
-//!
-//! Every layer (embedded < plugin < user < project < local, see [`crate::config::layers`]) is
-//! parsed and checked on its own, so that an error names the file, line and column where it was
-//! written; a layer with an error is left out and the others still apply. Layers then merge: a
-//! gate whose name is already in the tier overrides it field by field (`disabled: true` switches
-//! an inherited gate off), any other gate is added at the end.
+//! The tiers sfp runs: `gates.yaml` read by the config loader (every layer, embedded < plugin <
+//! user < project < local, parsed and checked on its own, so that an error names the file, line
+//! and column where it was written; a layer with an error is left out and the others still
+//! apply), then merged by name: a gate whose name is already in the tier overrides it field by
+//! field (`disabled: true` switches an inherited gate off), any other gate is added at the end.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::matcher::Matcher;
 use super::schema::{GateSpec, GatesFile, TierSpec};
-use super::select::Matcher;
 use super::validate::{locate_key, validate_layer};
-use crate::config::{Diagnostic, Layer, layers, parse_document};
-use crate::paths::Paths;
+use crate::config::{ConfigFile, Diagnostic, Layer, Merge};
 
 /// The file's name in every layer.
 pub const FILE: &str = "gates.yaml";
@@ -78,128 +75,123 @@ impl GatesConfig {
     }
 }
 
-/// Loads and merges every layer; problems come back beside whatever could be loaded. Globs are
-/// compiled when first used (a glob that does not compile skips its gate with the reason).
-pub fn load(paths: &Paths) -> (GatesConfig, Vec<Diagnostic>) {
-    load_checked(paths, false)
+/// `gates.yaml` for [`crate::config::load`]: gates merge by name within a tier, and each layer
+/// is validated on its own ([`validate_layer`]; `strict` also compiles every glob of every layer,
+/// reporting the ones that do not compile at their line and column). Otherwise globs are compiled
+/// when first used (a glob that does not compile skips its gate with the reason).
+impl ConfigFile for GatesConfig {
+    const FILE: &'static str = FILE;
+    const MERGE: Merge = Merge::ByName;
+    type Doc = GatesFile;
+
+    fn validate(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diagnostic> {
+        let mut diags = validate_layer(layer, file, strict);
+        if !file.gates.is_empty() && !file.tiers.is_empty() {
+            // The original reads the flat list only when there are no tiers: keep that meaning.
+            let d = Diagnostic::warning(
+                &layer.display,
+                format!(
+                    "the flat `gates:` list ({} gate(s)) is ignored because this file has \
+                     `tiers:`; move its gates into a tier (e.g. `tiers.fast.gates`)",
+                    file.gates.len()
+                ),
+            );
+            let line = layer.text.lines().position(|l| l.starts_with("gates:"));
+            diags.push(d.at(line.map(|l| (l + 1, 1))));
+        }
+        diags
+    }
+
+    fn refine(layer: &Layer, warning: Diagnostic) -> Diagnostic {
+        locate_key(layer, warning)
+    }
+
+    fn assemble(docs: Vec<(GatesFile, String)>, diags: &mut Vec<Diagnostic>) -> Self {
+        let mut tiers: BTreeMap<String, Merged> = BTreeMap::new();
+        for (file, source) in docs {
+            let GatesFile {
+                tiers: file_tiers,
+                gates: legacy,
+            } = file;
+            let has_tiers = !file_tiers.is_empty();
+            let mut all: Vec<(String, TierSpec)> = file_tiers.into_iter().collect();
+            if !legacy.is_empty() && !has_tiers {
+                all.push((
+                    DEFAULT_TIER.to_owned(),
+                    TierSpec {
+                        gates: legacy,
+                        ..TierSpec::default()
+                    },
+                ));
+            }
+            for (name, spec) in all {
+                tiers.entry(name).or_default().add(spec, &source);
+            }
+        }
+        let mut out = Vec::new();
+        for (name, merged) in tiers {
+            let mut gates = Vec::new();
+            for (spec, source) in merged.gates {
+                match resolve(spec, &source) {
+                    Ok(gate) => gates.push(gate),
+                    Err(d) => diags.push(d),
+                }
+            }
+            out.push(Tier {
+                description: merged.description.unwrap_or_default(),
+                fail_fast: merged.fail_fast.unwrap_or(false),
+                name,
+                gates,
+            });
+        }
+        out.sort_by_key(|t| {
+            (
+                match t.name.as_str() {
+                    "fast" => 0,
+                    "deep" => 1,
+                    _ => 2,
+                },
+                t.name.clone(),
+            )
+        });
+        GatesConfig { tiers: out }
+    }
 }
 
-/// Like [`load`]; `strict` also compiles every glob of every layer now, reporting the ones that
-/// do not compile at their line and column (`sfp gates check`, `sfp health`).
-pub fn load_checked(paths: &Paths, strict: bool) -> (GatesConfig, Vec<Diagnostic>) {
-    let (layers, mut diags) = layers(paths, FILE);
-    let (config, more) = from_layers(&layers, strict);
-    diags.extend(more);
-    (config, diags)
+/// Reads and merges the given layers (lowest priority first), as [`crate::config::load`] does
+/// with the layers it finds.
+pub fn from_layers(layers: &[Layer], strict: bool) -> (GatesConfig, Vec<Diagnostic>) {
+    crate::config::from_layers::<GatesConfig>(layers, strict)
 }
 
+/// One tier over the layers read so far.
+#[derive(Default)]
 struct Merged {
     description: Option<String>,
     fail_fast: Option<bool>,
     gates: Vec<(GateSpec, String)>,
 }
 
-/// Merges the given layers (lowest priority first).
-pub fn from_layers(layers: &[Layer], strict: bool) -> (GatesConfig, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut tiers: BTreeMap<String, Merged> = BTreeMap::new();
-    for layer in layers {
-        let file = match parse_document::<GatesFile>(layer) {
-            Ok((file, warnings)) => {
-                diags.extend(warnings.into_iter().map(|w| locate_key(layer, w)));
-                file
-            }
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        let problems = validate_layer(layer, &file, strict);
-        let failed = problems.iter().any(Diagnostic::is_error);
-        diags.extend(problems);
-        if failed {
-            continue;
+impl Merged {
+    /// Lays one layer's spec of the tier over it: a gate whose name is already in the tier
+    /// overrides it field by field, any other is added at the end.
+    fn add(&mut self, spec: TierSpec, source: &str) {
+        if spec.description.is_some() {
+            self.description = spec.description;
         }
-        let GatesFile {
-            tiers: file_tiers,
-            gates: legacy,
-        } = file;
-        let has_tiers = !file_tiers.is_empty();
-        let mut all: Vec<(String, TierSpec)> = file_tiers.into_iter().collect();
-        if !legacy.is_empty() && has_tiers {
-            // The original reads the flat list only when there are no tiers: keep that meaning.
-            let mut d = Diagnostic::warning(
-                &layer.display,
-                format!(
-                    "the flat `gates:` list ({} gate(s)) is ignored because this file has \
-                     `tiers:`; move its gates into a tier (e.g. `tiers.fast.gates`)",
-                    legacy.len()
-                ),
-            );
-            if let Some(line) = layer.text.lines().position(|l| l.starts_with("gates:")) {
-                d.line = Some(line + 1);
-                d.column = Some(1);
-            }
-            diags.push(d);
-        } else if !legacy.is_empty() {
-            all.push((
-                DEFAULT_TIER.to_owned(),
-                TierSpec {
-                    gates: legacy,
-                    ..TierSpec::default()
-                },
-            ));
+        if spec.fail_fast.is_some() {
+            self.fail_fast = spec.fail_fast;
         }
-        for (name, spec) in all {
-            let tier = tiers.entry(name).or_insert_with(|| Merged {
-                description: None,
-                fail_fast: None,
-                gates: Vec::new(),
-            });
-            if spec.description.is_some() {
-                tier.description = spec.description;
-            }
-            if spec.fail_fast.is_some() {
-                tier.fail_fast = spec.fail_fast;
-            }
-            for gate in spec.gates {
-                match tier.gates.iter_mut().find(|(g, _)| g.name == gate.name) {
-                    Some((existing, source)) => {
-                        existing.merge(gate);
-                        source.clone_from(&layer.display);
-                    }
-                    None => tier.gates.push((gate, layer.display.clone())),
+        for gate in spec.gates {
+            match self.gates.iter_mut().find(|(g, _)| g.name == gate.name) {
+                Some((existing, from)) => {
+                    existing.merge(gate);
+                    source.clone_into(from);
                 }
+                None => self.gates.push((gate, source.to_owned())),
             }
         }
     }
-    let mut out = Vec::new();
-    for (name, merged) in tiers {
-        let mut gates = Vec::new();
-        for (spec, source) in merged.gates {
-            match resolve(spec, &source) {
-                Ok(gate) => gates.push(gate),
-                Err(d) => diags.push(d),
-            }
-        }
-        out.push(Tier {
-            description: merged.description.unwrap_or_default(),
-            fail_fast: merged.fail_fast.unwrap_or(false),
-            name,
-            gates,
-        });
-    }
-    out.sort_by_key(|t| {
-        (
-            match t.name.as_str() {
-                "fast" => 0,
-                "deep" => 1,
-                _ => 2,
-            },
-            t.name.clone(),
-        )
-    });
-    (GatesConfig { tiers: out }, diags)
 }
 
 /// Turns a merged spec into a runnable gate.
@@ -285,7 +277,7 @@ mod tests {
     fn project_layers_add_and_override_by_name() {
         let base = layer(
             "base",
-            "tiers:\n  fast:\n    description: quick\n    gates:\n      - {name: lint, command: ruff check, timeout: 30000, critical: true}\n      - {name: fmt, command: ruff format --check}\n",
+            "tiers:\n  fast:\n    description: quick\n    gates:\n      - {name: lint, command: ruff check, timeout: 30s, critical: true}\n      - {name: fmt, command: ruff format --check}\n",
         );
         let project = layer(
             "project",
@@ -307,7 +299,7 @@ mod tests {
     fn legacy_flat_gates_belong_to_fast() {
         let (cfg, diags) = from_layers_strict(&[layer(
             "legacy",
-            "gates:\n  - name: tests\n    command: pytest -q\n    required: true\n    timeout: 120000\n    file_patterns: ['*.py']\n",
+            "gates:\n  - name: tests\n    command: pytest -q\n    required: true\n    timeout: 2m\n    file_patterns: ['*.py']\n",
         )]);
         assert!(diags.is_empty(), "{diags:?}");
         let g = &cfg.tier("fast").unwrap().gates[0];
@@ -427,6 +419,21 @@ mod tests {
                 "unknown key `tiers.fast.gates[0].when.comand` (ignored; did you mean `command`?)",
                 "unknown key `tiers.fast.gates[0].zzz` (ignored)"
             ]
+        );
+    }
+
+    #[test]
+    fn a_timeout_without_a_unit_is_an_error_that_names_the_fix() {
+        let (cfg, diags) = from_layers_strict(&[layer(
+            "gates.yaml",
+            "tiers:\n  fast:\n    gates:\n      - name: lint\n        command: x\n        timeout: 30000\n",
+        )]);
+        assert!(cfg.tiers.is_empty(), "the layer is left out");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            diags[0].to_string(),
+            "gates.yaml:6:18: error: tiers.fast.gates[0].timeout: `30000` has no unit: write \
+             30000ms or 30s (a duration takes ms, s, m, h or d)"
         );
     }
 
