@@ -1,8 +1,15 @@
 //! The one place that reads the process environment.
 //!
-//! Everything sfp reacts to in the environment is captured here once, at start-up, into [`Env`];
-//! the rest of the code receives it by reference and never calls `std::env::var` itself. Tests
-//! build an `Env` by hand instead of mutating the process environment.
+//! Everything sfp reacts to in the environment is captured here once, at start-up, into [`Env`]:
+//! the variables, the command line, the current directory, the running binary and the temporary
+//! directory. The rest of the code receives it by reference and never calls `std::env` itself
+//! (`clippy.toml` disallows it everywhere else). Tests build an `Env` by hand instead of mutating
+//! the process environment.
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the one module that reads the process environment"
+)]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -50,6 +57,15 @@ pub struct Env {
     /// The plugin options (`userConfig` in `plugin.json`, set with `claude plugin configure`)
     /// that Claude Code exported as `CLAUDE_PLUGIN_OPTION_<KEY>`: each known key with its value.
     pub plugin_options: Vec<(&'static str, String)>,
+    /// The command line, the program name first (empty in an `Env` built by hand).
+    pub args: Vec<OsString>,
+    /// The current directory, when it still exists.
+    pub cwd: Option<PathBuf>,
+    /// The running binary (`std::env::current_exe`), as the system names it.
+    pub exe: Option<PathBuf>,
+    /// The directory for temporary files (`TMPDIR`, else the system's; empty in an `Env` built
+    /// by hand).
+    pub temp_dir: PathBuf,
 }
 
 /// The `userConfig` keys of `plugin.json` that sfp reads (see `config::options`).
@@ -128,6 +144,10 @@ impl Env {
         if env.home.is_none() {
             env.home = passwd_home();
         }
+        env.args = std::env::args_os().collect();
+        env.cwd = std::env::current_dir().ok();
+        env.exe = std::env::current_exe().ok();
+        env.temp_dir = std::env::temp_dir();
         env
     }
 
@@ -188,6 +208,10 @@ impl Env {
                     text(&var).map(|v| (key, v))
                 })
                 .collect(),
+            args: Vec::new(),
+            cwd: None,
+            exe: None,
+            temp_dir: PathBuf::new(),
         }
     }
 
@@ -296,6 +320,18 @@ mod tests {
                 ("tags_budget", "1200".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn the_process_is_read_once_with_its_command_line_and_directories() {
+        let env = Env::from_process();
+        assert_eq!(env.args, std::env::args_os().collect::<Vec<_>>());
+        assert_eq!(env.cwd, std::env::current_dir().ok());
+        assert_eq!(env.exe, std::env::current_exe().ok());
+        assert_eq!(env.temp_dir, std::env::temp_dir());
+        assert_eq!(env.path, std::env::var_os("PATH"));
+        let by_hand = Env::default();
+        assert!(by_hand.args.is_empty() && by_hand.cwd.is_none() && by_hand.exe.is_none());
     }
 
     #[test]

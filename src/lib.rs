@@ -3,6 +3,10 @@
 //! `main` parses the command line and dispatches; every capability lives in its own module and
 //! exposes an `execute` for its subcommand and `on_<event>` handlers for the hooks it serves.
 
+// The process environment is read in `env` only (clippy.toml lists the calls; Cargo.toml allows
+// them in tests and benches).
+#![warn(clippy::disallowed_methods)]
+
 pub mod app;
 pub mod backup;
 pub mod cli;
@@ -85,11 +89,12 @@ impl From<ExitStatus> for ExitCode {
 pub fn main() -> ExitCode {
     printer::install_panic_hook();
     util::signals::ignore_file_size_limit_signal();
-    let cli = match Cli::try_parse() {
+    let env = Env::from_process();
+    let cli = match Cli::try_parse_from(&env.args) {
         Ok(cli) => cli,
         Err(err) => {
             // A hook must never exit 2 (a block) because of a bad argument.
-            let in_hook = std::env::args().nth(1).as_deref() == Some("hook");
+            let in_hook = env.args.get(1).and_then(|a| a.to_str()) == Some("hook");
             let _ = err.print();
             return if in_hook || !err.use_stderr() {
                 ExitCode::SUCCESS
@@ -98,7 +103,6 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let env = Env::from_process();
     match cli.command {
         Command::Hook(args) => hook::execute(env, &args.event).into(),
         command => {
@@ -125,7 +129,7 @@ fn terminal_ctx(env: Env, project: Option<&Path>, scope: &str) -> anyhow::Result
             dir.display()
         )));
     }
-    let cwd = std::env::current_dir().ok();
+    let cwd = env.cwd.clone();
     Ok(Ctx::new(
         env,
         project.or(cwd.as_deref()),

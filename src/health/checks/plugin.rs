@@ -71,7 +71,7 @@ pub fn check(probe: &Probe) -> Check {
         ));
     }
     if plugin_version != binary_version {
-        let exe = std::env::current_exe().ok();
+        let exe = ctx.env.exe.clone();
         let this = exe
             .as_deref()
             .map_or_else(|| "this binary".to_owned(), |p| tilde(ctx, p));
