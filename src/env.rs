@@ -43,8 +43,6 @@ pub struct Env {
     pub skip_gates: Vec<String>,
     /// `SFP_GATES=off` (or `0`, `false`): no gate runs.
     pub gates_off: bool,
-    /// `CI` set to a true value.
-    pub ci: bool,
     /// `PATH`, used to find tools without spawning a shell.
     pub path: Option<OsString>,
     /// The first variable that logs Claude Code in: a key or token ([`AUTH_KEY_VARS`], set to
@@ -194,7 +192,6 @@ impl Env {
                     "off" | "0" | "false" | "no"
                 )
             }),
-            ci: truthy("CI"),
             path: get("PATH"),
             auth_var: AUTH_KEY_VARS
                 .into_iter()
@@ -277,17 +274,11 @@ mod tests {
 
     #[test]
     fn reads_skip_list_and_switches() {
-        let e = env(&[
-            ("SFP_SKIP", " lint, ,types "),
-            ("SFP_GATES", "OFF"),
-            ("CI", "true"),
-        ]);
+        let e = env(&[("SFP_SKIP", " lint, ,types "), ("SFP_GATES", "OFF")]);
         assert_eq!(e.skip_gates, vec!["lint", "types"]);
         assert!(e.gates_off);
-        assert!(e.ci);
-        let e = env(&[("SFP_GATES", "on"), ("CI", "0")]);
+        let e = env(&[("SFP_GATES", "on")]);
         assert!(!e.gates_off);
-        assert!(!e.ci);
     }
 
     #[test]
