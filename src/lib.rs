@@ -46,11 +46,14 @@ pub enum ExitStatus {
     Interrupted,
 }
 
-/// A mistake in what was asked for: a bad argument or flag value, an unknown tier, gate, backup or
-/// handoff, a `--project` that is not a directory, a config error a command cannot work around.
-/// A terminal command that fails with one (anywhere in the error's chain) exits 1; any other
-/// error means sfp could not do its job, and exits 2. [`exit_status_of`] is the one place that
-/// decides.
+/// A mistake in what was asked for: a bad argument or flag value, an unknown handoff, a
+/// `--project` that is not a directory, a config error a command cannot work around. A terminal
+/// command that fails with one (anywhere in the error's chain) exits 1; any other error means sfp
+/// could not do its job, and exits 2. [`exit_status_of`] is the one place that decides.
+///
+/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`],
+/// [`backup::VerifyError`], [`hook::HookError`]), each of which says whether it is the user's
+/// mistake (`is_user_error`); this is the marker for the rest.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UserError(pub String);
@@ -63,14 +66,30 @@ impl UserError {
 }
 
 /// How a terminal command that failed with `err` exits: 1 for the user's mistake, 2 otherwise.
+/// The chain is read from the outside in, and the first error that knows its kind decides: a
+/// [`UserError`] or a typed error of an edge. An error that knows nothing of it (an I/O error, a
+/// message) is sfp failing at its job.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
-    if err
-        .chain()
-        .any(<dyn std::error::Error + 'static>::is::<UserError>)
-    {
+    if err.chain().find_map(user_error).unwrap_or(false) {
         ExitStatus::Failure
     } else {
         ExitStatus::Error
+    }
+}
+
+/// Whether `err` is the user's mistake, when it is an error that knows.
+fn user_error(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
+    if err.is::<UserError>() {
+        Some(true)
+    } else if let Some(e) = err.downcast_ref::<gates::GateError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::BackupError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::VerifyError>() {
+        Some(e.is_user_error())
+    } else {
+        err.downcast_ref::<hook::HookError>()
+            .map(hook::HookError::is_user_error)
     }
 }
 
@@ -192,5 +211,47 @@ mod tests {
         let failed = anyhow::Error::new(io).context("cannot write the backup");
         assert_eq!(exit_status_of(&failed), ExitStatus::Error);
         assert_eq!(ExitCode::from(ExitStatus::Interrupted), ExitCode::from(130));
+    }
+
+    #[test]
+    fn the_typed_errors_of_the_edges_say_which_exit_they_take() {
+        let tier = gates::GateError::UnknownTier {
+            tier: "nope".into(),
+            known: vec!["fast".into()],
+        };
+        let err = anyhow::Error::new(tier).context("gates");
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
+        assert_eq!(
+            err.chain().nth(1).unwrap().to_string(),
+            "no tier `nope` in gates.yaml (tiers: fast)"
+        );
+        let corrupt = backup::BackupError::Unrestorable(backup::VerifyError::ArchiveHash);
+        let err = anyhow::Error::new(corrupt).context("backup x is corrupt");
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
+        let full = backup::BackupError::Unrestorable(backup::VerifyError::DiskFull("x".into()));
+        assert_eq!(exit_status_of(&anyhow::Error::new(full)), ExitStatus::Error);
+        let bare = anyhow::Error::new(backup::VerifyError::Missing(1, "a".into()));
+        assert_eq!(exit_status_of(&bare), ExitStatus::Failure);
+        let silent = hook::HookError::Silent(std::time::Duration::from_secs(1));
+        assert_eq!(
+            exit_status_of(&anyhow::Error::new(silent)),
+            ExitStatus::Error
+        );
+        assert_eq!(
+            exit_status_of(&anyhow::Error::new(hook::HookError::NotAnObject)),
+            ExitStatus::Failure
+        );
+    }
+
+    #[test]
+    fn the_outermost_error_that_knows_its_kind_decides() {
+        // A full disk while taking the pre-restore backup is sfp's failure, whatever it wraps.
+        let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let inner = anyhow::Error::new(enospc).context(UserError("not this".into()));
+        let err = anyhow::Error::new(backup::BackupError::PreRestore(inner));
+        assert_eq!(exit_status_of(&err), ExitStatus::Error);
+        // An I/O error outside a user error does not hide it.
+        let err = UserError::err("no backup `x`").context("restore");
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
     }
 }

@@ -49,6 +49,12 @@ impl VerifyError {
     pub fn is_backup_fault(&self) -> bool {
         !matches!(self, VerifyError::Write { .. } | VerifyError::DiskFull(_))
     }
+
+    /// A backup at fault is bad input (exit 1); a restore that cannot write is sfp failing at
+    /// its job (exit 2).
+    pub fn is_user_error(&self) -> bool {
+        self.is_backup_fault()
+    }
 }
 
 /// An error from writing a restored file (not from reading the archive), carried through the

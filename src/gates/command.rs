@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::engine::{Request, run_tier};
+use super::engine::{GateError, Request, run_tier};
 use super::model::RunStatus;
 use super::select::{Decision, FileSet, all_files, git_changed, plan};
 use super::settings::GateSettings;
@@ -240,7 +240,7 @@ fn project(ctx: &Ctx) -> anyhow::Result<PathBuf> {
     ctx.paths
         .project
         .clone()
-        .ok_or_else(|| crate::UserError::err("no project directory (pass --project DIR)"))
+        .ok_or_else(|| GateError::NoProject.into())
 }
 
 fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
@@ -273,10 +273,7 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .collect(),
         },
         (false, true, None) => {
-            return Err(crate::UserError::err(format!(
-                "--changed needs a git work tree; {} is not one (use --all-files)",
-                project.display()
-            )));
+            return Err(GateError::NotAWorkTree(project).into());
         }
         _ => FileSet {
             all: true,

@@ -35,6 +35,7 @@ pub use command::{GatesArgs, execute, validate};
 /// The layered loader, public so that the fuzz targets (`fuzz/`) can feed it arbitrary
 /// `gates.yaml` text without a project around it.
 pub use config::{FILE as GATES_FILE, from_layers};
+pub use engine::GateError;
 pub use format::format_edit;
 /// `.gitignore`-style files, read the same way by `sfp secrets scan`.
 pub use select::{Matcher, ignore_file};
