@@ -1,8 +1,15 @@
 //! The one place that reads the process environment.
 //!
-//! Everything sfp reacts to in the environment is captured here once, at start-up, into [`Env`];
-//! the rest of the code receives it by reference and never calls `std::env::var` itself. Tests
-//! build an `Env` by hand instead of mutating the process environment.
+//! Everything sfp reacts to in the environment is captured here once, at start-up, into [`Env`]:
+//! the variables, the command line, the current directory, the running binary and the temporary
+//! directory. The rest of the code receives it by reference and never calls `std::env` itself
+//! (`clippy.toml` disallows it everywhere else). Tests build an `Env` by hand instead of mutating
+//! the process environment.
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the one module that reads the process environment"
+)]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -36,8 +43,6 @@ pub struct Env {
     pub skip_gates: Vec<String>,
     /// `SFP_GATES=off` (or `0`, `false`): no gate runs.
     pub gates_off: bool,
-    /// `CI` set to a true value.
-    pub ci: bool,
     /// `PATH`, used to find tools without spawning a shell.
     pub path: Option<OsString>,
     /// The first variable that logs Claude Code in: a key or token ([`AUTH_KEY_VARS`], set to
@@ -50,6 +55,15 @@ pub struct Env {
     /// The plugin options (`userConfig` in `plugin.json`, set with `claude plugin configure`)
     /// that Claude Code exported as `CLAUDE_PLUGIN_OPTION_<KEY>`: each known key with its value.
     pub plugin_options: Vec<(&'static str, String)>,
+    /// The command line, the program name first (empty in an `Env` built by hand).
+    pub args: Vec<OsString>,
+    /// The current directory, when it still exists.
+    pub cwd: Option<PathBuf>,
+    /// The running binary (`std::env::current_exe`), as the system names it.
+    pub exe: Option<PathBuf>,
+    /// The directory for temporary files (`TMPDIR`, else the system's; empty in an `Env` built
+    /// by hand).
+    pub temp_dir: PathBuf,
 }
 
 /// The `userConfig` keys of `plugin.json` that sfp reads (see `config::options`).
@@ -128,6 +142,10 @@ impl Env {
         if env.home.is_none() {
             env.home = passwd_home();
         }
+        env.args = std::env::args_os().collect();
+        env.cwd = std::env::current_dir().ok();
+        env.exe = std::env::current_exe().ok();
+        env.temp_dir = std::env::temp_dir();
         env
     }
 
@@ -174,7 +192,6 @@ impl Env {
                     "off" | "0" | "false" | "no"
                 )
             }),
-            ci: truthy("CI"),
             path: get("PATH"),
             auth_var: AUTH_KEY_VARS
                 .into_iter()
@@ -188,6 +205,10 @@ impl Env {
                     text(&var).map(|v| (key, v))
                 })
                 .collect(),
+            args: Vec::new(),
+            cwd: None,
+            exe: None,
+            temp_dir: PathBuf::new(),
         }
     }
 
@@ -253,17 +274,11 @@ mod tests {
 
     #[test]
     fn reads_skip_list_and_switches() {
-        let e = env(&[
-            ("SFP_SKIP", " lint, ,types "),
-            ("SFP_GATES", "OFF"),
-            ("CI", "true"),
-        ]);
+        let e = env(&[("SFP_SKIP", " lint, ,types "), ("SFP_GATES", "OFF")]);
         assert_eq!(e.skip_gates, vec!["lint", "types"]);
         assert!(e.gates_off);
-        assert!(e.ci);
-        let e = env(&[("SFP_GATES", "on"), ("CI", "0")]);
+        let e = env(&[("SFP_GATES", "on")]);
         assert!(!e.gates_off);
-        assert!(!e.ci);
     }
 
     #[test]
@@ -296,6 +311,18 @@ mod tests {
                 ("tags_budget", "1200".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn the_process_is_read_once_with_its_command_line_and_directories() {
+        let env = Env::from_process();
+        assert_eq!(env.args, std::env::args_os().collect::<Vec<_>>());
+        assert_eq!(env.cwd, std::env::current_dir().ok());
+        assert_eq!(env.exe, std::env::current_exe().ok());
+        assert_eq!(env.temp_dir, std::env::temp_dir());
+        assert_eq!(env.path, std::env::var_os("PATH"));
+        let by_hand = Env::default();
+        assert!(by_hand.args.is_empty() && by_hand.cwd.is_none() && by_hand.exe.is_none());
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! `main` parses the command line and dispatches; every capability lives in its own module and
 //! exposes an `execute` for its subcommand and `on_<event>` handlers for the hooks it serves.
 
+// The process environment is read in `env` only (clippy.toml lists the calls; Cargo.toml allows
+// them in tests and benches).
+#![warn(clippy::disallowed_methods)]
+
 pub mod app;
 pub mod backup;
 pub mod cli;
@@ -46,11 +50,14 @@ pub enum ExitStatus {
     Interrupted,
 }
 
-/// A mistake in what was asked for: a bad argument or flag value, an unknown tier, gate, backup or
-/// handoff, a `--project` that is not a directory, a config error a command cannot work around.
-/// A terminal command that fails with one (anywhere in the error's chain) exits 1; any other
-/// error means sfp could not do its job, and exits 2. [`exit_status_of`] is the one place that
-/// decides.
+/// A mistake in what was asked for: a bad argument or flag value, an unknown handoff, a
+/// `--project` that is not a directory, a config error a command cannot work around. A terminal
+/// command that fails with one (anywhere in the error's chain) exits 1; any other error means sfp
+/// could not do its job, and exits 2. [`exit_status_of`] is the one place that decides.
+///
+/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`],
+/// [`backup::VerifyError`], [`hook::HookError`]), each of which says whether it is the user's
+/// mistake (`is_user_error`); this is the marker for the rest.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UserError(pub String);
@@ -63,16 +70,32 @@ impl UserError {
 }
 
 /// How a terminal command that failed with `err` exits: 1 for the user's mistake, 2 otherwise.
+/// The chain is read from the outside in, and the first error that knows its kind decides: a
+/// [`UserError`] or a typed error of an edge. An error that knows nothing of it (an I/O error, a
+/// message) is sfp failing at its job.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
-    let user = |e: &(dyn std::error::Error + 'static)| {
-        e.is::<UserError>()
-            || e.downcast_ref::<config::ConfigError>()
-                .is_some_and(config::ConfigError::is_user_error)
-    };
-    if err.chain().any(user) {
+    if err.chain().find_map(user_error).unwrap_or(false) {
         ExitStatus::Failure
     } else {
         ExitStatus::Error
+    }
+}
+
+/// Whether `err` is the user's mistake, when it is an error that knows.
+fn user_error(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
+    if err.is::<UserError>() {
+        Some(true)
+    } else if let Some(e) = err.downcast_ref::<config::ConfigError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<gates::GateError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::BackupError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::VerifyError>() {
+        Some(e.is_user_error())
+    } else {
+        err.downcast_ref::<hook::HookError>()
+            .map(hook::HookError::is_user_error)
     }
 }
 
@@ -91,11 +114,12 @@ impl From<ExitStatus> for ExitCode {
 pub fn main() -> ExitCode {
     printer::install_panic_hook();
     util::signals::ignore_file_size_limit_signal();
-    let cli = match Cli::try_parse() {
+    let env = Env::from_process();
+    let cli = match Cli::try_parse_from(&env.args) {
         Ok(cli) => cli,
         Err(err) => {
             // A hook must never exit 2 (a block) because of a bad argument.
-            let in_hook = std::env::args().nth(1).as_deref() == Some("hook");
+            let in_hook = env.args.get(1).and_then(|a| a.to_str()) == Some("hook");
             let _ = err.print();
             return if in_hook || !err.use_stderr() {
                 ExitCode::SUCCESS
@@ -104,7 +128,6 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let env = Env::from_process();
     match cli.command {
         Command::Hook(args) => hook::execute(env, &args.event).into(),
         command => {
@@ -131,7 +154,7 @@ fn terminal_ctx(env: Env, project: Option<&Path>, scope: &str) -> anyhow::Result
             dir.display()
         )));
     }
-    let cwd = std::env::current_dir().ok();
+    let cwd = env.cwd.clone();
     Ok(Ctx::new(
         env,
         project.or(cwd.as_deref()),
@@ -203,5 +226,47 @@ mod tests {
         let err = refused.context("sfp tags").unwrap_err();
         assert_eq!(exit_status_of(&err), ExitStatus::Failure);
         assert!(format!("{err:#}").contains("config error: sfp.yaml: error: tags.enabled"));
+    }
+
+    #[test]
+    fn the_typed_errors_of_the_edges_say_which_exit_they_take() {
+        let tier = gates::GateError::UnknownTier {
+            tier: "nope".into(),
+            known: vec!["fast".into()],
+        };
+        let err = anyhow::Error::new(tier).context("gates");
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
+        assert_eq!(
+            err.chain().nth(1).unwrap().to_string(),
+            "no tier `nope` in gates.yaml (tiers: fast)"
+        );
+        let corrupt = backup::BackupError::Unrestorable(backup::VerifyError::ArchiveHash);
+        let err = anyhow::Error::new(corrupt).context("backup x is corrupt");
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
+        let full = backup::BackupError::Unrestorable(backup::VerifyError::DiskFull("x".into()));
+        assert_eq!(exit_status_of(&anyhow::Error::new(full)), ExitStatus::Error);
+        let bare = anyhow::Error::new(backup::VerifyError::Missing(1, "a".into()));
+        assert_eq!(exit_status_of(&bare), ExitStatus::Failure);
+        let silent = hook::HookError::Silent(std::time::Duration::from_secs(1));
+        assert_eq!(
+            exit_status_of(&anyhow::Error::new(silent)),
+            ExitStatus::Error
+        );
+        assert_eq!(
+            exit_status_of(&anyhow::Error::new(hook::HookError::NotAnObject)),
+            ExitStatus::Failure
+        );
+    }
+
+    #[test]
+    fn the_outermost_error_that_knows_its_kind_decides() {
+        // A full disk while taking the pre-restore backup is sfp's failure, whatever it wraps.
+        let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let inner = anyhow::Error::new(enospc).context(UserError("not this".into()));
+        let err = anyhow::Error::new(backup::BackupError::PreRestore(inner));
+        assert_eq!(exit_status_of(&err), ExitStatus::Error);
+        // An I/O error outside a user error does not hide it.
+        let err = UserError::err("no backup `x`").context("restore");
+        assert_eq!(exit_status_of(&err), ExitStatus::Failure);
     }
 }

@@ -45,7 +45,7 @@ impl Paths {
             .plugin_root
             .clone()
             .filter(|p| p.join(".claude-plugin").is_dir())
-            .or_else(plugin_root_from_exe)
+            .or_else(|| plugin_root_from_exe(env.exe.as_deref()))
             .or_else(|| installed_plugin_root(&claude_dir));
         let project = project
             .filter(|p| p.is_dir())
@@ -127,8 +127,8 @@ pub fn project_root(start: &Path, home: Option<&Path>, sfp_home: &Path) -> PathB
 }
 
 /// The plugin root when the binary runs from `<root>/bin/sfp` (directly or through a symlink).
-fn plugin_root_from_exe() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+fn plugin_root_from_exe(exe: Option<&Path>) -> Option<PathBuf> {
+    let exe = exe?.canonicalize().ok()?;
     let root = exe.parent()?.parent()?;
     root.join(".claude-plugin")
         .join("plugin.json")

@@ -68,10 +68,6 @@ impl Printer {
         }
     }
 
-    pub fn color(&self) -> bool {
-        self.color
-    }
-
     /// Whether stdout is a terminal: details meant for a person at one are given only there.
     pub fn terminal(&self) -> bool {
         self.terminal

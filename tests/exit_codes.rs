@@ -245,6 +245,49 @@ fn restore() {
     expect_with(&sb, &["restore", "--list"], 2, broken_home(&sb));
 }
 
+/// The refusals of a restore, each before anything is written: a bad id or restore asked for is
+/// the user's mistake, and so is a backup that is corrupt or tampered with.
+#[test]
+fn restore_refusals() {
+    let sb = Sandbox::new();
+    let settings = sb.claude.join("settings.json");
+    std::fs::write(&settings, "{}\n").unwrap();
+    expect(&sb, &["backup", "create"], 0);
+    std::fs::write(&settings, "{\"changed\": true}\n").unwrap();
+    let err = expect(&sb, &["restore", "latest"], 1);
+    assert!(
+        err.contains("error: stdin is not a terminal: pass --yes"),
+        "{err}"
+    );
+    let err = expect(&sb, &["restore", ""], 1);
+    assert!(err.contains("an empty backup id matches nothing"), "{err}");
+    let err = expect(&sb, &["restore", "latest", "--only", "a[", "--yes"], 1);
+    assert!(err.starts_with("error: "), "{err}");
+    expect(&sb, &["backup", "create"], 0);
+    let err = expect(&sb, &["restore", "2", "--dry-run"], 1);
+    assert!(err.contains("`2` matches 2 backups"), "{err}");
+    let backups = sb.sfp_home.join("backups");
+    for entry in std::fs::read_dir(&backups).unwrap() {
+        let archive = entry.unwrap().path().join("backup.tar.gz");
+        if archive.is_file() {
+            let mut bytes = std::fs::read(&archive).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0xff;
+            std::fs::write(&archive, bytes).unwrap();
+        }
+    }
+    let err = expect(&sb, &["restore", "latest", "--yes"], 1);
+    assert!(
+        err.contains("is corrupt, tampered with or not acceptable; nothing was restored")
+            && err.contains("caused by: the archive's SHA-256 does not match"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&settings).unwrap(),
+        "{\"changed\": true}\n"
+    );
+}
+
 #[test]
 fn hook() {
     // A hook always exits 0: Claude Code reads 2 as a block.

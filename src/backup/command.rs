@@ -135,10 +135,7 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         BackupAction::Show(a) => {
-            let b = match resolve(ctx, &store, &a.id) {
-                Ok(b) => b,
-                Err(status) => return Ok(status),
-            };
+            let b = store.resolve(&a.id)?;
             if a.json {
                 ctx.printer.json(&b.meta)?;
             } else {
@@ -147,10 +144,7 @@ pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         BackupAction::Verify(a) => {
-            let b = match resolve(ctx, &store, &a.id) {
-                Ok(b) => b,
-                Err(status) => return Ok(status),
-            };
+            let b = store.resolve(&a.id)?;
             let result = verify(&b);
             if a.json {
                 ctx.printer.json(&serde_json::json!({
@@ -273,15 +267,6 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
         }
     }
     Ok(ExitStatus::Success)
-}
-
-/// Finds a backup, or prints why not and how to exit (a wrong id is bad input: exit 1; a store
-/// that cannot be read: exit 2).
-pub fn resolve(ctx: &Ctx, store: &Store, query: &str) -> Result<Backup, ExitStatus> {
-    store.resolve(query).map_err(|e| {
-        ctx.printer.error(&e);
-        crate::exit_status_of(&e)
-    })
 }
 
 /// Prints the store's listing, newest first: each backup's id, kind, size and reason, and each

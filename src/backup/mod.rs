@@ -8,6 +8,7 @@
 mod archive;
 mod command;
 mod create;
+mod error;
 mod gunzip;
 mod hook;
 mod metadata;
@@ -24,6 +25,7 @@ mod store;
 mod verify;
 
 pub use command::{BackupArgs, execute};
+pub use error::BackupError;
 pub use hook::{on_pre_compact, on_session_end};
 pub use metadata::{FileEntry, Metadata};
 pub use profile::Profile;

@@ -11,13 +11,14 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::command::{human_bytes, print_list, resolve, settings, warn_future_dated};
+use super::command::{human_bytes, print_list, settings, warn_future_dated};
 use super::create::{Request, Source, Undo, write};
+use super::error::BackupError;
 use super::profile::Profile;
 use super::restore_plan::{Action, Only, Plan, plan, select};
 use super::select::Selected;
 use super::shown::{self, escape};
-use super::stage::{Committed, check_space, commit, stage};
+use super::stage::{CommitError, Committed, check_space, commit, stage};
 use super::store::{Backup, Store};
 use super::verify::{VerifyError, index, open_checked, verify};
 use crate::ExitStatus;
@@ -60,23 +61,13 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let query = args.backup.as_deref().unwrap_or("latest");
-    let backup = match resolve(ctx, &store, query) {
-        Ok(backup) => backup,
-        Err(status) => return Ok(status),
-    };
+    let backup = store.resolve(query)?;
     let p = &ctx.printer;
     // Held until the restore ends: retention in any sfp process leaves this backup alone.
-    let _held = match store.hold(&backup.meta.id, settings.lock_wait) {
-        Ok(held) => held,
-        Err(e) => {
-            p.error(&e);
-            return Ok(ExitStatus::Failure);
-        }
-    };
-    let plan = match prepare(args, ctx, &backup) {
-        Ok(plan) => plan,
-        Err(status) => return Ok(status),
-    };
+    let _held = store
+        .hold(&backup.meta.id, settings.lock_wait)
+        .map_err(BackupError::Held)?;
+    let plan = prepare(args, ctx, &backup)?;
     show_plan(ctx, &backup.meta.id, &plan);
     if args.dry_run {
         p.line("dry run: every entry verified; nothing was written");
@@ -85,48 +76,30 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if plan.writes().next().is_none() {
         // Nothing to write is only true of a backup that is acceptable as a whole.
         if let Err(e) = verify(&backup) {
-            return Ok(refuse(ctx, &backup.meta.id, &e));
+            return Err(refuse(ctx, &backup.meta.id, e));
         }
         p.line("nothing to do: every file already matches the backup");
         return Ok(ExitStatus::Success);
     }
     if !args.yes && !std::io::stdin().is_terminal() {
-        p.error(&anyhow::anyhow!(
-            "stdin is not a terminal: pass --yes to restore without asking; nothing was written"
-        ));
-        return Ok(ExitStatus::Failure);
+        return Err(BackupError::NeedsYes.into());
     }
     if !args.yes && !confirm(ctx, &plan)? {
         p.line("restore cancelled; nothing was written");
         return Ok(ExitStatus::Failure);
     }
     if let Err(e) = check_space(&plan) {
-        p.error(&anyhow::anyhow!("disk full: {e}"));
-        ctx.log.error(&format!(
-            "restore {} refused: disk full: {e}",
-            backup.meta.id
-        ));
-        return Ok(ExitStatus::Error);
+        ctx.log
+            .error(&format!("restore {} refused: {e}", backup.meta.id));
+        return Err(e.into());
     }
     let started = Instant::now();
-    let staged = match stage(&backup, &plan) {
-        Ok(staged) => staged,
-        Err(e) => return Ok(refuse(ctx, &backup.meta.id, &e)),
-    };
+    let staged = stage(&backup, &plan).map_err(|e| refuse(ctx, &backup.meta.id, e))?;
     let undo = match pre_restore_backup(ctx, &settings, &backup.meta.id, &plan) {
         Ok(undo) => undo,
         Err(e) => {
             staged.discard();
-            p.error(&e);
-            let full = e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(super::verify::is_disk_full)
-            });
-            return Ok(if full {
-                ExitStatus::Error
-            } else {
-                ExitStatus::Failure
-            });
+            return Err(BackupError::PreRestore(e).into());
         }
     };
     let done = commit(&plan, &staged);
@@ -136,9 +109,11 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             if let Some((id, _)) = &undo {
                 let _ = std::fs::remove_dir_all(store.dir.join(id));
             }
-            p.warn(&format!("restore stopped before writing anything: {e}"));
+            p.warn(&format!(
+                "restore stopped before writing anything: {e}; nothing was written"
+            ));
             ctx.log.error(&format!(
-                "restore {} refused before writing: {e}",
+                "restore {} refused before writing: {e}; nothing was written",
                 backup.meta.id
             ));
             return Ok(ExitStatus::Error);
@@ -152,9 +127,8 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Checks the backup and plans the restore; `Err` is the exit status after saying why not.
-fn prepare(args: &RestoreArgs, ctx: &Ctx, backup: &Backup) -> Result<Plan, ExitStatus> {
-    let p = &ctx.printer;
+/// Checks the backup and plans the restore.
+fn prepare(args: &RestoreArgs, ctx: &Ctx, backup: &Backup) -> anyhow::Result<Plan> {
     // The metadata's own lists, then the archive against its recorded size and SHA-256: a
     // corrupt or tampered backup is refused before anything else. `--dry-run` checks every
     // entry too, and so does a restore with nothing to write; a real restore checks every entry
@@ -168,29 +142,11 @@ fn prepare(args: &RestoreArgs, ctx: &Ctx, backup: &Backup) -> Result<Plan, ExitS
         }
     });
     if let Err(e) = checked {
-        return Err(refuse(ctx, &backup.meta.id, &e));
+        return Err(refuse(ctx, &backup.meta.id, e));
     }
-    let only = match Only::new(&args.only) {
-        Ok(only) => only,
-        Err(e) => {
-            p.error(&e);
-            return Err(ExitStatus::Failure);
-        }
-    };
-    let files = match select(backup, &only) {
-        Ok(files) => files,
-        Err(e) => {
-            p.error(&e);
-            return Err(ExitStatus::Failure);
-        }
-    };
-    let mut plan = match plan(&files, args.to.as_deref(), &ctx.paths) {
-        Ok(plan) => plan,
-        Err(e) => {
-            p.error(&e);
-            return Err(ExitStatus::Failure);
-        }
-    };
+    let only = Only::new(&args.only).map_err(BackupError::Plan)?;
+    let files = select(backup, &only).map_err(BackupError::Plan)?;
+    let mut plan = plan(&files, args.to.as_deref(), &ctx.paths).map_err(BackupError::Plan)?;
     plan.add_removals(backup, &only, args.to.as_deref(), &ctx.paths);
     Ok(plan)
 }
@@ -241,29 +197,23 @@ fn report_done(
     }
 }
 
-/// Reports why the backup was not restored: a fault of the backup is bad input (exit 1), a
-/// full disk or a failed write is sfp failing at its job (exit 2).
-fn refuse(ctx: &Ctx, id: &str, e: &VerifyError) -> ExitStatus {
+/// Logs why the backup is not restored and says it: a fault of the backup is bad input (exit 1),
+/// a full disk or a failed write is sfp failing at its job (exit 2).
+fn refuse(ctx: &Ctx, id: &str, e: VerifyError) -> anyhow::Error {
     ctx.log.warn(&format!("restore of {id} refused: {e}"));
-    // An archive's error may quote an entry's name: escaped like every other name.
-    let why = anyhow::anyhow!("{}", escape(&e.to_string()));
-    if e.is_backup_fault() {
-        ctx.printer.error(&why.context(format!(
-            "backup {id} is corrupt, tampered with or not acceptable; nothing was restored"
-        )));
-        ExitStatus::Failure
+    let said = if e.is_backup_fault() {
+        format!("backup {id} is corrupt, tampered with or not acceptable; nothing was restored")
     } else {
-        ctx.printer
-            .error(&why.context(format!("cannot restore backup {id}; nothing was restored")));
-        ExitStatus::Error
-    }
+        format!("cannot restore backup {id}; nothing was restored")
+    };
+    anyhow::Error::new(BackupError::Unrestorable(e)).context(said)
 }
 
 fn report_partial(
     ctx: &Ctx,
     plan: &Plan,
     done: &Committed,
-    error: &str,
+    error: &CommitError,
     undo: Option<&(String, String)>,
 ) {
     let p = &ctx.printer;

@@ -32,6 +32,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
+use super::error::BackupError;
 use super::metadata::FileEntry;
 use super::pgzip::hex;
 use super::restore_plan::{Action, DirStep, Plan, Step, inner};
@@ -275,7 +276,7 @@ fn write_staged(
 
 /// Whether the filesystems that will hold the files a plan writes have room for them. `Err`
 /// says which one is short, and by how much.
-pub fn check_space(plan: &Plan) -> Result<(), String> {
+pub fn check_space(plan: &Plan) -> Result<(), BackupError> {
     let mut need: Vec<(&Path, u64)> = Vec::new();
     for s in plan
         .steps
@@ -302,15 +303,50 @@ pub fn check_space(plan: &Plan) -> Result<(), String> {
         };
         let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
         if free < bytes {
-            return Err(format!(
-                "{} has {} free, the restore needs {}; nothing was written",
-                shown::path(at),
-                super::command::human_bytes(free),
-                super::command::human_bytes(bytes)
-            ));
+            return Err(BackupError::NoSpace {
+                at: shown::path(at),
+                free: super::command::human_bytes(free),
+                need: super::command::human_bytes(bytes),
+            });
         }
     }
     Ok(())
+}
+
+/// Why putting the staged files in place stopped. The backup was checked whole before, so each
+/// is the target's doing (another process, a full disk): sfp failing at its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// A target's directory cannot be opened (without following a symlink).
+    #[error("{base}: {err}")]
+    Reach { base: String, err: io::Error },
+    #[error("cannot inspect {target}: {err}")]
+    Inspect { target: String, err: io::Error },
+    /// `left`: found while writing, and the file left as it is.
+    #[error(
+        "{target} appeared after the restore was planned (another process wrote it){}",
+        left_as_it_is(*.left)
+    )]
+    Appeared { target: String, left: bool },
+    #[error(
+        "{target} is no longer a regular file (changed after the restore was planned){}",
+        left_as_it_is(*.left)
+    )]
+    NotRegular { target: String, left: bool },
+    #[error("{0} was not staged")]
+    NotStaged(String),
+    #[error("cannot write {target}: its directory is missing")]
+    NoDirectory { target: String },
+    #[error("cannot write {target}: {err}")]
+    Write { target: String, err: io::Error },
+    #[error("disk full: cannot write {target}: {err}")]
+    DiskFull { target: String, err: io::Error },
+    #[error("cannot remove {target}: {err}")]
+    Remove { target: String, err: io::Error },
+}
+
+fn left_as_it_is(left: bool) -> &'static str {
+    if left { "; left as it is" } else { "" }
 }
 
 /// What [`commit`] did.
@@ -324,7 +360,7 @@ pub struct Committed {
     pub removed_dirs: usize,
     /// Files an undo kept because they changed since the restore it undoes.
     pub kept: Vec<PathBuf>,
-    pub error: Option<String>,
+    pub error: Option<CommitError>,
     /// Set when the check of the targets before the first write failed: nothing was touched.
     pub untouched: bool,
 }
@@ -392,31 +428,36 @@ fn file_type_at(dir: &OwnedFd, name: &str) -> io::Result<Option<FileType>> {
 
 /// Checks every target as planned before anything is written: each reachable without a
 /// symlink, a file to overwrite still a regular file (or gone), a file to create still absent.
-fn precheck(plan: &Plan, bases: &mut Bases<'_>) -> Result<(), String> {
+fn precheck(plan: &Plan, bases: &mut Bases<'_>) -> Result<(), CommitError> {
     let mut parent = Parent::default();
     for step in plan.writes() {
         let (dir, name) = split(step.inner());
         let fd = parent
             .open(bases, &step.base, dir, false)
-            .map_err(|e| format!("{}: {e}", shown::path(&step.base)))?;
+            .map_err(|err| CommitError::Reach {
+                base: shown::path(&step.base),
+                err,
+            })?;
         let Some(fd) = fd else {
             continue;
         };
-        let kind = file_type_at(fd, name)
-            .map_err(|e| format!("cannot inspect {}: {e}", shown::path(&step.target)))?;
+        let kind = file_type_at(fd, name).map_err(|err| CommitError::Inspect {
+            target: shown::path(&step.target),
+            err,
+        })?;
         match (step.action, kind) {
             (Action::Create, Some(_)) => {
-                return Err(format!(
-                    "{} appeared after the restore was planned (another process wrote it)",
-                    shown::path(&step.target)
-                ));
+                return Err(CommitError::Appeared {
+                    target: shown::path(&step.target),
+                    left: false,
+                });
             }
             // (A file an undo would remove that is no longer a regular file is kept, not fatal.)
             (Action::Overwrite, Some(k)) if k != FileType::RegularFile => {
-                return Err(format!(
-                    "{} is no longer a regular file (changed after the restore was planned)",
-                    shown::path(&step.target)
-                ));
+                return Err(CommitError::NotRegular {
+                    target: shown::path(&step.target),
+                    left: false,
+                });
             }
             _ => {}
         }
@@ -433,7 +474,7 @@ pub fn commit(plan: &Plan, staged: &Staged) -> Committed {
         extra: Vec::new(),
     };
     if let Err(e) = precheck(plan, &mut bases) {
-        out.error = Some(format!("{e}; nothing was written"));
+        out.error = Some(e);
         out.untouched = true;
         staged.discard();
         return out;
@@ -472,44 +513,47 @@ fn apply(
     staged: &Staged,
     bases: &mut Bases<'_>,
     parent: &mut Parent,
-) -> Result<Applied, String> {
+) -> Result<Applied, CommitError> {
     let target = shown::path(&step.target);
     let (dir, name) = split(step.inner());
     if step.action == Action::Remove {
+        let removing = |err| CommitError::Remove {
+            target: target.clone(),
+            err,
+        };
         let fd = parent
             .open(bases, &step.base, dir, false)
-            .map_err(|e| format!("cannot remove {target}: {e}"))?;
+            .map_err(removing)?;
         let Some(fd) = fd else {
             return Ok(Applied::Gone);
         };
-        return remove_if_unchanged(fd, name, &step.entry)
-            .map_err(|e| format!("cannot remove {target}: {e}"));
+        return remove_if_unchanged(fd, name, &step.entry).map_err(removing);
     }
     let Some((root, staged_name)) = staged.files.get(&step.rel) else {
-        return Err(format!("{} was not staged", escape(&step.rel)));
+        return Err(CommitError::NotStaged(escape(&step.rel).into_owned()));
     };
     let staging = &staged.roots[*root].staging;
     let fd = parent
         .open(bases, &step.base, dir, true)
-        .map_err(|e| format!("cannot write {target}: {e}"))?
-        .ok_or_else(|| format!("cannot write {target}: its directory is missing"))?;
-    let exists =
-        match file_type_at(fd, name).map_err(|e| format!("cannot inspect {target}: {e}"))? {
-            None => false,
-            Some(FileType::RegularFile) if step.action == Action::Overwrite => true,
-            Some(_) if step.action == Action::Create => {
-                return Err(format!(
-                    "{target} appeared after the restore was planned (another process wrote it); \
-                 left as it is"
-                ));
-            }
-            Some(_) => {
-                return Err(format!(
-                    "{target} is no longer a regular file (changed after the restore was planned); \
-                 left as it is"
-                ));
-            }
-        };
+        .map_err(|err| CommitError::Write {
+            target: target.clone(),
+            err,
+        })?
+        .ok_or_else(|| CommitError::NoDirectory {
+            target: target.clone(),
+        })?;
+    let kind = file_type_at(fd, name).map_err(|err| CommitError::Inspect {
+        target: target.clone(),
+        err,
+    })?;
+    let exists = match kind {
+        None => false,
+        Some(FileType::RegularFile) if step.action == Action::Overwrite => true,
+        Some(_) if step.action == Action::Create => {
+            return Err(CommitError::Appeared { target, left: true });
+        }
+        Some(_) => return Err(CommitError::NotRegular { target, left: true }),
+    };
     let put = if exists {
         match rustix::fs::renameat(staging, staged_name.as_str(), fd, name) {
             Err(Errno::XDEV) => copy_into(staging, staged_name, fd, name, true),
@@ -518,16 +562,13 @@ fn apply(
     } else {
         put_new(staging, staged_name, fd, name)
     };
-    put.map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            format!(
-                "{target} appeared after the restore was planned (another process wrote it); \
-                 left as it is"
-            )
-        } else if super::verify::is_disk_full(&e) {
-            format!("disk full: cannot write {target}: {e}")
+    put.map_err(|err| {
+        if err.kind() == io::ErrorKind::AlreadyExists {
+            CommitError::Appeared { target, left: true }
+        } else if super::verify::is_disk_full(&err) {
+            CommitError::DiskFull { target, err }
         } else {
-            format!("cannot write {target}: {e}")
+            CommitError::Write { target, err }
         }
     })?;
     Ok(Applied::Written)

@@ -20,6 +20,7 @@ use anyhow::{Context as _, bail};
 use std::io::Read as _;
 use std::path::Path;
 
+use super::error::BackupError;
 use super::metadata::{METADATA_NAME, Metadata, open_regular};
 use super::profile::Profile;
 use super::shown::escape;
@@ -283,9 +284,7 @@ impl Store {
     /// pre-restore backup, so that restoring `latest` twice restores the same backup twice).
     pub fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
         if query.trim().is_empty() {
-            return Err(crate::UserError::err(
-                "an empty backup id matches nothing (see `sfp backup list`)",
-            ));
+            return Err(BackupError::EmptyId.into());
         }
         let all = self.list_all()?;
         if query == "latest" {
@@ -296,19 +295,20 @@ impl Store {
                     _ => None,
                 })
                 .ok_or_else(|| {
-                    crate::UserError::err(format!(
-                        "no backups in {} (other than pre-restore backups)",
-                        self.dir.display()
-                    ))
+                    BackupError::NoLatest {
+                        dir: self.dir.display().to_string(),
+                    }
+                    .into()
                 });
         }
         let pick = |l: &Listed| -> anyhow::Result<Backup> {
             match l {
                 Listed::Good(b) => Ok((**b).clone()),
-                Listed::Damaged { id, reason, .. } => Err(crate::UserError::err(format!(
-                    "backup {id} is damaged: {}",
-                    escape(reason)
-                ))),
+                Listed::Damaged { id, reason, .. } => Err(BackupError::Damaged {
+                    id: id.clone(),
+                    reason: reason.clone(),
+                }
+                .into()),
             }
         };
         if let Some(l) = all.iter().find(|l| l.id() == query) {
@@ -317,16 +317,15 @@ impl Store {
         let matches: Vec<&Listed> = all.iter().filter(|l| l.id().starts_with(query)).collect();
         match matches.as_slice() {
             [one] => pick(one),
-            [] => Err(crate::UserError::err(format!(
-                "no backup `{}` (see `sfp backup list`)",
-                escape(query)
-            ))),
-            many => Err(crate::UserError::err(format!(
-                "`{}` matches {} backups: {}",
-                escape(query),
-                many.len(),
-                many.iter().map(|l| l.id()).collect::<Vec<_>>().join(", ")
-            ))),
+            [] => Err(BackupError::NoMatch {
+                query: query.to_owned(),
+            }
+            .into()),
+            many => Err(BackupError::Ambiguous {
+                query: query.to_owned(),
+                ids: many.iter().map(|l| l.id().to_owned()).collect(),
+            }
+            .into()),
         }
     }
 

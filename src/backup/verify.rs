@@ -49,6 +49,12 @@ impl VerifyError {
     pub fn is_backup_fault(&self) -> bool {
         !matches!(self, VerifyError::Write { .. } | VerifyError::DiskFull(_))
     }
+
+    /// A backup at fault is bad input (exit 1); a restore that cannot write is sfp failing at
+    /// its job (exit 2).
+    pub fn is_user_error(&self) -> bool {
+        self.is_backup_fault()
+    }
 }
 
 /// An error from writing a restored file (not from reading the archive), carried through the
@@ -88,35 +94,48 @@ const MAX_PATH: usize = 3072;
 /// Longest name of one path component (`NAME_MAX`).
 const MAX_NAME: usize = 255;
 
+/// Why a path in a backup cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnsafePath {
+    #[error("path is not valid UTF-8")]
+    NotUtf8,
+    #[error("empty path")]
+    Empty,
+    #[error("absolute path")]
+    Absolute,
+    #[error("path holds NUL")]
+    Nul,
+    #[error("path is {0} bytes, longer than {MAX_PATH}")]
+    TooLong(usize),
+    #[error("path climbs out with `..`")]
+    ClimbsOut,
+    #[error("path has an empty or `.` component")]
+    EmptyComponent,
+    #[error("a name of {0} bytes, longer than {MAX_NAME}")]
+    NameTooLong(usize),
+}
+
 /// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL,
 /// no component longer than a file name can be, and not longer than a path can be.
-pub fn safe_rel(raw: &[u8]) -> Result<&str, String> {
-    let text = std::str::from_utf8(raw).map_err(|_| "path is not valid UTF-8".to_owned())?;
+pub fn safe_rel(raw: &[u8]) -> Result<&str, UnsafePath> {
+    let text = std::str::from_utf8(raw).map_err(|_| UnsafePath::NotUtf8)?;
     if text.is_empty() {
-        return Err("empty path".into());
+        return Err(UnsafePath::Empty);
     }
     if text.starts_with('/') {
-        return Err("absolute path".into());
+        return Err(UnsafePath::Absolute);
     }
     if text.contains('\0') {
-        return Err("path holds NUL".into());
+        return Err(UnsafePath::Nul);
     }
     if text.len() > MAX_PATH {
-        return Err(format!(
-            "path is {} bytes, longer than {MAX_PATH}",
-            text.len()
-        ));
+        return Err(UnsafePath::TooLong(text.len()));
     }
     for part in text.split('/') {
         match part {
-            ".." => return Err("path climbs out with `..`".into()),
-            "" | "." => return Err("path has an empty or `.` component".into()),
-            p if p.len() > MAX_NAME => {
-                return Err(format!(
-                    "a name of {} bytes, longer than {MAX_NAME}",
-                    p.len()
-                ));
-            }
+            ".." => return Err(UnsafePath::ClimbsOut),
+            "" | "." => return Err(UnsafePath::EmptyComponent),
+            p if p.len() > MAX_NAME => return Err(UnsafePath::NameTooLong(p.len())),
             _ => {}
         }
     }
@@ -131,20 +150,20 @@ pub fn index(meta: &Metadata) -> Result<HashMap<&str, &FileEntry>, VerifyError> 
         |path: &str, problem: &str| VerifyError::Metadata(format!("`{}`: {problem}", escape(path)));
     let mut map = HashMap::with_capacity(meta.files.len());
     for f in &meta.files {
-        safe_rel(f.path.as_bytes()).map_err(|p| bad(&f.path, &p))?;
+        safe_rel(f.path.as_bytes()).map_err(|p| bad(&f.path, &p.to_string()))?;
         if map.insert(f.path.as_str(), f).is_some() {
             return Err(bad(&f.path, "listed twice"));
         }
     }
     let mut files: HashSet<&str> = map.keys().copied().collect();
     for f in &meta.remove_on_restore {
-        safe_rel(f.path.as_bytes()).map_err(|p| bad(&f.path, &p))?;
+        safe_rel(f.path.as_bytes()).map_err(|p| bad(&f.path, &p.to_string()))?;
         if !files.insert(f.path.as_str()) {
             return Err(bad(&f.path, "listed twice"));
         }
     }
     for d in &meta.remove_dirs_on_restore {
-        safe_rel(d.as_bytes()).map_err(|p| bad(d, &p))?;
+        safe_rel(d.as_bytes()).map_err(|p| bad(d, &p.to_string()))?;
         if files.contains(d.as_str()) {
             return Err(bad(d, "listed as both a file and a directory"));
         }
@@ -237,7 +256,7 @@ pub fn scan(
         if kind != tar::EntryType::Regular {
             return Err(bad(format!("{} entries are refused", kind_name(kind))));
         }
-        let rel = safe_rel(&raw).map_err(&bad)?;
+        let rel = safe_rel(&raw).map_err(|p| bad(p.to_string()))?;
         let Some((&key, &expected)) = index.get_key_value(rel) else {
             return Err(bad("not listed in metadata.json".into()));
         };
@@ -349,13 +368,15 @@ mod tests {
             assert!(safe_rel(bad).is_err(), "{bad:?}");
         }
         let long = "n".repeat(300);
-        assert!(safe_rel(long.as_bytes()).unwrap_err().contains("300 bytes"));
+        assert_eq!(
+            safe_rel(long.as_bytes()).unwrap_err().to_string(),
+            "a name of 300 bytes, longer than 255"
+        );
         assert!(safe_rel(format!("d/{}", "n".repeat(255)).as_bytes()).is_ok());
         let deep = ["abcdefgh"; 400].join("/");
-        assert!(
-            safe_rel(deep.as_bytes())
-                .unwrap_err()
-                .contains("longer than")
+        assert_eq!(
+            safe_rel(deep.as_bytes()).unwrap_err(),
+            UnsafePath::TooLong(deep.len())
         );
     }
 }

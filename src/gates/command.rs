@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::alerts::AlertsConfig;
-use super::engine::{Request, run_tier};
+use super::engine::{GateError, Request, run_tier};
 use super::model::RunStatus;
 use super::select::{Decision, FileSet, all_files, plan};
 use super::settings::FormatSettings;
@@ -243,7 +243,7 @@ fn project(ctx: &Ctx) -> anyhow::Result<PathBuf> {
     ctx.paths
         .project
         .clone()
-        .ok_or_else(|| crate::UserError::err("no project directory (pass --project DIR)"))
+        .ok_or_else(|| GateError::NoProject.into())
 }
 
 fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
@@ -280,10 +280,7 @@ fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .collect(),
         },
         (false, true, None) => {
-            return Err(crate::UserError::err(format!(
-                "--changed needs a git work tree; {} is not one (use --all-files)",
-                project.display()
-            )));
+            return Err(GateError::NotAWorkTree(project).into());
         }
         _ => FileSet {
             all: true,

@@ -13,6 +13,31 @@ use super::tiers::GatesConfig;
 use crate::env::Env;
 use crate::paths::Paths;
 
+/// Why gates were not run. Every kind is the user's mistake (exit 1): a gate that fails is a
+/// verdict in the report, not an error, and a gate that cannot start is a failed gate.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error("no tier `{tier}` in gates.yaml (tiers: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    UnknownTier { tier: String, known: Vec<String> },
+    #[error("no gate `{gate}` in tier `{tier}`")]
+    UnknownGate { gate: String, tier: String },
+    #[error("no project directory (pass --project DIR)")]
+    NoProject,
+    #[error("--changed needs a git work tree; {} is not one (use --all-files)", .0.display())]
+    NotAWorkTree(std::path::PathBuf),
+}
+
+impl GateError {
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Self::UnknownTier { .. }
+            | Self::UnknownGate { .. }
+            | Self::NoProject
+            | Self::NotAWorkTree(_) => true,
+        }
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
@@ -36,26 +61,22 @@ pub fn run_tier(
     req: &Request<'_>,
 ) -> anyhow::Result<RunReport> {
     let Some(tier) = gates.tier(req.tier) else {
-        let known: Vec<&str> = gates.tiers.iter().map(|t| t.name.as_str()).collect();
-        return Err(crate::UserError::err(format!(
-            "no tier `{}` in gates.yaml (tiers: {})",
-            req.tier,
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )));
+        return Err(GateError::UnknownTier {
+            tier: req.tier.to_owned(),
+            known: gates.tiers.iter().map(|t| t.name.clone()).collect(),
+        }
+        .into());
     };
     if let Some(unknown) = req
         .only
         .iter()
         .find(|n| !tier.gates.iter().any(|g| &g.name == *n))
     {
-        return Err(crate::UserError::err(format!(
-            "no gate `{unknown}` in tier `{}`",
-            tier.name
-        )));
+        return Err(GateError::UnknownGate {
+            gate: unknown.clone(),
+            tier: tier.name.clone(),
+        }
+        .into());
     }
     let started = Instant::now();
     let planned = plan(tier, &req.set, env, project, req.only);

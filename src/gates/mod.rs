@@ -37,6 +37,7 @@ mod validate;
 /// `gates.yaml` text without a project around it.
 pub use alerts::{AlertsConfig, FILE as ALERTS_FILE};
 pub use command::{GatesArgs, execute};
+pub use engine::GateError;
 pub use format::format_edit;
 /// `.gitignore`-style files, read the same way by `sfp secrets scan`.
 pub use matcher::{Matcher, ignore_file};

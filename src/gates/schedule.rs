@@ -389,7 +389,7 @@ mod tests {
             files: vec!["a.py".into(), "b.rs".into()],
         };
         let env = Env {
-            path: std::env::var_os("PATH"),
+            path: Env::from_process().path,
             ..Env::default()
         };
         let planned = plan(&t, &set, &env, dir.path(), &[]);

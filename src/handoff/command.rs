@@ -67,7 +67,7 @@ pub fn execute(args: &HandoffArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         .project
         .clone()
         .or_else(|| ctx.paths.project.clone())
-        .or_else(|| std::env::current_dir().ok());
+        .or_else(|| ctx.env.cwd.clone());
     if let Some(d) = &dir
         && !d.is_dir()
     {

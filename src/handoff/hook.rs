@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::collect::{Source, collect};
-use super::store::{Entry, Store};
+use super::store::{Entry, Store, Unless};
 use super::{HandoffSettings, render};
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
@@ -104,8 +104,8 @@ fn write_from_hook(
     let store = Store::for_project(&ctx.paths, project.as_deref());
     let entry = if skip_if_unchanged {
         match store.write_unless_same(&mut handoff, render::markdown)? {
-            Ok(entry) => entry,
-            Err(latest) => {
+            Unless::Written(entry) => entry,
+            Unless::Same(latest) => {
                 ctx.log.info(&format!(
                     "handoff skipped at {}: same as {latest}",
                     src.trigger

@@ -86,19 +86,19 @@ impl Store {
     }
 
     /// Like [`Store::write`], but writes nothing when the latest handoff already records the same
-    /// work: then `Err` with that handoff's id.
+    /// work.
     pub fn write_unless_same(
         &self,
         h: &mut Handoff,
         render: impl Fn(&Handoff) -> String,
-    ) -> anyhow::Result<Result<Entry, String>> {
+    ) -> anyhow::Result<Unless> {
         *h = crate::util::redact::masked(h)?;
         if let Some(latest) = self.latest().and_then(|e| e.load().ok())
             && latest.same_work(h)
         {
-            return Ok(Err(latest.id));
+            return Ok(Unless::Same(latest.id));
         }
-        self.write_masked(h, render).map(Ok)
+        self.write_masked(h, render).map(Unless::Written)
     }
 
     fn write_masked(
@@ -255,6 +255,14 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// What [`Store::write_unless_same`] did.
+#[derive(Debug)]
+pub enum Unless {
+    Written(Entry),
+    /// Nothing: the latest handoff, this id, records the same work.
+    Same(String),
 }
 
 enum Created {

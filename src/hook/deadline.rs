@@ -58,18 +58,6 @@ impl Deadline {
         Self::after(start, budget(event))
     }
 
-    /// The earlier of this deadline and `within` from now: the bound of one step.
-    #[must_use]
-    pub fn within(self, within: Duration) -> Self {
-        let step = Instant::now().checked_add(within);
-        Self {
-            at: match (self.at, step) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
-        }
-    }
-
     /// Time left, or `None` without a deadline.
     pub fn left(self) -> Option<Duration> {
         self.at
@@ -84,11 +72,6 @@ impl Deadline {
     /// Whether the deadline has come.
     pub fn passed(self) -> bool {
         self.left().is_some_and(|left| left.is_zero())
-    }
-
-    /// Whether there is a deadline at all.
-    pub fn is_set(self) -> bool {
-        self.at.is_some()
     }
 }
 
@@ -119,14 +102,13 @@ mod tests {
     }
 
     #[test]
-    fn caps_and_steps() {
+    fn caps_and_passes() {
         let now = Instant::now();
         let d = Deadline::after(now, Duration::from_secs(2));
         assert!(d.cap(Duration::from_secs(5)) <= Duration::from_secs(2));
         assert_eq!(d.cap(Duration::from_millis(1)), Duration::from_millis(1));
-        assert!(d.within(Duration::from_millis(10)).left().unwrap() <= Duration::from_millis(10));
-        assert!(d.within(Duration::from_secs(60)).left().unwrap() <= Duration::from_secs(2));
-        assert!(!d.passed() && d.is_set());
+        assert!(d.left().unwrap() <= Duration::from_secs(2));
+        assert!(!d.passed());
         let gone = Deadline::after(now, Duration::ZERO);
         assert!(gone.passed());
         assert_eq!(gone.cap(Duration::from_secs(1)), Duration::ZERO);
@@ -136,6 +118,5 @@ mod tests {
             Deadline::NONE.cap(Duration::from_secs(3)),
             Duration::from_secs(3)
         );
-        assert!(Deadline::NONE.within(Duration::from_secs(1)).is_set());
     }
 }

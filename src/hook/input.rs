@@ -34,10 +34,8 @@ pub struct HookInput {
     pub background_tasks: usize,
     /// PreCompact: `manual` | `auto`.
     pub trigger: Option<String>,
-    pub custom_instructions: Option<String>,
     /// SessionEnd: `clear` | `logout` | `prompt_input_exit` | `other` | …
     pub reason: Option<String>,
-    pub agent_id: Option<String>,
 }
 
 impl HookInput {
@@ -81,9 +79,7 @@ impl HookInput {
                         .count()
                 }),
             trigger: text("trigger"),
-            custom_instructions: text("custom_instructions"),
             reason: text("reason"),
-            agent_id: text("agent_id"),
         })
     }
 

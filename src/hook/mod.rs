@@ -12,4 +12,4 @@ pub use deadline::{Deadline, MAX_STDIN_WAIT, budget};
 pub use event::Event;
 pub use input::HookInput;
 pub use output::{MAX_TEXT_CHARS, Response, cap_text};
-pub use run::{execute, parse_hook_input};
+pub use run::{HookError, execute, parse_hook_input};

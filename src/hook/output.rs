@@ -69,18 +69,6 @@ impl Response {
         self.block_reason = Some(reason.into());
     }
 
-    pub fn is_blocking(&self) -> bool {
-        self.block_reason.is_some()
-    }
-
-    pub fn context(&self) -> &[String] {
-        &self.context
-    }
-
-    pub fn system_messages(&self) -> &[String] {
-        &self.system_messages
-    }
-
     /// The JSON object to print, or `None` when there is nothing to say.
     pub fn to_json(&self) -> Option<Value> {
         let mut obj = Map::new();

@@ -8,7 +8,7 @@
 
 use std::io::{IsTerminal, Read};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Deadline, Event, HookInput, MAX_STDIN_WAIT, Response, dispatch};
 use crate::ExitStatus;
@@ -20,6 +20,33 @@ use crate::printer::Printer;
 
 /// Largest hook input sfp reads (a larger one is refused with a notice).
 pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why a hook did nothing: its input could not be read or used. A hook never fails because of
+/// one (it is a notice on stderr and a log line, and the hook exits 0); the kind still tells bad
+/// input from a failure to read it, as everywhere else.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    #[error("hook input is not valid JSON ({0}); ignored")]
+    NotJson(serde_json::Error),
+    #[error("hook input is not a JSON object; ignored")]
+    NotAnObject,
+    #[error("hook input larger than {} MiB; ignored", MAX_INPUT_BYTES / 1024 / 1024)]
+    TooLarge,
+    #[error("unknown hook event `{0}`; nothing to do")]
+    UnknownEvent(String),
+    #[error("cannot read hook input: {0}")]
+    Read(std::io::Error),
+    #[error("no complete hook input within {} ms; ignored", .0.as_millis())]
+    Silent(Duration),
+}
+
+impl HookError {
+    /// Whether the input itself is at fault (malformed, too large, an unknown event), rather
+    /// than reading it.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Self::Read(_) | Self::Silent(_))
+    }
+}
 
 /// Runs one hook. Always `ExitStatus::Success`: a hook never fails by accident.
 pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
@@ -44,11 +71,7 @@ pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
     }
     let Some(event) = input.event.or_else(|| Event::parse(event_arg)) else {
         let name = input.event_name.as_deref().unwrap_or(event_arg);
-        refuse(
-            &env,
-            event_arg,
-            &format!("unknown hook event `{name}`; nothing to do"),
-        );
+        refuse(&env, event_arg, &HookError::UnknownEvent(name.to_owned()));
         return ExitStatus::Success;
     };
     let project = input.cwd.clone();
@@ -74,24 +97,22 @@ pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
 
 /// Reads and parses stdin. An empty stdin (or a terminal) is an empty object, so that
 /// `sfp hook session-start` can be tried by hand.
-fn read_input(deadline: Deadline) -> Result<HookInput, String> {
+fn read_input(deadline: Deadline) -> Result<HookInput, HookError> {
     parse_hook_input(&read_stdin(deadline)?)
 }
 
 /// Parses a hook's stdin as `sfp hook` does: blank input is an empty object, invalid UTF-8 is
 /// replaced, anything but a JSON object is refused with the reason. Never panics (fuzzed).
-pub fn parse_hook_input(bytes: &[u8]) -> Result<HookInput, String> {
+pub fn parse_hook_input(bytes: &[u8]) -> Result<HookInput, HookError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(HookInput::default());
     }
     let text = String::from_utf8_lossy(bytes);
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("hook input is not valid JSON ({e}); ignored"))?;
-    HookInput::from_json(&value)
-        .ok_or_else(|| "hook input is not a JSON object; ignored".to_owned())
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(HookError::NotJson)?;
+    HookInput::from_json(&value).ok_or(HookError::NotAnObject)
 }
 
-fn read_stdin(deadline: Deadline) -> Result<Vec<u8>, String> {
+fn read_stdin(deadline: Deadline) -> Result<Vec<u8>, HookError> {
     if std::io::stdin().is_terminal() {
         return Ok(Vec::new());
     }
@@ -102,16 +123,10 @@ fn read_stdin(deadline: Deadline) -> Result<Vec<u8>, String> {
         let _ = tx.send(read_until_whole(&mut std::io::stdin().lock()));
     });
     match rx.recv_timeout(wait) {
-        Ok(Ok(buf)) if buf.len() > MAX_INPUT_BYTES => Err(format!(
-            "hook input larger than {} MiB; ignored",
-            MAX_INPUT_BYTES / 1024 / 1024
-        )),
+        Ok(Ok(buf)) if buf.len() > MAX_INPUT_BYTES => Err(HookError::TooLarge),
         Ok(Ok(buf)) => Ok(buf),
-        Ok(Err(e)) => Err(format!("cannot read hook input: {e}")),
-        Err(_) => Err(format!(
-            "no complete hook input within {} ms; ignored",
-            wait.as_millis()
-        )),
+        Ok(Err(e)) => Err(HookError::Read(e)),
+        Err(_) => Err(HookError::Silent(wait)),
     }
 }
 
@@ -142,9 +157,9 @@ fn read_until_whole(reader: &mut impl Read) -> std::io::Result<Vec<u8>> {
 }
 
 /// A one-line notice on stderr and in the log; nothing on stdout.
-fn refuse(env: &Env, event_arg: &str, problem: &str) {
+fn refuse(env: &Env, event_arg: &str, problem: &HookError) {
     let paths = Paths::resolve(env, None);
-    Logger::new(&paths.logs_dir(), env, &format!("hook {event_arg}")).warn(problem);
+    Logger::new(&paths.logs_dir(), env, &format!("hook {event_arg}")).warn(&problem.to_string());
     Printer::plain().note(&format!("sfp: {problem}"));
 }
 
@@ -177,6 +192,35 @@ mod tests {
         // A `}` inside a string does not end the object.
         let mut pipe = OpenPipe(vec![b"{\"a\": \"}", b"\"}"]);
         assert_eq!(read_until_whole(&mut pipe).unwrap(), b"{\"a\": \"}\"}");
+    }
+
+    #[test]
+    fn bad_input_is_the_inputs_fault_and_a_silent_pipe_is_not() {
+        assert!(parse_hook_input(b" \n").is_ok());
+        for (bytes, said) in [
+            (
+                &b"{\"a\": "[..],
+                "hook input is not valid JSON (EOF while parsing",
+            ),
+            (b"[1, 2]", "hook input is not a JSON object; ignored"),
+        ] {
+            let err = parse_hook_input(bytes).unwrap_err();
+            assert!(err.is_user_error(), "{err}");
+            assert!(err.to_string().starts_with(said), "{err}");
+        }
+        assert_eq!(
+            HookError::TooLarge.to_string(),
+            "hook input larger than 8 MiB; ignored"
+        );
+        assert!(HookError::UnknownEvent("Nope".into()).is_user_error());
+        let silent = HookError::Silent(Duration::from_millis(4_500));
+        assert_eq!(
+            silent.to_string(),
+            "no complete hook input within 4500 ms; ignored"
+        );
+        assert!(!silent.is_user_error());
+        let closed = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
+        assert!(!HookError::Read(closed).is_user_error());
     }
 
     #[test]

@@ -64,7 +64,8 @@ impl Capture {
     }
 
     /// Bytes held in memory right now (for the tests of the bound).
-    pub fn held(&self) -> usize {
+    #[cfg(test)]
+    fn held(&self) -> usize {
         self.head.len() + self.tail.len()
     }
 

@@ -277,7 +277,7 @@ mod tests {
     use super::*;
 
     fn quick(command: &str, timeout_ms: u64) -> Outcome {
-        let dir = std::env::temp_dir();
+        let dir = crate::env::Env::from_process().temp_dir;
         let spec = Spec {
             grace: Duration::from_millis(200),
             ..Spec::new(command, &dir, Duration::from_millis(timeout_ms))
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn cancel_stops_a_running_command() {
-        let dir = std::env::temp_dir();
+        let dir = crate::env::Env::from_process().temp_dir;
         let spec = Spec::new("sleep 30", &dir, Duration::from_secs(60));
         let flag = AtomicBool::new(true);
         let out = run(&spec, &flag);

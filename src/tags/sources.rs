@@ -212,9 +212,9 @@ impl Listing {
                         text,
                     });
                 }
-                Err(reason) => skipped.push(Skipped {
+                Err(why) => skipped.push(Skipped {
                     display: file.display.clone(),
-                    reason,
+                    reason: why.to_string(),
                 }),
             }
         }
@@ -222,22 +222,31 @@ impl Listing {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
+/// Why a listed context file was not read (its [`Skipped::reason`]).
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("gone before it was read")]
+    Gone,
+    /// Refused by the reader of files sfp does not own (too large, not a regular file…).
+    #[error("{0}")]
+    Refused(String),
+    #[error("binary content (NUL bytes)")]
+    Binary,
+    #[error("not valid UTF-8 (first bad byte at offset {0})")]
+    NotUtf8(usize),
+}
+
+fn read_text(path: &Path) -> Result<String, Unreadable> {
     // Listed as a regular file, but it may have been swapped since: read without blocking.
     let bytes = match crate::util::read::read(path, crate::util::read::Kind::CONTEXT) {
         Foreign::Read(bytes) => bytes,
-        Foreign::Missing => return Err("gone before it was read".into()),
-        Foreign::Skipped(skip) => return Err(skip.reason()),
+        Foreign::Missing => return Err(Unreadable::Gone),
+        Foreign::Skipped(skip) => return Err(Unreadable::Refused(skip.reason())),
     };
     if bytes.contains(&0) {
-        return Err("binary content (NUL bytes)".into());
+        return Err(Unreadable::Binary);
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (first bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    String::from_utf8(bytes).map_err(|e| Unreadable::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
 #[cfg(test)]

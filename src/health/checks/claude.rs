@@ -225,8 +225,8 @@ mod tests {
     }
 
     /// The claude check as `sfp health` and SessionStart see it: its verdict, and what
-    /// SessionStart says.
-    fn verdict(ctx: &Ctx) -> (Check, Vec<String>) {
+    /// SessionStart says (its answer, if any).
+    fn verdict(ctx: &Ctx) -> (Check, Option<serde_json::Value>) {
         let report = crate::health::run_checks(ctx);
         assert_eq!(report.checks.len(), 1, "{report:?}");
         let mut out = Response::new(Event::SessionStart);
@@ -235,13 +235,7 @@ mod tests {
             ..HookInput::default()
         };
         crate::health::on_session_start(ctx, &input, &mut out).unwrap();
-        let said = out
-            .context()
-            .iter()
-            .chain(out.system_messages())
-            .cloned()
-            .collect();
-        (report.checks[0].clone(), said)
+        (report.checks[0].clone(), out.to_json())
     }
 
     #[test]
@@ -255,7 +249,7 @@ mod tests {
             check.message,
             "authentication unknown (login is in the Keychain)"
         );
-        assert!(said.is_empty(), "{said:?}");
+        assert!(said.is_none(), "{said:?}");
     }
 
     #[test]
@@ -267,7 +261,7 @@ mod tests {
         assert_eq!(check.status, Status::Degraded);
         assert!(check.message.starts_with("no login found"), "{check:?}");
         assert!(!check.sure);
-        assert!(said.is_empty(), "{said:?}");
+        assert!(said.is_none(), "{said:?}");
     }
 
     #[test]
@@ -303,7 +297,7 @@ mod tests {
         assert!(how.ends_with("managed/managed-settings.json"), "{how}");
         let (check, said) = verdict(&c);
         assert_eq!(check.status, Status::Healthy, "{check:?}");
-        assert!(said.is_empty(), "{said:?}");
+        assert!(said.is_none(), "{said:?}");
     }
 
     #[test]

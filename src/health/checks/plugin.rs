@@ -71,7 +71,7 @@ pub fn check(probe: &Probe) -> Check {
         ));
     }
     if plugin_version != binary_version {
-        let exe = std::env::current_exe().ok();
+        let exe = ctx.env.exe.clone();
         let this = exe
             .as_deref()
             .map_or_else(|| "this binary".to_owned(), |p| tilde(ctx, p));
@@ -147,13 +147,25 @@ fn fix_command(ctx: &crate::app::Ctx, root: &Path, exe: Option<&Path>) -> String
         .to_owned()
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
+/// Why a file of the plugin cannot be used (the check's message, after the file's name).
+#[derive(Debug, thiserror::Error)]
+enum Unusable {
+    #[error("cannot read: not found")]
+    Missing,
+    /// Refused by the reader of files sfp does not own (too large, not a regular file…).
+    #[error("{0}")]
+    Refused(String),
+    #[error("invalid JSON: {0}")]
+    Json(serde_json::Error),
+}
+
+fn read_json(path: &Path) -> Result<Value, Unusable> {
     let bytes = match crate::util::read::read(path, crate::util::read::Kind::MANIFEST) {
         crate::util::read::Foreign::Read(bytes) => bytes,
-        crate::util::read::Foreign::Missing => return Err("cannot read: not found".into()),
-        crate::util::read::Foreign::Skipped(skip) => return Err(skip.reason()),
+        crate::util::read::Foreign::Missing => return Err(Unusable::Missing),
+        crate::util::read::Foreign::Skipped(skip) => return Err(Unusable::Refused(skip.reason())),
     };
-    serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}"))
+    serde_json::from_slice(&bytes).map_err(Unusable::Json)
 }
 
 /// The `command` strings of every handler under one event.
