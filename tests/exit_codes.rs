@@ -249,7 +249,7 @@ fn restore() {
 /// the user's mistake, and so is a backup that is corrupt or tampered with.
 #[test]
 fn restore_refusals() {
-    let sb = Sandbox::new();
+    let sb = TestContext::healthy();
     let settings = sb.claude.join("settings.json");
     std::fs::write(&settings, "{}\n").unwrap();
     expect(&sb, &["backup", "create"], 0);
