@@ -2,8 +2,8 @@
 //! none in a terminal) and by a timeout of its own (the configured one, else [`TIMEOUT`]),
 //! whichever comes first; a call with no time left runs nothing. Each runs as
 //! `git --no-optional-locks -C <dir> …`, so that sfp never takes the index lock the user's own
-//! git may be waiting for. What the output means is the caller's business; finding the work tree
-//! reads `.git` and runs nothing.
+//! git may be waiting for. What the output means is the caller's business. Finding the work
+//! tree, its git directory and its branch reads `.git` and runs nothing (the hook path's way).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +18,36 @@ pub fn toplevel(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| d.join(".git").exists())
         .map(Path::to_path_buf)
+}
+
+/// The git directory of the work tree at or above `start` (following a `.git` file).
+pub fn git_dir(start: &Path) -> Option<PathBuf> {
+    let mut dir = start.to_path_buf();
+    loop {
+        let dot_git = dir.join(".git");
+        if dot_git.is_dir() {
+            return Some(dot_git);
+        }
+        if dot_git.is_file() {
+            let text = crate::util::read::text(&dot_git, GIT_FILE)?;
+            let target = text.trim().strip_prefix("gitdir:")?.trim();
+            return Some(dir.join(target));
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
+}
+
+/// `.git` (a worktree's pointer) and `HEAD`: a few lines each.
+const GIT_FILE: crate::util::read::Kind = crate::util::read::Kind::new("git file", 64 * 1024);
+
+/// The branch `HEAD` names in `git_dir`; `None` for a detached HEAD.
+pub fn branch(git_dir: &Path) -> Option<String> {
+    let head = crate::util::read::text(&git_dir.join("HEAD"), GIT_FILE)?;
+    head.trim()
+        .strip_prefix("ref: refs/heads/")
+        .map(str::to_owned)
 }
 
 /// git, run in one directory within one deadline and timeout.
@@ -195,5 +225,20 @@ mod tests {
         let err = git.status().unwrap_err();
         assert!(err.to_string().contains("no time left"), "{err}");
         assert_eq!(git.changed(), None);
+    }
+
+    #[test]
+    fn reads_branch_and_worktree_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/feature/x\n").unwrap();
+        std::fs::create_dir_all(repo.join("src/deep")).unwrap();
+        let g = git_dir(&repo.join("src/deep")).unwrap();
+        assert_eq!(branch(&g).as_deref(), Some("feature/x"));
+        let wt = dir.path().join("wt");
+        std::fs::create_dir_all(&wt).unwrap();
+        std::fs::write(wt.join(".git"), "gitdir: ../repo/.git\n").unwrap();
+        assert_eq!(branch(&git_dir(&wt).unwrap()).as_deref(), Some("feature/x"));
     }
 }

@@ -86,7 +86,7 @@ pub fn tail(text: &str, max: usize) -> &str {
 }
 
 /// `kept`, which was cut right after its end, without the start of a word the cut went through.
-/// A run of non-blank characters longer than [`MAX_WORD_CHARS`] is kept as it is.
+/// A run of non-blank characters longer than `MAX_WORD_CHARS` is kept as it is.
 pub fn before_cut(kept: &str) -> &str {
     if kept.ends_with(char::is_whitespace) {
         return kept;

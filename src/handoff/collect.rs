@@ -1,8 +1,8 @@
 //! Gathering a handoff: the hook input (or command-line flags), the end of the transcript, the
 //! session ledger written by the gates, Claude Code's todo and task files (`todos`), and git
-//! (`git`, on its own threads meanwhile). Each source may be missing or damaged; what cannot be
-//! read becomes a note, never a failure. What is gathered is masked where it leaves sfp: by the
-//! store ([`super::store::Store::write`]), the hook's answer and the printer.
+//! (`git_state`, on its own threads meanwhile). Each source may be missing or damaged; what
+//! cannot be read becomes a note, never a failure. What is gathered is masked where it leaves
+//! sfp: by the store ([`super::store::Store::write`]), the hook's answer and the printer.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::HandoffSettings;
-use super::git::git_state;
+use super::git_state::git_state;
 use super::model::{FORMAT, FileChange, Handoff};
 use super::todos::{next_steps_in, session_todos, todos_from};
 use super::transcript::{self, Record};

@@ -2,13 +2,14 @@
 //! that the next session (or a person) can pick it up.
 //!
 //! `transcript` reads the end of the session's transcript (`prompt` tells the user's prompts from
-//! Claude Code's noise); `collect` gathers a [`Handoff`] from it, the gates' ledger, the todo
-//! list (`todos`) and `git`; `store` names, lists and retires the files; `render` writes the
-//! Markdown and the summary Claude is given; `hook` and `command` are the two ways in.
+//! Claude Code's noise); `collect` gathers a [`Handoff`] from it, the session's ledger, the todo
+//! list (`todos`) and the project's git state (`git_state`); `store` names, lists and retires
+//! the files; `render` writes the Markdown and the summary Claude is given; `hook` and `command`
+//! are the two ways in.
 
 mod collect;
 mod command;
-mod git;
+mod git_state;
 mod hook;
 mod model;
 mod prompt;

@@ -149,96 +149,86 @@ fn between<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
 
+    /// Each prompt as Claude Code logged it, and what a handoff keeps of it.
+    fn expect(cases: &[(&str, Option<&str>)]) {
+        for (logged, kept) in cases {
+            assert_eq!(prompt_text(logged).as_deref(), *kept, "{logged:?}");
+        }
+    }
+
     #[test]
     fn noise_is_dropped_and_work_commands_are_kept() {
-        assert_eq!(
-            prompt_text("  fix the build \n"),
-            Some("fix the build".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<command-name>/clear</command-name><command-args></command-args>"),
-            None
-        );
-        assert_eq!(
-            prompt_text("<command-name>/review</command-name><command-args> src </command-args>"),
-            Some("/review src".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<local-command-stdout>ok</local-command-stdout>"),
-            None
-        );
-        assert_eq!(prompt_text("[Request interrupted by user]"), None);
-        assert_eq!(prompt_text("Stop hook feedback:\nfix lint"), None);
-        assert_eq!(prompt_text("   "), None);
+        expect(&[
+            ("  fix the build \n", Some("fix the build")),
+            (
+                "<command-name>/clear</command-name><command-args></command-args>",
+                None,
+            ),
+            (
+                "<command-name>/review</command-name><command-args> src </command-args>",
+                Some("/review src"),
+            ),
+            ("<local-command-stdout>ok</local-command-stdout>", None),
+            ("[Request interrupted by user]", None),
+            ("Stop hook feedback:\nfix lint", None),
+            ("   ", None),
+        ]);
     }
 
     #[test]
     fn reminders_are_cut_out_wherever_they_stand() {
-        assert_eq!(
-            prompt_text(
-                "Please review the change.\n<system-reminder>\ncwd changed.\n</system-reminder>\nThe tail stays."
+        expect(&[
+            (
+                "Please review the change.\n<system-reminder>\ncwd changed.\n</system-reminder>\nThe tail stays.",
+                Some("Please review the change.\n\nThe tail stays."),
             ),
-            Some("Please review the change.\n\nThe tail stays.".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<system-reminder>The user opened a file.</system-reminder>\n\nfix it"),
-            Some("fix it".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<system-reminder>only a reminder</system-reminder>"),
-            None
-        );
-        assert_eq!(
-            prompt_text("ship it <system-reminder>never closed, cut to the end"),
-            Some("ship it".to_owned())
-        );
-        assert_eq!(
-            prompt_text(
-                "<ide_opened_file>The user opened src/a.rs in the IDE.</ide_opened_file>why is this slow?"
+            (
+                "<system-reminder>The user opened a file.</system-reminder>\n\nfix it",
+                Some("fix it"),
             ),
-            Some("why is this slow?".to_owned())
-        );
-        assert_eq!(
-            prompt_text(
-                "<teammate-message teammate_id=\"a1\">done</teammate-message>\n<task-notification>\n<task-id>b1</task-id>\n</task-notification>"
+            ("<system-reminder>only a reminder</system-reminder>", None),
+            (
+                "ship it <system-reminder>never closed, cut to the end",
+                Some("ship it"),
             ),
-            None,
-            "tags with attributes, and nested tags, go with their block"
-        );
+            (
+                "<ide_opened_file>The user opened src/a.rs in the IDE.</ide_opened_file>why is this slow?",
+                Some("why is this slow?"),
+            ),
+            // Tags with attributes, and nested tags, go with their block.
+            (
+                "<teammate-message teammate_id=\"a1\">done</teammate-message>\n<task-notification>\n<task-id>b1</task-id>\n</task-notification>",
+                None,
+            ),
+        ]);
     }
 
     #[test]
     fn what_the_user_typed_is_unwrapped_and_look_alikes_are_left_alone() {
-        assert_eq!(
-            prompt_text(
-                "<command-message>review</command-message>\n<command-name>/review</command-name>\n<command-args>src/lib.rs</command-args>"
+        expect(&[
+            (
+                "<command-message>review</command-message>\n<command-name>/review</command-name>\n<command-args>src/lib.rs</command-args>",
+                Some("/review src/lib.rs"),
             ),
-            Some("/review src/lib.rs".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<command-name>compact</command-name>"),
-            None,
-            "older echoes name the command without its slash"
-        );
-        assert_eq!(
-            prompt_text("<bash-input>git status</bash-input>"),
-            Some("! git status".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<bash-stdout>On branch main</bash-stdout><bash-stderr></bash-stderr>"),
-            None
-        );
-        assert_eq!(
-            prompt_text("<user-memory-input>always use uv</user-memory-input>"),
-            Some("# always use uv".to_owned())
-        );
-        assert_eq!(
-            prompt_text("<local-command-caveat>Caveat: run locally</local-command-caveat>"),
-            None
-        );
-        assert_eq!(
-            prompt_text("why does <system-reminders> or <system-reminder/> appear? a < b"),
-            Some("why does <system-reminders> or <system-reminder/> appear? a < b".to_owned())
-        );
+            // Older echoes name the command without its slash.
+            ("<command-name>compact</command-name>", None),
+            ("<bash-input>git status</bash-input>", Some("! git status")),
+            (
+                "<bash-stdout>On branch main</bash-stdout><bash-stderr></bash-stderr>",
+                None,
+            ),
+            (
+                "<user-memory-input>always use uv</user-memory-input>",
+                Some("# always use uv"),
+            ),
+            (
+                "<local-command-caveat>Caveat: run locally</local-command-caveat>",
+                None,
+            ),
+            (
+                "why does <system-reminders> or <system-reminder/> appear? a < b",
+                Some("why does <system-reminders> or <system-reminder/> appear? a < b"),
+            ),
+        ]);
     }
 }

@@ -30,7 +30,7 @@ pub struct TagState {
     pub version: u32,
     /// [`super::sources::Listing::fingerprint`] at the last look.
     pub fingerprint: String,
-    /// [`super::sources::content_hash`] at the last injection.
+    /// The content hash [`super::sources::Listing::read_each`] returned at the last injection.
     pub content_hash: String,
     /// The project evidence was looked at in this session.
     pub evidence_checked: bool,

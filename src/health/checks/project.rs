@@ -3,9 +3,9 @@
 //! The hook path reads `.git` directly and starts no process.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use super::{Probe, tilde};
+use crate::git::{branch, git_dir};
 use crate::health::Check;
 
 const NAME: &str = "project";
@@ -66,53 +66,4 @@ pub fn check(probe: &Probe) -> Check {
         }
     }
     check
-}
-
-/// The git directory of the work tree at or above `start` (following a `.git` file).
-pub fn git_dir(start: &Path) -> Option<PathBuf> {
-    let mut dir = start.to_path_buf();
-    loop {
-        let dot_git = dir.join(".git");
-        if dot_git.is_dir() {
-            return Some(dot_git);
-        }
-        if dot_git.is_file() {
-            let text = crate::util::read::text(&dot_git, GIT_FILE)?;
-            let target = text.trim().strip_prefix("gitdir:")?.trim();
-            return Some(dir.join(target));
-        }
-        if !dir.pop() {
-            return None;
-        }
-    }
-}
-
-/// `.git` (a worktree's pointer) and `HEAD`: a few lines each.
-const GIT_FILE: crate::util::read::Kind = crate::util::read::Kind::new("git file", 64 * 1024);
-
-fn branch(git_dir: &Path) -> Option<String> {
-    let head = crate::util::read::text(&git_dir.join("HEAD"), GIT_FILE)?;
-    head.trim()
-        .strip_prefix("ref: refs/heads/")
-        .map(str::to_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_branch_and_worktree_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/feature/x\n").unwrap();
-        std::fs::create_dir_all(repo.join("src/deep")).unwrap();
-        let g = git_dir(&repo.join("src/deep")).unwrap();
-        assert_eq!(branch(&g).as_deref(), Some("feature/x"));
-        let wt = dir.path().join("wt");
-        std::fs::create_dir_all(&wt).unwrap();
-        std::fs::write(wt.join(".git"), "gitdir: ../repo/.git\n").unwrap();
-        assert_eq!(branch(&git_dir(&wt).unwrap()).as_deref(), Some("feature/x"));
-    }
 }
