@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
-use super::load::{Trust, parse_layer, typed_document};
+use super::load::{Trust, parse_layer, typed_document, untrusted};
 use super::{Diagnostic, Layer, LayerKind, deep_merge, layers};
 use crate::paths::Paths;
 
@@ -44,6 +44,15 @@ pub trait ConfigFile: Sized {
     /// The file from its valid documents, lowest layer first, each with the name of the layer it
     /// came from. With [`Merge::Deep`] there is one: every layer merged, named as the file.
     fn assemble(docs: Vec<(Self::Doc, String)>, diags: &mut Vec<Diagnostic>) -> Self;
+}
+
+/// The document of a [`Merge::Deep`] file: every valid layer merged, or the default when there
+/// is none (for [`ConfigFile::assemble`] of a file that is its own document).
+pub fn merged<T: Default>(docs: Vec<(T, String)>) -> T {
+    docs.into_iter()
+        .next_back()
+        .map(|(doc, _)| doc)
+        .unwrap_or_default()
 }
 
 /// A loaded file, its problems, and the layers it was read from.
@@ -103,14 +112,7 @@ pub fn from_layers<T: ConfigFile>(layers: &[Layer], strict: bool) -> (T, Vec<Dia
         };
         if !T::TRUST.admits(layer.kind) {
             if !parsed.value.is_null() {
-                diags.push(Diagnostic::warning(
-                    &layer.display,
-                    format!(
-                        "{} is read from your own config only (~/.claude/sfp), not a \
-                         project's: ignored here",
-                        T::FILE
-                    ),
-                ));
+                diags.push(untrusted(layer, T::FILE));
             }
             continue;
         }

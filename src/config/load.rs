@@ -37,7 +37,7 @@ pub trait Section: DeserializeOwned + Default {
 }
 
 /// A warning for a layer that sets what it may not: it is left out.
-fn untrusted(layer: &Layer, what: &str) -> Diagnostic {
+pub(super) fn untrusted(layer: &Layer, what: &str) -> Diagnostic {
     Diagnostic::warning(
         &layer.display,
         format!(

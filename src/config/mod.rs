@@ -26,7 +26,7 @@ pub use diagnostic::{
 pub use duration::{duration, format_duration, parse_duration};
 pub use embedded::{EMBEDDED_FILES, embedded};
 pub use error::{ConfigError, refuse_errors};
-pub use file::{ConfigFile, Loaded, Merge, check, from_layers, load, load_strict};
+pub use file::{ConfigFile, Loaded, Merge, check, from_layers, load, load_strict, merged};
 pub use layers::{Layer, LayerKind, layers};
 pub use load::{
     Config, Parsed, Section, SectionCheck, Trust, deep_merge, parse_document, parse_layer,

@@ -47,7 +47,7 @@ pub enum GatesCommand {
     Run(RunArgs),
     /// List the tiers and their gates, and whether each applies to this project.
     List(InfoArgs),
-    /// Validate every layer of gates.yaml and alerts.yaml.
+    /// Validate every layer of gates.yaml and alerts.yaml, and the gates sections of sfp.yaml.
     Check(InfoArgs),
     /// Skip gates for the rest of a Claude Code session (the Stop hook and `sfp gates` in that
     /// session leave them out).

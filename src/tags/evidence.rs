@@ -96,10 +96,7 @@ impl ConfigFile for EvidenceConfig {
     type Doc = Self;
 
     fn assemble(docs: Vec<(Self, String)>, _: &mut Vec<Diagnostic>) -> Self {
-        docs.into_iter()
-            .next_back()
-            .map(|(cfg, _)| cfg)
-            .unwrap_or_default()
+        crate::config::merged(docs)
     }
 }
 
