@@ -64,11 +64,14 @@ fn health() {
     expect(&sb, &["health"], 0);
     expect(&sb, &["health", "--json"], 0);
     expect(&sb, &["health", "--frobnicate"], 1);
-    let err = expect(&sb, &["health", "--project", "/nonexistent"], 1);
-    assert!(
-        err.contains("--project /nonexistent: not a directory"),
-        "{err}"
-    );
+    cmd_snapshot!(sb, sb.cmd(&["health", "--project", "/nonexistent"]), @r"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: --project /nonexistent: not a directory
+    ");
     // An unwritable $SFP_HOME is a failed check (the state check), not sfp failing: health's
     // job is to report it. Health has no 2 a test can bring about.
     expect_with(&sb, &["health", "--json"], 1, broken_home(&sb));
@@ -90,11 +93,14 @@ fn tags() {
     std::fs::write(sb.claude.join(".context/bad.md"), b"caf\xe9\n").unwrap();
     expect(&sb, &["tags", "check"], 1);
     broken_config(&sb, "tags:\n  budget_chars: plenty\n");
-    let err = expect(&sb, &["tags"], 1);
-    assert!(
-        err.contains("sfp.yaml:2:17: error: tags.budget_chars"),
-        "{err}"
-    );
+    cmd_snapshot!(sb, sb.cmd(&["tags"]), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: config error: [SFP_HOME]/sfp.yaml:2:17: error: tags.budget_chars: invalid type: string "plenty", expected usize (nothing was done; fix it, `sfp health` lists every problem)
+    "#);
     expect(&sb, &["tags", "check"], 1);
     // Tags only read; nothing a test can do makes them fail at their job (an unreadable file
     // is a finding of `tags check`, above).
@@ -129,12 +135,17 @@ fn gates() {
     ] {
         let mut args = sub.to_vec();
         args.extend(["--project", "/nonexistent"]);
-        let err = expect(&sb, &args, 1);
-        assert!(
-            err.contains("--project /nonexistent: not a directory")
-                && !err.contains("pass --project"),
-            "{err}"
-        );
+        // The same words from each, and no advice to pass --project.
+        insta::allow_duplicates! {
+            cmd_snapshot!(sb, sb.cmd(&args), @r"
+            success: false
+            exit_code: 1
+            ----- stdout -----
+
+            ----- stderr -----
+            error: --project /nonexistent: not a directory
+            ");
+        }
     }
     let loose = sb.root.join("loose");
     std::fs::create_dir_all(&loose).unwrap();
@@ -198,11 +209,14 @@ fn handoff() {
     expect(&sb, &["handoff"], 1);
     expect_with(&sb, &["handoff", "create"], 2, broken_home(&sb));
     broken_config(&sb, "handoff:\n  keep: [1]\n");
-    let err = expect(&sb, &["handoff", "list"], 1);
-    assert!(
-        err.contains("config error: ") && err.contains("sfp.yaml:2:9"),
-        "{err}"
-    );
+    cmd_snapshot!(sb, sb.cmd(&["handoff", "list"]), @r"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: config error: [SFP_HOME]/sfp.yaml:2:9: error: handoff.keep: invalid type: sequence, expected usize (nothing was done; fix it, `sfp health` lists every problem)
+    ");
 }
 
 #[test]

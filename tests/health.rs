@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestContext, hook_json};
+use common::{PassStdin as _, TestContext, hook_json};
 
 fn health_json(sb: &TestContext) -> (i32, serde_json::Value) {
     let out = sb
@@ -13,6 +13,32 @@ fn health_json(sb: &TestContext) -> (i32, serde_json::Value) {
     let v: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("health --json prints JSON");
     (out.status.code().unwrap(), v)
+}
+
+/// A healthy context whose rows that differ from machine to machine read the same everywhere: a
+/// `claude` of a fixed version on PATH, memory and disk thresholds of 0 in the plugin's config (so
+/// that both stay healthy) with the amounts they print filtered, and the binary's path and version
+/// filtered.
+fn pinned() -> TestContext {
+    let mut ctx = TestContext::healthy();
+    fake_claude(&mut ctx);
+    common::write(
+        ctx.plugin.join("config/sfp.yaml"),
+        "health:\n  memory:\n    warn_available_mb: 0\n    critical_available_mb: 0\n    \
+         warn_available_percent: 0\n  disk:\n    warn_free_mb: 0\n    critical_free_mb: 0\n    \
+         warn_free_percent: 0\n    critical_free_percent: 0\n",
+    );
+    ctx.filter(
+        r"\d+ MiB available \(\d+% of \d+ MiB\)",
+        "[N] MiB available ([P]% of [N] MiB)",
+    );
+    ctx.filter(r"\d+ MiB free \(\d+(\.\d+)?%\)", "[N] MiB free ([P]%)");
+    ctx.filter(&regex::escape(common::sfp_bin()), "[SFP_BIN]");
+    ctx.filter(
+        &format!(r"\b{}\b", regex::escape(env!("CARGO_PKG_VERSION"))),
+        "[VERSION]",
+    );
+    ctx
 }
 
 fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -59,23 +85,17 @@ fn json_has_the_original_shape_and_every_check() {
 
 #[test]
 fn missing_context_is_degraded_and_exit_stays_zero() {
-    let sb = TestContext::healthy();
+    let sb = pinned();
     std::fs::remove_file(sb.claude.join(".context/CLAUDE.md")).unwrap();
     let (code, v) = health_json(&sb);
     assert_eq!(code, 0);
-    let c = check(&v, "context");
-    assert_eq!(c["status"], "degraded");
-    assert!(
-        c["message"]
-            .as_str()
-            .unwrap()
-            .contains("CLAUDE.md is missing")
-    );
+    assert_eq!(check(&v, "context")["status"], "degraded");
+    cmd_snapshot!(sb, sb.cmd(&["health"]));
 }
 
 #[test]
 fn config_errors_are_unhealthy_with_line_and_column() {
-    let sb = TestContext::healthy();
+    let sb = pinned();
     std::fs::create_dir_all(&sb.sfp_home).unwrap();
     std::fs::write(
         sb.sfp_home.join("sfp.yaml"),
@@ -85,16 +105,12 @@ fn config_errors_are_unhealthy_with_line_and_column() {
     let (code, v) = health_json(&sb);
     assert_eq!(code, 1, "unhealthy exits 1");
     assert_eq!(v["status"], "unhealthy");
-    let msg = check(&v, "state")["message"].as_str().unwrap().to_owned();
-    assert!(
-        msg.contains("sfp.yaml:3:19: error: health.disk.warn_free_mb: invalid type"),
-        "{msg}"
-    );
+    cmd_snapshot!(sb, sb.cmd(&["health"]));
 }
 
 #[test]
 fn version_mismatch_is_reported() {
-    let sb = TestContext::healthy();
+    let sb = pinned();
     let manifest = sb.plugin.join(".claude-plugin/plugin.json");
     let text = std::fs::read_to_string(&manifest)
         .unwrap()
@@ -104,36 +120,15 @@ fn version_mismatch_is_reported() {
     let c = check(&v, "plugin");
     assert_eq!(c["status"], "degraded");
     let msg = c["message"].as_str().unwrap();
-    // Which is which: the binary (by path) and the plugin (by directory), then the fix.
-    let binary = format!(
-        "binary {} is sfp {}",
-        common::sfp_bin(),
-        env!("CARGO_PKG_VERSION")
-    );
-    assert!(msg.contains(&binary), "{msg}");
-    assert!(msg.contains("is 9.9.9: "), "{msg}");
-    assert!(msg.contains("set SFP_BIN"), "{msg}");
     assert!(!msg.contains('\n'), "one line: {msg}");
+    // Which is which: the binary (by path) and the plugin (by directory), then the fix.
+    cmd_snapshot!(sb, sb.cmd(&["health"]));
     // A plugin that is a source checkout (a marketplace copy of a clone) names the exact command.
     std::fs::write(sb.plugin.join("Cargo.toml"), "[package]\n").unwrap();
-    let (_, v) = health_json(&sb);
-    let msg = check(&v, "plugin")["message"].as_str().unwrap().to_owned();
-    let fix = format!(
-        "run `cargo install --locked --force --path {}`",
-        sb.plugin.display()
-    );
-    assert!(msg.ends_with(&fix), "{msg}");
+    cmd_snapshot!(sb, sb.cmd(&["health"]));
     // At SessionStart the user's one line carries both versions and the whole command.
-    let out = sb.hook(
-        "session-start",
-        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
-    );
-    let v = hook_json(&out).expect("a notice");
-    let line = v["systemMessage"].as_str().unwrap();
-    assert!(
-        line.contains("is 9.9.9: ") && line.contains(&fix) && !line.contains('\n'),
-        "{line}"
-    );
+    let input = sb.input("SessionStart", &serde_json::json!({"source": "startup"}));
+    cmd_snapshot!(sb, sb.cmd(&["hook", "session-start"]).pass_stdin(input));
 }
 
 #[test]
@@ -152,19 +147,9 @@ fn the_launcher_order_is_followed_to_cargo_bin() {
 
 #[test]
 fn human_table_lists_every_check() {
-    let sb = TestContext::healthy();
-    let out = sb.cmd(&["health"]).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    for name in [
-        "plugin", "context", "memory", "disk", "project", "claude", "state",
-    ] {
-        assert!(
-            text.lines().any(|l| l.contains(name)),
-            "{name} missing from:\n{text}"
-        );
-    }
-    assert!(text.contains("status:"));
-    assert!(!text.contains('\x1b'), "NO_COLOR is respected");
+    // Every check, one line each, with no colour (NO_COLOR is respected).
+    let sb = pinned();
+    cmd_snapshot!(sb, sb.cmd(&["health"]));
 }
 
 #[test]
@@ -201,27 +186,11 @@ fn healthy_session_start_adds_no_health_notice() {
 
 #[test]
 fn unhealthy_session_start_tells_user_and_claude() {
-    let sb = TestContext::healthy();
+    let sb = pinned();
     std::fs::remove_file(sb.claude.join(".context/CLAUDE.md")).unwrap();
-    let out = sb.hook(
-        "session-start",
-        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
-    );
-    assert_eq!(out.status.code(), Some(0));
-    let v = hook_json(&out).expect("a notice");
-    let msg = v["systemMessage"].as_str().unwrap();
-    assert!(
-        msg.starts_with("sfp health: context:") && !msg.contains('\n'),
-        "{msg}"
-    );
-    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "SessionStart");
-    let ctx = v["hookSpecificOutput"]["additionalContext"]
-        .as_str()
-        .unwrap();
-    assert!(
-        ctx.contains("context is degraded") && ctx.contains("CLAUDE.md is missing"),
-        "{ctx}"
-    );
+    let input = sb.input("SessionStart", &serde_json::json!({"source": "startup"}));
+    // One line for the user, the problem and its fix for Claude.
+    cmd_snapshot!(sb, sb.cmd(&["hook", "session-start"]).pass_stdin(input));
     let log = std::fs::read_to_string(sb.sfp_home.join("logs/sfp.log")).unwrap();
     assert!(log.contains("health context: degraded"), "{log}");
 }
@@ -290,155 +259,108 @@ fn a_resumed_session_is_not_told_twice() {
     assert!(start("resume").is_some(), "a different problem is news");
 }
 
-/// One way Claude Code can be logged in, set up in a sandbox that has no other.
-struct Setup {
-    name: &'static str,
-    /// A variable and its value, or none.
-    var: Option<(&'static str, &'static str)>,
-    /// A file (relative to the sandbox's Claude config dir, or to the project with `project/`)
-    /// and its contents, or none.
-    file: Option<(&'static str, &'static str)>,
-    /// What the health message names, in parentheses after "authentication configured ".
-    names: &'static str,
-    /// How the message ends (the project's path differs from run to run).
-    ends: &'static str,
+/// One way Claude Code can be logged in: a variable and its value, or a file (relative to the
+/// Claude config dir, or to the project with `project/`) and its contents.
+#[derive(Clone, Copy)]
+enum Login {
+    Var(&'static str, &'static str),
+    File(&'static str, &'static str),
 }
+
+use Login::{File, Var};
 
 const HELPER: &str = r#"{"apiKeyHelper": "~/bin/print-key"}"#;
 
-const SETUPS: &[Setup] = &[
-    Setup {
-        name: "credentials file",
-        var: None,
-        file: Some((".credentials.json", r#"{"claudeAiOauth": {}}"#)),
-        names: "(credentials file ~/.claude/.credentials.json)",
-        ends: "",
-    },
-    Setup {
-        name: "ANTHROPIC_API_KEY",
-        var: Some(("ANTHROPIC_API_KEY", "sk-ant-not-a-real-key")),
-        file: None,
-        names: "(ANTHROPIC_API_KEY is set)",
-        ends: "",
-    },
-    Setup {
-        name: "ANTHROPIC_AUTH_TOKEN",
-        var: Some(("ANTHROPIC_AUTH_TOKEN", "not-a-real-token")),
-        file: None,
-        names: "(ANTHROPIC_AUTH_TOKEN is set)",
-        ends: "",
-    },
-    Setup {
-        name: "CLAUDE_CODE_OAUTH_TOKEN",
-        var: Some(("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-not-real")),
-        file: None,
-        names: "(CLAUDE_CODE_OAUTH_TOKEN is set)",
-        ends: "",
-    },
-    Setup {
-        name: "Bedrock",
-        var: Some(("CLAUDE_CODE_USE_BEDROCK", "1")),
-        file: None,
-        names: "(CLAUDE_CODE_USE_BEDROCK is set)",
-        ends: "",
-    },
-    Setup {
-        name: "Vertex",
-        var: Some(("CLAUDE_CODE_USE_VERTEX", "true")),
-        file: None,
-        names: "(CLAUDE_CODE_USE_VERTEX is set)",
-        ends: "",
-    },
-    Setup {
-        name: "Foundry",
-        var: Some(("CLAUDE_CODE_USE_FOUNDRY", "1")),
-        file: None,
-        names: "(CLAUDE_CODE_USE_FOUNDRY is set)",
-        ends: "",
-    },
-    Setup {
-        name: "apiKeyHelper in the user's settings.json",
-        var: None,
-        file: Some(("settings.json", HELPER)),
-        names: "(apiKeyHelper in ~/.claude/settings.json)",
-        ends: "",
-    },
-    Setup {
-        name: "apiKeyHelper in the project's settings.json",
-        var: None,
-        file: Some(("project/.claude/settings.json", HELPER)),
-        names: "(apiKeyHelper in /",
-        ends: "/project/.claude/settings.json)",
-    },
-    Setup {
-        name: "apiKeyHelper in the project's settings.local.json",
-        var: None,
-        file: Some(("project/.claude/settings.local.json", HELPER)),
-        names: "(apiKeyHelper in /",
-        ends: "/project/.claude/settings.local.json)",
-    },
-    Setup {
-        name: "a provider switched on in the env of settings.json",
-        var: None,
-        file: Some((
+/// Every way a sandbox with no other login can be logged in, by name.
+const SETUPS: &[(&str, Login)] = &[
+    (
+        "credentials file",
+        File(".credentials.json", r#"{"claudeAiOauth": {}}"#),
+    ),
+    (
+        "ANTHROPIC_API_KEY",
+        Var("ANTHROPIC_API_KEY", "sk-ant-not-a-real-key"),
+    ),
+    (
+        "ANTHROPIC_AUTH_TOKEN",
+        Var("ANTHROPIC_AUTH_TOKEN", "not-a-real-token"),
+    ),
+    (
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        Var("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-not-real"),
+    ),
+    ("Bedrock", Var("CLAUDE_CODE_USE_BEDROCK", "1")),
+    ("Vertex", Var("CLAUDE_CODE_USE_VERTEX", "true")),
+    ("Foundry", Var("CLAUDE_CODE_USE_FOUNDRY", "1")),
+    ("apiKeyHelper, user", File("settings.json", HELPER)),
+    (
+        "apiKeyHelper, project",
+        File("project/.claude/settings.json", HELPER),
+    ),
+    (
+        "apiKeyHelper, project local",
+        File("project/.claude/settings.local.json", HELPER),
+    ),
+    (
+        "provider in settings env",
+        File(
             "settings.json",
             r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1"}}"#,
-        )),
-        names: "(CLAUDE_CODE_USE_BEDROCK in `env` in ~/.claude/settings.json)",
-        ends: "",
-    },
-    Setup {
-        name: "an API key saved by /login",
-        var: None,
-        file: Some((".claude.json", r#"{"primaryApiKey": "sk-ant-not-real"}"#)),
-        names: "(API key saved by /login in ~/.claude/.claude.json)",
-        ends: "",
-    },
+        ),
+    ),
+    (
+        "key saved by /login",
+        File(".claude.json", r#"{"primaryApiKey": "sk-ant-not-real"}"#),
+    ),
 ];
 
-/// `sfp health --json` and a SessionStart, with `setup` as the only login.
-fn run_setup(setup: &Setup) -> (serde_json::Value, Option<serde_json::Value>) {
-    let sb = TestContext::healthy();
-    if let Some((path, text)) = setup.file {
-        let path = match path.strip_prefix("project/") {
-            Some(rest) => sb.project.join(rest),
-            None => sb.claude.join(path),
-        };
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    // A `claude` on PATH, so that the check's verdict is the login's alone.
-    let bin = sb.root.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
+/// Puts a `claude` that prints a fixed version first on the context's PATH, so that the claude
+/// check's verdict is the login's alone.
+fn fake_claude(ctx: &mut TestContext) {
+    let bin = ctx.root.join("bin");
+    common::write(
         bin.join("claude"),
         "#!/bin/sh\necho '2.1.332 (Claude Code)'\n",
-    )
-    .unwrap();
+    );
     std::fs::set_permissions(
         bin.join("claude"),
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     )))
     .unwrap();
-    let tweak = |c: &mut std::process::Command| {
-        c.env_remove("ANTHROPIC_API_KEY").env("PATH", &path);
-        if let Some((k, v)) = setup.var {
-            c.env(k, v);
+    ctx.env("PATH", path);
+}
+
+/// `sfp health --json` and a SessionStart, with `logins` as the only login; the project's path
+/// in the report is `[PROJECT]`.
+fn run_setup(logins: &[Login]) -> (serde_json::Value, Option<serde_json::Value>) {
+    let mut ctx = TestContext::healthy();
+    ctx.unset("ANTHROPIC_API_KEY");
+    fake_claude(&mut ctx);
+    for login in logins {
+        match *login {
+            Var(key, value) => {
+                ctx.env(key, value);
+            }
+            File(path, text) => {
+                match path.strip_prefix("project/") {
+                    Some(rest) => ctx.write_project(rest, text),
+                    None => ctx.write_claude(path, text),
+                };
+            }
         }
-    };
-    let mut cmd = sb.cmd(&["health", "--json", "--project"]);
-    cmd.arg(&sb.project);
-    tweak(&mut cmd);
-    let out = cmd.output().unwrap();
-    let report = serde_json::from_slice(&out.stdout).expect("health --json prints JSON");
-    let start = sb.hook_with(
+    }
+    let out = ctx.run(&["health", "--json"]);
+    let report = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace(&ctx.project.display().to_string(), "[PROJECT]");
+    let report = serde_json::from_str(&report).expect("health --json prints JSON");
+    let start = ctx.hook(
         "session-start",
-        &sb.input("SessionStart", &serde_json::json!({"source": "startup"})),
-        tweak,
+        &ctx.input("SessionStart", &serde_json::json!({"source": "startup"})),
     );
     assert_eq!(start.status.code(), Some(0));
     (report, hook_json(&start))
@@ -446,52 +368,51 @@ fn run_setup(setup: &Setup) -> (serde_json::Value, Option<serde_json::Value>) {
 
 #[test]
 fn every_way_claude_code_logs_in_is_healthy_and_silent_at_session_start() {
-    for setup in SETUPS {
-        let (report, start) = run_setup(setup);
+    let mut messages = Vec::new();
+    for (name, login) in SETUPS {
+        let (report, start) = run_setup(&[*login]);
         let c = check(&report, "claude");
-        assert_eq!(c["status"], "healthy", "{}: {c}", setup.name);
-        let message = c["message"].as_str().unwrap();
-        assert!(
-            message.contains(&format!("authentication configured {}", setup.names))
-                && message.ends_with(setup.ends),
-            "{}: {message}",
-            setup.name
-        );
+        assert_eq!(c["status"], "healthy", "{name}: {c}");
+        messages.push(format!("{name}: {}", c["message"].as_str().unwrap()));
         // A credential is never shown (a provider switch's `1` would be found anywhere).
-        if let Some((_, value)) = setup.var
+        if let Var(_, value) = login
             && value.len() > 8
         {
-            assert!(!report.to_string().contains(value), "{}: shown", setup.name);
+            assert!(!report.to_string().contains(value), "{name}: shown");
         }
         let start = start.unwrap_or_default();
-        assert!(
-            start.get("systemMessage").is_none(),
-            "{}: {start}",
-            setup.name
-        );
+        assert!(start.get("systemMessage").is_none(), "{name}: {start}");
         let context = start["hookSpecificOutput"]["additionalContext"]
             .as_str()
             .unwrap_or("");
-        assert!(!context.contains("sfp health"), "{}: {context}", setup.name);
+        assert!(!context.contains("sfp health"), "{name}: {context}");
     }
+    // What the check says of each, in a terminal and in `--json`.
+    insta::assert_snapshot!(messages.join("\n"), @r"
+    credentials file: 2.1.332 (Claude Code); authentication configured (credentials file ~/.claude/.credentials.json)
+    ANTHROPIC_API_KEY: 2.1.332 (Claude Code); authentication configured (ANTHROPIC_API_KEY is set)
+    ANTHROPIC_AUTH_TOKEN: 2.1.332 (Claude Code); authentication configured (ANTHROPIC_AUTH_TOKEN is set)
+    CLAUDE_CODE_OAUTH_TOKEN: 2.1.332 (Claude Code); authentication configured (CLAUDE_CODE_OAUTH_TOKEN is set)
+    Bedrock: 2.1.332 (Claude Code); authentication configured (CLAUDE_CODE_USE_BEDROCK is set)
+    Vertex: 2.1.332 (Claude Code); authentication configured (CLAUDE_CODE_USE_VERTEX is set)
+    Foundry: 2.1.332 (Claude Code); authentication configured (CLAUDE_CODE_USE_FOUNDRY is set)
+    apiKeyHelper, user: 2.1.332 (Claude Code); authentication configured (apiKeyHelper in ~/.claude/settings.json)
+    apiKeyHelper, project: 2.1.332 (Claude Code); authentication configured (apiKeyHelper in [PROJECT]/.claude/settings.json)
+    apiKeyHelper, project local: 2.1.332 (Claude Code); authentication configured (apiKeyHelper in [PROJECT]/.claude/settings.local.json)
+    provider in settings env: 2.1.332 (Claude Code); authentication configured (CLAUDE_CODE_USE_BEDROCK in `env` in ~/.claude/settings.json)
+    key saved by /login: 2.1.332 (Claude Code); authentication configured (API key saved by /login in ~/.claude/.claude.json)
+    ");
 }
 
 #[test]
 fn no_visible_login_is_degraded_in_a_terminal_and_unsaid_at_session_start() {
-    let setup = Setup {
-        name: "nothing",
-        var: Some(("CLAUDE_CODE_USE_BEDROCK", "0")),
-        file: Some(("settings.json", r#"{"apiKeyHelper": ""}"#)),
-        names: "()",
-        ends: "",
-    };
-    let (report, start) = run_setup(&setup);
+    let (report, start) = run_setup(&[
+        Var("CLAUDE_CODE_USE_BEDROCK", "0"),
+        File("settings.json", r#"{"apiKeyHelper": ""}"#),
+    ]);
     let c = check(&report, "claude");
     assert_eq!(c["status"], "degraded", "{c}");
-    assert!(
-        c["message"].as_str().unwrap().contains("no login found"),
-        "{c}"
-    );
+    insta::assert_snapshot!(c["message"].as_str().unwrap(), @"2.1.332 (Claude Code); no login found (no credentials file, key or token variable, apiKeyHelper, or Bedrock, Vertex or Foundry variable): run `claude` and log in");
     let start = start.unwrap_or_default();
     assert!(start.get("systemMessage").is_none(), "{start}");
 }
@@ -528,57 +449,43 @@ fn the_context_check_counts_the_files_tags_reads_and_names_the_bad_ones() {
     let (_, v) = health_json(&sb);
     let c = check(&v, "context");
     assert_eq!(c["status"], "degraded", "{c}");
-    let message = c["message"].as_str().unwrap();
-    assert!(
-        message.contains("~/.claude/.context/latin1.md (not valid UTF-8")
-            && message.contains("~/.claude/.context/zero.md (not a regular file)"),
-        "{message}"
-    );
+    insta::assert_snapshot!(c["message"].as_str().unwrap(), @"not readable: ~/.claude/.context/zero.md (not a regular file), ~/.claude/.context/latin1.md (not valid UTF-8 (first bad byte at offset 3))");
 }
 
 #[test]
 fn a_project_that_is_not_a_directory_is_an_error() {
     let sb = TestContext::healthy();
-    let out = sb
-        .cmd(&["health", "--project", "/nonexistent"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        out.stdout.is_empty(),
-        "no report for a project that is not there"
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--project /nonexistent: not a directory"),
-        "{err}"
-    );
+    // No report for a project that is not there.
+    cmd_snapshot!(sb, sb.cmd(&["health", "--project", "/nonexistent"]), @r"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+
+    ----- stderr -----
+    error: --project /nonexistent: not a directory
+    ");
 }
 
 #[test]
 #[expect(clippy::print_stderr, reason = "a skipped test says why")]
 fn uncommitted_changes_are_counted_on_a_terminal() {
-    let sb = TestContext::healthy();
+    let mut sb = pinned();
+    // A terminal ends its lines with CR LF.
+    sb.filter("\r\n", "\n");
     std::fs::write(sb.project.join("a.txt"), "a").unwrap();
     // `script` (util-linux) runs sfp with a terminal for stdout.
     let program = format!("{} health", common::sfp_bin());
-    let Ok(out) = sb
-        .program("script")
+    let mut script = sb.program("script");
+    script
         .env("TERM", "dumb")
-        .args(["-qec", &program, "/dev/null"])
-        .output()
-    else {
+        .args(["-qec", &program, "/dev/null"]);
+    if script.output().is_err() {
         eprintln!("skipped: no `script` to give sfp a terminal");
         return;
-    };
-    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
-    assert!(text.contains("on main, 1 uncommitted change\n"), "{text}");
-    let piped = sb.cmd(&["health"]).output().unwrap();
-    let piped = String::from_utf8_lossy(&piped.stdout);
-    assert!(
-        piped.contains("on main\n") && !piped.contains("uncommitted"),
-        "{piped}"
-    );
+    }
+    cmd_snapshot!(sb, script);
+    // Piped, the project's line has no count.
+    cmd_snapshot!(sb, sb.cmd(&["health"]));
 }
 
 #[test]
@@ -671,53 +578,57 @@ fn a_terminal_reads_the_plugin_options_claude_code_saved() {
 #[test]
 fn the_launcher_runs_the_first_binary_in_its_order() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = dir.path().join("plugin");
+    let mut ctx = TestContext::new();
     common::copy_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks"),
-        &plugin.join("hooks"),
+        &common::repo_root().join("hooks"),
+        &ctx.plugin.join("hooks"),
     );
-    let home = dir.path().join("home");
-    let on_path = dir.path().join("path");
+    let on_path = ctx.root.join("path");
     // Each candidate is a script that names itself and its arguments.
     let fake = |path: std::path::PathBuf, name: &str| {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, format!("#!/bin/sh\necho {name} \"$@\"\n")).unwrap();
+        common::write(&path, format!("#!/bin/sh\necho {name} \"$@\"\n"));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         path
     };
     let candidates = [
-        fake(dir.path().join("custom/sfp"), "sfp_bin"),
-        fake(plugin.join("bin/sfp"), "plugin_bin"),
+        fake(ctx.root.join("custom/sfp"), "sfp_bin"),
+        fake(ctx.plugin.join("bin/sfp"), "plugin_bin"),
         fake(on_path.join("sfp"), "on_path"),
-        fake(home.join(".cargo/bin/sfp"), "cargo_bin"),
-        fake(home.join(".local/bin/sfp"), "local_bin"),
+        fake(ctx.home.join(".cargo/bin/sfp"), "cargo_bin"),
+        fake(ctx.home.join(".local/bin/sfp"), "local_bin"),
     ];
-    let run = || {
-        let out = std::process::Command::new(plugin.join("hooks/sfp-hook"))
-            .arg("session-start")
-            .env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", on_path.display()))
-            .env("HOME", &home)
-            .env("CLAUDE_PLUGIN_ROOT", &plugin)
-            .env("SFP_BIN", &candidates[0])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        String::from_utf8(out.stdout).unwrap()
+    let plugin = ctx.plugin.clone();
+    ctx.env("PATH", format!("{}:/usr/bin:/bin", on_path.display()))
+        .env("CLAUDE_PLUGIN_ROOT", &plugin)
+        .env("SFP_BIN", &candidates[0]);
+    let launcher = || {
+        let mut c = ctx.program(plugin.join("hooks/sfp-hook"));
+        c.arg("session-start");
+        c
     };
     for (candidate, name) in
         candidates
             .iter()
             .zip(["sfp_bin", "plugin_bin", "on_path", "cargo_bin", "local_bin"])
     {
-        assert_eq!(run(), format!("{name} hook session-start\n"));
+        let out = launcher().output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("{name} hook session-start\n")
+        );
         std::fs::remove_file(candidate).unwrap();
     }
     // None left: one JSON line for the user, exit 0.
-    let v: serde_json::Value = serde_json::from_str(&run()).unwrap();
-    let msg = v["systemMessage"].as_str().unwrap();
-    assert!(msg.starts_with("sfp is not installed: "), "{msg}");
+    cmd_snapshot!(ctx, launcher(), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    {"systemMessage":"sfp is not installed: put the sfp binary in [PLUGIN]/bin/, on PATH, or in ~/.cargo/bin (`cargo install --locked --git <sfp repository> sfp`)"}
+
+    ----- stderr -----
+    sfp is not installed: put the sfp binary in [PLUGIN]/bin/, on PATH, or in ~/.cargo/bin (`cargo install --locked --git <sfp repository> sfp`)
+    "#);
 }
 
 #[test]

@@ -2,174 +2,112 @@
 //! what changed, bad files are skipped, project evidence is reported once, and `sfp tags` shows
 //! what would be injected.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{PassStdin as _, TestContext, WithStdin};
 use serde_json::{Value, json};
 
-struct Home {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+/// A context whose `sfp.yaml` turns the health checks off (they speak at SessionStart too).
+fn home() -> TestContext {
+    let ctx = TestContext::new();
+    settings(&ctx, "");
+    ctx
 }
 
-impl Home {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        std::fs::create_dir_all(root.join("home/.claude/.context")).unwrap();
-        std::fs::create_dir_all(root.join("proj")).unwrap();
-        let home = Self { _dir: dir, root };
-        home.settings("");
-        home
-    }
+/// `$SFP_HOME/sfp.yaml`: health checks off, then `tags`.
+fn settings(ctx: &TestContext, tags: &str) {
+    ctx.write_sfp_home(
+        "sfp.yaml",
+        format!(
+            "health:\n  disabled: [plugin, context, memory, disk, project, claude, state]\n{tags}"
+        ),
+    );
+}
 
-    /// `$SFP_HOME/sfp.yaml`: health checks off (they speak at SessionStart too), then `tags`.
-    fn settings(&self, tags: &str) {
-        self.write(
-            "home/.claude/sfp/sfp.yaml",
-            &format!("health:\n  disabled: [plugin, context, memory, disk, project, claude, state]\n{tags}"),
-        );
-    }
+/// `sfp hook EVENT` with the context's input for `event`, `extra`'s fields added.
+fn hook_cmd(ctx: &TestContext, event: &str, extra: &Value) -> WithStdin {
+    ctx.cmd(&["hook", event])
+        .pass_stdin(ctx.input(event, extra))
+}
 
-    fn context(&self) -> PathBuf {
-        self.root.join("home/.claude/.context")
-    }
+/// Runs a hook and returns its `additionalContext` ("" when it printed nothing).
+fn hook(ctx: &TestContext, event: &str, extra: &Value) -> String {
+    let out = ctx.hook(event, &ctx.input(event, extra));
+    assert!(out.status.success());
+    let Some(v) = common::hook_json(&out) else {
+        return String::new();
+    };
+    assert_eq!(v["hookSpecificOutput"]["hookEventName"], event);
+    v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
 
-    fn proj(&self) -> PathBuf {
-        self.root.join("proj")
-    }
+fn start(ctx: &TestContext) -> String {
+    hook(ctx, "SessionStart", &json!({"source": "startup"}))
+}
 
-    fn sfp_home(&self) -> PathBuf {
-        self.root.join("home/.claude/sfp")
-    }
+fn prompt(ctx: &TestContext) -> String {
+    hook(ctx, "UserPromptSubmit", &json!({"prompt": "hello"}))
+}
 
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+/// The whole run of a SessionStart, and of a prompt, for a snapshot.
+fn start_run(ctx: &TestContext) -> WithStdin {
+    hook_cmd(ctx, "SessionStart", &json!({"source": "startup"}))
+}
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfp"));
-        cmd.env_clear()
-            .env("HOME", self.root.join("home"))
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .current_dir(self.proj())
-            .args(args);
-        cmd
-    }
+fn prompt_run(ctx: &TestContext) -> WithStdin {
+    hook_cmd(ctx, "UserPromptSubmit", &json!({"prompt": "hello"}))
+}
 
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        use std::io::Write;
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    /// Runs a hook and returns its `additionalContext` ("" when it printed nothing).
-    fn hook(&self, event: &str, extra: &Value) -> String {
-        let mut input = json!({
-            "session_id": "sess-1",
-            "cwd": self.proj(),
-            "hook_event_name": event,
-        });
-        for (k, v) in extra.as_object().unwrap() {
-            input[k] = v.clone();
-        }
-        let out = self.run(&["hook", event], &input.to_string());
-        assert!(out.status.success());
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        if stdout.trim().is_empty() {
-            return String::new();
-        }
-        let v: Value = serde_json::from_str(&stdout).expect("one JSON object");
-        assert_eq!(v["hookSpecificOutput"]["hookEventName"], event);
-        v["hookSpecificOutput"]["additionalContext"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn start(&self) -> String {
-        self.hook("SessionStart", &json!({"source": "startup"}))
-    }
-
-    fn prompt(&self) -> String {
-        self.hook("UserPromptSubmit", &json!({"prompt": "hello"}))
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.sfp_home().join("logs/sfp.log")).unwrap_or_default()
-    }
+fn log(ctx: &TestContext) -> String {
+    std::fs::read_to_string(ctx.sfp_home.join("logs/sfp.log")).unwrap_or_default()
 }
 
 const RULES: &str = "# Rules\n\n## Rules\n\n- Never push to main\n\n- Run the tests first\n\n## Notes\n\nnot a tag\n";
 const CLAUDE: &str = "## Identity\n- Dana, backend engineer\n### Preferences\n- Short answers\n";
 
-fn with_context() -> Home {
-    let h = Home::new();
-    h.write("home/.claude/.context/CLAUDE.md", CLAUDE);
-    h.write("home/.claude/.context/rules.md", RULES);
-    h
+fn with_context() -> TestContext {
+    let ctx = home();
+    ctx.write_claude(".context/CLAUDE.md", CLAUDE);
+    ctx.write_claude(".context/rules.md", RULES);
+    ctx
 }
 
 #[test]
 fn a_session_gets_the_block_once_then_only_changes() {
-    let h = with_context();
-    let start = h.start();
+    let ctx = with_context();
+    cmd_snapshot!(ctx, start_run(&ctx));
     assert!(
-        start.starts_with(
-            "The user's standing context, from their context files (~/.claude/.context), as tags"
-        ),
-        "{start}"
+        ctx.sfp_home
+            .join("sessions/test-session/tags.json")
+            .is_file()
     );
-    let lines: Vec<&str> = start.lines().skip(1).collect();
-    assert_eq!(
-        lines,
-        [
-            "[U:rules] Never push to main",
-            "[U:rules] Run the tests first",
-            "[U:preferences] Short answers",
-            "[K:identity] Dana, backend engineer",
-        ]
-    );
-    assert!(h.sfp_home().join("sessions/sess-1/tags.json").is_file());
 
     assert_eq!(
-        h.prompt(),
+        prompt(&ctx),
         "",
         "unchanged sources: the first prompt adds nothing"
     );
-    assert_eq!(h.prompt(), "", "and neither does the next");
+    assert_eq!(prompt(&ctx), "", "and neither does the next");
 
     // Same content written again: metadata moves, content does not, nothing is injected.
-    h.write("home/.claude/.context/rules.md", RULES);
-    assert_eq!(h.prompt(), "");
+    ctx.write_claude(".context/rules.md", RULES);
+    assert_eq!(prompt(&ctx), "");
     // An edit outside any mapped section changes no tag.
-    h.write(
-        "home/.claude/.context/rules.md",
-        &RULES.replace("not a tag", "still not a tag"),
+    ctx.write_claude(
+        ".context/rules.md",
+        RULES.replace("not a tag", "still not a tag"),
     );
-    assert_eq!(h.prompt(), "");
+    assert_eq!(prompt(&ctx), "");
 
     // One rule changed, one added: only those, and the replaced one as gone.
-    h.write(
-        "home/.claude/.context/rules.md",
+    ctx.write_claude(
+        ".context/rules.md",
         "## Rules\n- Never push to main\n- Run the tests first, always\n- Sign commits\n",
     );
-    let delta = h.prompt();
+    let delta = prompt(&ctx);
     assert_eq!(
         delta,
         "The user's standing context changed during this session (~/.claude/.context/rules.md edited).\n\
@@ -179,86 +117,79 @@ fn a_session_gets_the_block_once_then_only_changes() {
          Tags no longer in the context files:\n\
          [U:rules] Run the tests first"
     );
-    assert_eq!(h.prompt(), "", "a delta is given once");
+    assert_eq!(prompt(&ctx), "", "a delta is given once");
 
-    // A new file in the project's own context directory is a change too.
-    h.write(
-        "proj/.claude/sfp/context/team.md",
+    // A new file in the project's own context directory is a change too: that tag alone.
+    ctx.write_project(
+        ".claude/sfp/context/team.md",
         "## Constraints\n- No new dependencies\n",
     );
-    let delta = h.prompt();
-    assert!(
-        delta.contains("[C:constraints] No new dependencies"),
-        "{delta}"
-    );
-    assert!(!delta.contains("Never push"), "{delta}");
-    assert_eq!(h.prompt(), "");
+    cmd_snapshot!(ctx, prompt_run(&ctx));
+    assert_eq!(prompt(&ctx), "");
 }
 
 #[test]
 fn a_prompt_without_session_start_gets_the_whole_block() {
-    let h = with_context();
-    let first = h.prompt();
-    assert!(first.contains("[U:rules] Never push to main"), "{first}");
-    assert!(
-        first.contains("[K:identity] Dana, backend engineer"),
-        "{first}"
-    );
-    assert_eq!(h.prompt(), "");
+    let ctx = with_context();
+    cmd_snapshot!(ctx, prompt_run(&ctx));
+    assert_eq!(prompt(&ctx), "");
 }
 
 #[test]
 fn every_prompt_restores_the_original_behaviour() {
-    let h = with_context();
-    assert!(h.start().contains("Never push"));
-    assert_eq!(h.prompt(), "");
+    let ctx = with_context();
+    let block = start(&ctx);
+    assert!(!block.is_empty());
+    assert_eq!(prompt(&ctx), "");
     // Settings changed mid-session apply from the next prompt on.
-    h.settings("tags:\n  every_prompt: true\n");
-    assert!(h.prompt().contains("Never push"));
-    assert!(h.prompt().contains("Never push"));
-    h.settings("tags:\n  enabled: false\n");
-    assert_eq!(h.prompt(), "");
-    assert_eq!(h.start(), "");
+    settings(&ctx, "tags:\n  every_prompt: true\n");
+    assert_eq!(prompt(&ctx), block);
+    assert_eq!(prompt(&ctx), block);
+    settings(&ctx, "tags:\n  enabled: false\n");
+    assert_eq!(prompt(&ctx), "");
+    assert_eq!(start(&ctx), "");
 }
 
 #[test]
 fn the_mapping_is_configurable() {
-    let h = Home::new();
-    h.write(
-        "home/.claude/.context/CLAUDE.md",
+    let ctx = home();
+    ctx.write_claude(
+        ".context/CLAUDE.md",
         "## Stack\n- Rust and Postgres\n## Rules\n- off\n",
     );
-    h.settings("tags:\n  sections:\n    stack: K:stack\n    rules: \"\"\n");
-    let start = h.start();
-    assert!(start.ends_with("\n[K:stack] Rust and Postgres"), "{start}");
-    assert!(!start.contains("off"));
+    settings(
+        &ctx,
+        "tags:\n  sections:\n    stack: K:stack\n    rules: \"\"\n",
+    );
+    cmd_snapshot!(ctx, start_run(&ctx));
 }
 
 #[test]
 fn bad_files_are_skipped_and_logged() {
-    let h = with_context();
-    let ctx = h.context();
-    std::fs::write(ctx.join("binary.md"), b"\x00\x01\x02\x03PNG").unwrap();
-    std::fs::write(ctx.join("latin1.md"), b"## Rules\n- caf\xe9\n").unwrap();
-    std::fs::File::create(ctx.join("huge.md"))
+    let ctx = with_context();
+    let dir = ctx.claude.join(".context");
+    std::fs::write(dir.join("binary.md"), b"\x00\x01\x02\x03PNG").unwrap();
+    std::fs::write(dir.join("latin1.md"), b"## Rules\n- caf\xe9\n").unwrap();
+    std::fs::File::create(dir.join("huge.md"))
         .unwrap()
         .set_len(50 * 1024 * 1024)
         .unwrap();
-    std::os::unix::fs::symlink(ctx.join("b.md"), ctx.join("a.md")).unwrap();
-    std::os::unix::fs::symlink(ctx.join("a.md"), ctx.join("b.md")).unwrap();
-    std::os::unix::fs::symlink(ctx.clone(), ctx.join("loop.md")).unwrap();
-    let fifo = ctx.join("pipe.md");
+    std::os::unix::fs::symlink(dir.join("b.md"), dir.join("a.md")).unwrap();
+    std::os::unix::fs::symlink(dir.join("a.md"), dir.join("b.md")).unwrap();
+    std::os::unix::fs::symlink(dir.clone(), dir.join("loop.md")).unwrap();
+    let fifo = dir.join("pipe.md");
     assert!(
-        Command::new("mkfifo")
+        std::process::Command::new("mkfifo")
             .arg(&fifo)
             .status()
             .unwrap()
             .success()
     );
 
-    let start = h.start();
-    assert!(start.contains("[U:rules] Never push to main"), "{start}");
-    let log = h.log();
+    // The good files are read as if the bad ones were not there.
+    let clean = with_context();
+    assert_eq!(start(&ctx), start(&clean));
+    let log = log(&ctx);
     for name in [
         "binary.md",
         "latin1.md",
@@ -273,70 +204,35 @@ fn bad_files_are_skipped_and_logged() {
             "{name} not in log:\n{log}"
         );
     }
-    assert_eq!(h.prompt(), "");
+    assert_eq!(prompt(&ctx), "");
 
-    let out = h.run(&["tags", "check"], "");
-    assert_eq!(out.status.code(), Some(1), "skipped files are errors");
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("✗ ~/.claude/.context/huge.md: skipped: 52428800 bytes"),
-        "{text}"
-    );
-    assert!(
-        text.contains("✗ ~/.claude/.context/latin1.md: skipped: not valid UTF-8"),
-        "{text}"
-    );
-    assert!(
-        text.contains("✗ ~/.claude/.context/pipe.md: skipped: not a regular file"),
-        "{text}"
-    );
+    // Skipped files are errors.
+    cmd_snapshot!(ctx, ctx.cmd(&["tags", "check"]));
 }
 
 #[test]
 fn project_evidence_is_reported_once_when_something_is_missing() {
-    let h = with_context();
-    h.write(
-        "proj/package.json",
-        r#"{"dependencies": {"left-pad": "1"}}"#,
-    );
-    assert!(h.start().contains("Never push"));
-    let first = h.prompt();
-    assert!(first.starts_with("Project evidence for "), "{first}");
-    assert!(first.contains("(node)"), "{first}");
-    assert!(
-        first.contains("package.json declares 1 dependency and there is no node_modules/"),
-        "{first}"
-    );
-    assert!(
-        first.contains("missing file required by evidence.yaml: package-lock.json or yarn.lock"),
-        "{first}"
-    );
-    assert_eq!(h.prompt(), "", "once per session");
+    let ctx = with_context();
+    ctx.write_project("package.json", r#"{"dependencies": {"left-pad": "1"}}"#);
+    assert!(!start(&ctx).is_empty());
+    cmd_snapshot!(ctx, prompt_run(&ctx));
+    assert_eq!(prompt(&ctx), "", "once per session");
     // A healthy project says nothing.
-    let h = with_context();
-    h.write(
-        "proj/package.json",
-        r#"{"dependencies": {"left-pad": "1"}}"#,
-    );
-    h.write("proj/package-lock.json", "{}");
-    std::fs::create_dir_all(h.proj().join("node_modules")).unwrap();
-    h.start();
-    assert_eq!(h.prompt(), "");
+    let ctx = with_context();
+    ctx.write_project("package.json", r#"{"dependencies": {"left-pad": "1"}}"#);
+    ctx.write_project("package-lock.json", "{}");
+    std::fs::create_dir_all(ctx.project.join("node_modules")).unwrap();
+    start(&ctx);
+    assert_eq!(prompt(&ctx), "");
 }
 
 #[test]
 fn sfp_tags_shows_what_would_be_injected() {
-    let h = with_context();
-    let out = h.run(&["tags"], "");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("[U:rules] Never push to main\n"), "{text}");
-    assert!(text.contains("characters, ~"), "{text}");
-    assert!(text.contains("4 of 4 tags from 2 file(s)"), "{text}");
+    let ctx = with_context();
+    cmd_snapshot!(ctx, ctx.cmd(&["tags"]));
 
-    let out = h.run(&["tags", "--json"], "");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let injected = h.start();
+    let v: Value = serde_json::from_str(&ctx.ok(&["tags", "--json"])).unwrap();
+    let injected = start(&ctx);
     assert_eq!(
         v["text"],
         injected.as_str(),
@@ -347,18 +243,19 @@ fn sfp_tags_shows_what_would_be_injected() {
     assert_eq!(v["tags_total"], 4);
     assert_eq!(v["tags"][0]["source"], "~/.claude/.context/rules.md");
 
-    let out = h.run(&["tags", "check"], "");
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("0 error(s), 0 warning(s) — all good"),
-        "{text}"
-    );
+    cmd_snapshot!(ctx, ctx.cmd(&["tags", "check"]), @r"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    2 file(s), 4 tag(s): 0 error(s), 0 warning(s) — all good
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
 fn sfp_tags_check_reports_empty_sections_cuts_and_budget() {
-    let h = Home::new();
+    let ctx = home();
     let mut text = String::from("## Rules\n\n## Preferences\n- ");
     text.push_str(&"long ".repeat(100));
     text.push_str("\n## Identity\n");
@@ -367,118 +264,92 @@ fn sfp_tags_check_reports_empty_sections_cuts_and_budget() {
         text.push_str(&i.to_string());
         text.push_str(" about the user and the work they do\n");
     }
-    h.write("home/.claude/.context/CLAUDE.md", &text);
-    let out = h.run(&["tags", "check", "--json"], "");
+    ctx.write_claude(".context/CLAUDE.md", &text);
+    // Warnings only: exit 0.
+    cmd_snapshot!(ctx, ctx.cmd(&["tags", "check"]));
+    let out = ctx.run(&["tags", "check", "--json"]);
     assert_eq!(out.status.code(), Some(0), "warnings only");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let messages: Vec<&str> = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["message"].as_str().unwrap())
-        .collect();
-    assert!(
-        messages.contains(&"section `Rules` (U:rules) has no items"),
-        "{messages:#?}"
-    );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.starts_with("[U:preferences] item cut at 280 characters"))
-    );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("left out by the 4,000-character budget"))
-    );
     assert_eq!(v["errors"], 0);
 }
 
 #[test]
 fn no_context_files_means_no_output() {
-    let h = Home::new();
-    assert_eq!(h.start(), "");
-    assert_eq!(h.prompt(), "");
-    let out = h.run(&["tags"], "");
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .starts_with("No tags:")
-    );
-    assert!(Path::new(&h.sfp_home()).exists());
+    let ctx = home();
+    assert_eq!(start(&ctx), "");
+    assert_eq!(prompt(&ctx), "");
+    cmd_snapshot!(ctx, ctx.cmd(&["tags"]));
+    assert!(ctx.sfp_home.exists());
 }
 
 #[test]
 fn a_damaged_state_file_starts_afresh() {
-    let h = with_context();
-    assert!(h.start().contains("Never push"));
-    let state = h.sfp_home().join("sessions/sess-1/tags.json");
+    let ctx = with_context();
+    let block = start(&ctx);
+    let state = ctx.sfp_home.join("sessions/test-session/tags.json");
     std::fs::write(&state, "{ half written").unwrap();
-    let again = h.prompt();
-    assert!(again.contains("[U:rules] Never push to main"), "{again}");
-    assert!(h.log().contains("is not valid"), "{}", h.log());
-    assert_eq!(h.prompt(), "");
+    assert_eq!(prompt(&ctx), block, "the whole block again");
+    assert!(log(&ctx).contains("is not valid"), "{}", log(&ctx));
+    assert_eq!(prompt(&ctx), "");
 }
 
 #[test]
 fn a_hostile_session_id_stays_inside_sfp_home() {
-    let h = with_context();
-    let out = h.hook(
+    let ctx = with_context();
+    let out = hook(
+        &ctx,
         "SessionStart",
         &json!({"session_id": "../../../escape", "source": "startup"}),
     );
-    assert!(out.contains("Never push"));
+    assert_eq!(out, start(&with_context()));
     assert!(
-        h.sfp_home()
+        ctx.sfp_home
             .join("sessions/_.._.._escape/tags.json")
             .is_file()
     );
-    assert!(!h.root.join("escape").exists());
+    assert!(!ctx.root.join("escape").exists());
 }
 
 #[test]
 fn a_resumed_session_gets_only_what_changed() {
-    let h = with_context();
-    assert!(h.start().contains("[U:rules] Never push to main"));
-    let resume = || h.hook("SessionStart", &json!({"source": "resume"}));
-    assert_eq!(
-        resume(),
-        "",
-        "the resumed conversation already holds the block"
-    );
-    h.write(
-        "home/.claude/.context/rules.md",
+    let ctx = with_context();
+    assert!(!start(&ctx).is_empty());
+    let resume = || hook_cmd(&ctx, "SessionStart", &json!({"source": "resume"}));
+    cmd_snapshot!(ctx, resume(), @r"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+
+    ----- stderr -----
+    ");
+    ctx.write_claude(
+        ".context/rules.md",
         "## Rules\n- Never push to main\n- Sign commits\n",
     );
-    let delta = resume();
-    assert!(
-        delta.contains("[U:rules] Sign commits") && !delta.contains("Never push"),
-        "{delta}"
-    );
-    let compact = h.hook("SessionStart", &json!({"source": "compact"}));
-    assert!(
-        compact.contains("[U:rules] Never push to main"),
-        "compaction drops the block: {compact}"
+    cmd_snapshot!(ctx, resume());
+    // Compaction drops the block: it is given whole again.
+    cmd_snapshot!(
+        ctx,
+        hook_cmd(&ctx, "SessionStart", &json!({"source": "compact"}))
     );
 }
 
 #[test]
 fn a_rule_holding_a_secret_is_not_news_every_time_its_file_changes() {
     // What sfp keeps of the last injection is masked; the next one compares in the same form.
-    let h = Home::new();
+    let ctx = home();
     let token = "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"; // sfp:allow-secret (a sample)
-    h.write(
-        "home/.claude/.context/rules.md",
-        &format!("## Rules\n- Deploy with {token}\n"),
+    ctx.write_claude(
+        ".context/rules.md",
+        format!("## Rules\n- Deploy with {token}\n"),
     );
-    assert!(h.start().contains("Deploy with ghp_kNta…[github token]"));
-    h.write(
-        "home/.claude/.context/rules.md",
-        &format!("## Rules\n- Deploy with {token}\n- Sign commits\n"),
+    cmd_snapshot!(ctx, start_run(&ctx));
+    ctx.write_claude(
+        ".context/rules.md",
+        format!("## Rules\n- Deploy with {token}\n- Sign commits\n"),
     );
-    let delta = h.hook("UserPromptSubmit", &json!({"prompt": "go on"}));
-    assert!(
-        delta.contains("[U:rules] Sign commits") && !delta.contains("Deploy with"),
-        "{delta}"
+    cmd_snapshot!(
+        ctx,
+        hook_cmd(&ctx, "UserPromptSubmit", &json!({"prompt": "go on"}))
     );
 }
