@@ -3,7 +3,6 @@
 //! that hold terminal escapes, a full disk, an empty id.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -288,21 +287,10 @@ fn mkfifo(path: &Path) {
 }
 
 fn session_end(h: &Home) {
-    let mut child = h
-        .cmd(&["hook", "session-end"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"hook_event_name":"SessionEnd","session_id":"s1","reason":"clear"}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    h.hook(
+        "session-end",
+        r#"{"hook_event_name":"SessionEnd","session_id":"s1","reason":"clear"}"#,
+    );
 }
 
 #[test]
@@ -572,7 +560,7 @@ fn a_restore_that_cannot_fit_says_disk_full_and_writes_nothing() {
     for (run, options) in ["size=1m", "size=64m,nr_inodes=8"].iter().enumerate() {
         let dest = h.root.join(format!("small-{run}"));
         std::fs::create_dir_all(&dest).unwrap();
-        let mut cmd = Command::new("unshare");
+        let mut cmd = h.ctx.program("unshare");
         cmd.args(["-rm", "sh", "-c"])
             .arg(
                 r#"mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && "$@"; s=$?; ls -A "$0" | sed "s/^/left: /"; exit $s"#,
@@ -580,14 +568,8 @@ fn a_restore_that_cannot_fit_says_disk_full_and_writes_nothing() {
             .arg(&dest)
             .arg(options)
             .arg(&dest)
-            .arg(env!("CARGO_BIN_EXE_sfp"))
-            .args(["restore", &id, "--to", dest.to_str().unwrap(), "--yes"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &h.root)
-            .env("CLAUDE_CONFIG_DIR", &h.claude)
-            .env("SFP_HOME", &h.sfp)
-            .env("NO_COLOR", "1");
+            .arg(crate::common::sfp_bin())
+            .args(["restore", &id, "--to", dest.to_str().unwrap(), "--yes"]);
         let out = bounded(cmd);
         assert_eq!(out.status.code(), Some(2), "{options}: {}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);

@@ -1,10 +1,7 @@
 //! Retention counts each kind of backup apart (`config`, `full`, `pre-restore`) and never runs
 //! inside a restore, so neither the backup being restored nor a restore's undo is ever pushed out.
 
-use std::io::Write as _;
-use std::process::Stdio;
-
-use crate::support::{Home, text};
+use crate::support::Home;
 
 fn ids_of(h: &Home, profile: &str) -> Vec<String> {
     h.list()
@@ -15,26 +12,12 @@ fn ids_of(h: &Home, profile: &str) -> Vec<String> {
 }
 
 fn session_end(h: &Home, session: usize) {
-    let mut child = h
-        .cmd(&["hook", "session-end"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = serde_json::json!({
         "hook_event_name": "SessionEnd",
         "session_id": format!("s{session}"),
         "reason": "clear",
     });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    h.hook("session-end", &input.to_string());
 }
 
 #[test]
