@@ -482,7 +482,7 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
         "the restore wrote whole files"
     );
     let sfp_home = &ctx.sfp_home;
-    let checked = assert_whole_json_state(&sfp_home);
+    let checked = assert_whole_json_state(sfp_home);
     assert!(checked >= 3, "state was written ({checked} files checked)");
     assert!(assert_whole_lines(&sfp_home.join("logs")) > 0);
 }
