@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The repository checkout the tests were built from.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::repo_root().to_owned()
 }
 
 /// The directories of the checkout that make up the plugin.
@@ -33,7 +33,7 @@ pub fn stage(dest: &Path) -> PathBuf {
     }
     let bin = dest.join("bin");
     std::fs::create_dir_all(&bin).expect("create bin/");
-    std::fs::copy(env!("CARGO_BIN_EXE_sfp"), bin.join("sfp")).expect("copy the built sfp");
+    std::fs::copy(crate::common::sfp_bin(), bin.join("sfp")).expect("copy the built sfp");
     dest.to_owned()
 }
 
