@@ -21,6 +21,16 @@ impl Home {
     pub fn new() -> Self {
         let mut ctx = TestContext::new();
         ctx.sfp_home = ctx.root.join("sfp-home");
+        // An archive's size and checksum follow the files' modification times; `backup show`
+        // prints the version of sfp that made it.
+        ctx.filter(r"\b[0-9a-f]{64}\b", "[SHA256]")
+            .filter(r"archive \d+ B", "archive [SIZE] B")
+            .filter(r"(?m)^sfp( +)\d+\.\d+\.\d+\S*$", "sfp$1[VERSION]")
+            // The list's id column is as wide as the longest id, which has a sequence number
+            // when two backups were taken in the same second.
+            .filter(r"(?m)^\d{8}-\d{6}(-\d+)? +", "[ID]  ")
+            .filter(r"(?m)^id +kind", "id  kind")
+            .filter(r"(\d+ B) +\d+ B  ", "$1  [SIZE] B  ");
         Self {
             root: ctx.root.clone(),
             claude: ctx.claude.clone(),
@@ -91,6 +101,27 @@ impl Home {
 
     pub fn backups(&self) -> PathBuf {
         self.sfp.join("backups")
+    }
+}
+
+/// A run that has already ended, for [`cmd_snapshot!`](crate::cmd_snapshot): its output, or the
+/// stdout [`Home::ok`] returned.
+pub struct Ran(pub Output);
+
+impl Ran {
+    pub fn stdout(stdout: &str) -> Self {
+        use std::os::unix::process::ExitStatusExt as _;
+        Self(Output {
+            status: std::process::ExitStatus::from_raw(0),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        })
+    }
+}
+
+impl crate::common::Runnable for Ran {
+    fn run_to_end(self) -> Output {
+        self.0
     }
 }
 
