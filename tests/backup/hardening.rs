@@ -600,38 +600,23 @@ fn only_globs_follow_the_gates_rule() {
 fn an_empty_id_is_refused() {
     let h = Home::populated();
     h.create("config");
-    cmd_snapshot!(h.ctx, h.cmd(&["restore", "", "--dry-run"]), @r"
-        success: false
-        exit_code: 1
-        ----- stdout -----
+    for args in [
+        ["restore", "", "--dry-run"],
+        ["restore", " ", "--yes"],
+        ["backup", "show", ""],
+        ["backup", "verify", ""],
+    ] {
+        insta::allow_duplicates! {
+            cmd_snapshot!(h.ctx, h.cmd(&args), @r"
+                success: false
+                exit_code: 1
+                ----- stdout -----
 
-        ----- stderr -----
-        error: an empty backup id matches nothing (see `sfp backup list`)
-        ");
-    cmd_snapshot!(h.ctx, h.cmd(&["restore", " ", "--yes"]), @r"
-        success: false
-        exit_code: 1
-        ----- stdout -----
-
-        ----- stderr -----
-        error: an empty backup id matches nothing (see `sfp backup list`)
-        ");
-    cmd_snapshot!(h.ctx, h.cmd(&["backup", "show", ""]), @r"
-        success: false
-        exit_code: 1
-        ----- stdout -----
-
-        ----- stderr -----
-        error: an empty backup id matches nothing (see `sfp backup list`)
-        ");
-    cmd_snapshot!(h.ctx, h.cmd(&["backup", "verify", ""]), @r"
-        success: false
-        exit_code: 1
-        ----- stdout -----
-
-        ----- stderr -----
-        error: an empty backup id matches nothing (see `sfp backup list`)
-        ");
+                ----- stderr -----
+                error: an empty backup id matches nothing (see `sfp backup list`)
+                ");
+        }
+    }
 }
 
 #[test]
