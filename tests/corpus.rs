@@ -50,15 +50,6 @@ fn run_hook(ctx: &TestContext, event: &str, input: &[u8]) -> Outcome {
     }
 }
 
-/// A run that has already ended, for [`cmd_snapshot!`].
-struct Ran(Output);
-
-impl common::Runnable for Ran {
-    fn run_to_end(self) -> Output {
-        self.0
-    }
-}
-
 /// The event sfp answers: the input's `hook_event_name` when it names one, else the argument.
 fn answered_event(event_arg: &str, input: &[u8]) -> Option<&'static str> {
     let named = serde_json::from_str::<Value>(&String::from_utf8_lossy(input))
@@ -195,7 +186,7 @@ fn a_20_mb_prompt_is_refused_quickly() {
         Vec::<String>::new()
     );
     // Nothing is answered to an oversized input, and a notice says why.
-    cmd_snapshot!(ctx, Ran(out.output), @r"
+    cmd_snapshot!(ctx, out.output, @r"
         success: true
         exit_code: 0
         ----- stdout -----

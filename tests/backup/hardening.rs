@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd_snapshot;
 use crate::hostile::{Entry, craft, plant};
-use crate::support::{Home, Ran, text};
+use crate::support::{Home, ran_ok, text};
 
 /// Runs `cmd`, failing the test if it has not ended within 20 s (a hang).
 fn bounded(mut cmd: Command) -> Output {
@@ -274,7 +274,7 @@ fn damaged_backups_are_listed_with_the_reason_and_fifos_never_hang() {
     assert!(damaged["20200101-000003"].contains("not valid backup metadata"));
     assert!(damaged["20200101-000004"].contains("not a regular file"));
     assert_eq!(list[0]["id"], good.as_str(), "newest first: {list:?}");
-    cmd_snapshot!(h.ctx, Ran(bounded(h.cmd(&["backup", "list"]))), @r"
+    cmd_snapshot!(h.ctx, bounded(h.cmd(&["backup", "list"])), @r"
         success: true
         exit_code: 0
         ----- stdout -----
@@ -297,7 +297,7 @@ fn damaged_backups_are_listed_with_the_reason_and_fifos_never_hang() {
         let out = bounded(h.cmd(&args));
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
     }
-    cmd_snapshot!(h.ctx, Ran(bounded(h.cmd(&["backup", "verify", "20200101-000002"]))), @r"
+    cmd_snapshot!(h.ctx, bounded(h.cmd(&["backup", "verify", "20200101-000002"])), @r"
         success: false
         exit_code: 1
         ----- stdout -----
@@ -518,7 +518,7 @@ fn undoing_a_restore_returns_the_tree_to_exactly_its_state_before() {
         ");
 
     let out = h.ok(&["restore", pre_id, "--yes"]);
-    cmd_snapshot!(h.ctx, Ran::stdout(&out), @r"
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
         success: true
         exit_code: 0
         ----- stdout -----
@@ -545,7 +545,7 @@ fn an_undo_keeps_a_created_file_that_changed_since() {
     let pre_id = h.list()[0]["id"].as_str().unwrap().to_owned();
     h.write("commands/review.md", "edited after the restore\n", 0o640);
     let out = h.ok(&["restore", &pre_id, "--yes"]);
-    cmd_snapshot!(h.ctx, Ran::stdout(&out), @r"
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
         success: true
         exit_code: 0
         ----- stdout -----

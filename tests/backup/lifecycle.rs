@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
 
 use crate::cmd_snapshot;
-use crate::support::{Home, tree};
+use crate::support::{Home, ran_ok, tree};
 
 #[test]
 fn create_then_restore_round_trips_every_file() {
@@ -181,7 +181,7 @@ fn a_restore_can_be_undone_with_its_pre_restore_backup() {
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o600);
     h.write("agents/new.md", "new agent\n", 0o644);
     let out = h.ok(&["restore", &id, "--yes"]);
-    cmd_snapshot!(h.ctx, crate::support::Ran::stdout(&out), @r"
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
         success: true
         exit_code: 0
         ----- stdout -----

@@ -3,7 +3,7 @@
 use std::process::Stdio;
 
 use crate::cmd_snapshot;
-use crate::support::{Home, Ran, text};
+use crate::support::{Home, text};
 
 /// About `mb` MiB of poorly compressible transcripts.
 fn big_home(mb: usize) -> Home {
@@ -122,7 +122,7 @@ fn pre_compact_and_session_end_take_config_backups() {
         // Each backup is taken quietly: no answer, no notice of a failure.
         let out = h.hook(event, input);
         insta::allow_duplicates! {
-            cmd_snapshot!(h.ctx, Ran(out), @r"
+            cmd_snapshot!(h.ctx, out, @r"
                 success: true
                 exit_code: 0
                 ----- stdout -----

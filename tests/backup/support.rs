@@ -104,24 +104,14 @@ impl Home {
     }
 }
 
-/// A run that has already ended, for [`cmd_snapshot!`](crate::cmd_snapshot): its output, or the
-/// stdout [`Home::ok`] returned.
-pub struct Ran(pub Output);
-
-impl Ran {
-    pub fn stdout(stdout: &str) -> Self {
-        use std::os::unix::process::ExitStatusExt as _;
-        Self(Output {
-            status: std::process::ExitStatus::from_raw(0),
-            stdout: stdout.as_bytes().to_vec(),
-            stderr: Vec::new(),
-        })
-    }
-}
-
-impl crate::common::Runnable for Ran {
-    fn run_to_end(self) -> Output {
-        self.0
+/// The successful run whose stdout [`Home::ok`] returned, for
+/// [`cmd_snapshot!`](crate::cmd_snapshot).
+pub fn ran_ok(stdout: &str) -> Output {
+    use std::os::unix::process::ExitStatusExt as _;
+    Output {
+        status: std::process::ExitStatus::from_raw(0),
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: Vec::new(),
     }
 }
 

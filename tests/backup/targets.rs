@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::cmd_snapshot;
-use crate::support::{Home, Ran};
+use crate::support::Home;
 
 #[test]
 fn a_symlinked_file_is_refused_and_left_as_it_is() {
@@ -108,7 +108,7 @@ fn a_file_the_pre_restore_backup_skips_aborts_the_restore() {
         std::fs::rename(h.claude.join("settings.json"), &real).unwrap();
         std::os::unix::fs::symlink(&real, h.claude.join("settings.json")).unwrap();
     });
-    cmd_snapshot!(h.ctx, Ran(out), @r"
+    cmd_snapshot!(h.ctx, out, @r"
         success: false
         exit_code: 1
         ----- stdout -----
@@ -153,7 +153,7 @@ fn a_file_that_appears_after_the_plan_is_never_overwritten() {
         // A live session writes the todo list the plan meant to create.
         std::fs::write(h.claude.join("todos/a.json"), "[\"live\"]\n").unwrap();
     });
-    cmd_snapshot!(h.ctx, Ran(out), @r"
+    cmd_snapshot!(h.ctx, out, @r"
         success: false
         exit_code: 2
         ----- stdout -----
