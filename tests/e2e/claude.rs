@@ -18,6 +18,20 @@ use crate::fake_api::FakeApi;
 use crate::plugin;
 use crate::summary::{self, Summary};
 
+/// Compares what sfp itself printed during a session (a hook's answer as claude recorded it)
+/// with a snapshot, after the session's [`TestContext::filters`]. The model's side is not
+/// deterministic and is never snapshot.
+#[macro_export]
+macro_rules! sfp_snapshot {
+    ($session:expr, $text:expr, @$snapshot:literal) => {{
+        let mut settings = insta::Settings::clone_current();
+        for (matcher, replacement) in $session.ctx().filters() {
+            settings.add_filter(&matcher, replacement);
+        }
+        settings.bind(|| insta::assert_snapshot!($text, @$snapshot));
+    }};
+}
+
 /// How long one claude invocation may take (`E2E_TIMEOUT` seconds overrides).
 fn run_timeout() -> Duration {
     let secs = std::env::var("E2E_TIMEOUT")
