@@ -343,8 +343,14 @@ fn a_symlink_to_a_regular_context_file_is_still_read() {
         &sb.input("SessionStart", &json!({"source": "startup"})),
         "session-start",
     );
-    let v = hook_json(&out).expect("SessionStart answers with the tags");
-    assert!(v.to_string().contains("Always write tests first"), "{v}");
+    cmd_snapshot!(sb, out, @r#"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        {"hookSpecificOutput":{"additionalContext":"The user's standing context, from their context files (~/.claude/.context), as tags: K = knowledge about the user and their work, U = the user's rules and preferences, C = constraints and triggers. Rules and constraints come first.\n[U:rules] Always write tests first.","hookEventName":"SessionStart"}}
+
+        ----- stderr -----
+        "#);
 }
 
 /// Invalid hook input makes sfp write a notice to stderr; with stderr unwritable the hook still
