@@ -2,8 +2,8 @@
 //! checkout never decides a test.
 //!
 //! The copy has the layout Claude Code loads (`.claude-plugin/`, `hooks/`, `config/`, and any of
-//! `skills/`, `commands/`, `agents/` the repository has) plus `bin/sfp`, copied from
-//! `CARGO_BIN_EXE_sfp`.
+//! `skills/`, `commands/`, `agents/` the repository has) plus `bin/sfp`, a copy of the binary
+//! under test ([`common::sfp_bin`](crate::common::sfp_bin)).
 
 use std::path::{Path, PathBuf};
 
