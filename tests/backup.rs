@@ -1,5 +1,6 @@
-//! `sfp backup` and `sfp restore` through the real binary, in a temporary home with the
-//! environment scrubbed of `SFP_*` and `CLAUDE_*` variables.
+//! `sfp backup` and `sfp restore` through the real binary, in a [`common::TestContext`].
+
+mod common;
 
 #[path = "backup/agreement.rs"]
 mod agreement;

@@ -7,12 +7,15 @@
 //! panic; answer within a second. A 20 MB prompt, made here rather than stored, is refused quickly
 //! with a notice; a 7 MB one, under the input limit, is answered.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use common::TestContext;
 
 const DEADLINE: Duration = Duration::from_secs(1);
 
@@ -22,38 +25,28 @@ struct Outcome {
     stdout: String,
     stderr: String,
     elapsed: Duration,
+    output: Output,
 }
 
-fn run_hook(home: &Path, event: &str, input: &[u8]) -> Outcome {
+/// A [`TestContext`] whose temporary files go to its own directory too.
+fn context() -> TestContext {
+    let mut ctx = TestContext::new();
+    let tmp = ctx.root.clone();
+    ctx.env("TMPDIR", tmp);
+    ctx
+}
+
+fn run_hook(ctx: &TestContext, event: &str, input: &[u8]) -> Outcome {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sfp"))
-        .args(["hook", event])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("CLAUDE_CONFIG_DIR", home.join(".claude"))
-        .env("SFP_HOME", home.join("sfp"))
-        .env("TMPDIR", home)
-        .current_dir(home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sfp");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    // sfp may stop reading early (an oversized input): a broken pipe here is expected.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for sfp");
+    // sfp may stop reading early (an oversized input): the writer ignores a broken pipe.
+    let out = ctx.hook(event, input);
     let elapsed = started.elapsed();
-    let _ = writer.join();
     Outcome {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed,
+        output: out,
     }
 }
 
@@ -101,7 +94,7 @@ fn violations(event_arg: &str, input: &[u8], out: &Outcome) -> Vec<String> {
 
 /// `(event argument, case file)` for the corpus and the fixtures.
 fn cases() -> Vec<(String, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = common::repo_root().join("tests");
     let mut cases = Vec::new();
     for dir in std::fs::read_dir(root.join("corpus/hook-input")).expect("corpus dir") {
         let dir = dir.expect("corpus entry").path();
@@ -132,12 +125,12 @@ fn every_corpus_case_is_answered_safely() {
             .chunks(cases.len().div_ceil(2))
             .map(|chunk| {
                 scope.spawn(move || {
-                    let home = tempfile::tempdir().expect("temp home");
+                    let ctx = context();
                     let mut failures = Vec::new();
                     let mut answered = 0;
                     for (event, path) in chunk {
                         let input = std::fs::read(path).expect("read case");
-                        let out = run_hook(home.path(), event, &input);
+                        let out = run_hook(&ctx, event, &input);
                         let bad = violations(event, &input, &out);
                         if !bad.is_empty() {
                             failures.push(format!("{}: {}", path.display(), bad.join("; ")));
@@ -185,26 +178,29 @@ fn big_input(size: usize) -> Vec<u8> {
 
 #[test]
 fn a_20_mb_prompt_is_refused_quickly() {
-    let home = tempfile::tempdir().unwrap();
+    let ctx = context();
     let input = big_input(20 * 1024 * 1024);
-    let out = run_hook(home.path(), "user-prompt-submit", &input);
+    let out = run_hook(&ctx, "user-prompt-submit", &input);
     assert_eq!(
         violations("user-prompt-submit", &input, &out),
         Vec::<String>::new()
     );
-    assert_eq!(out.stdout, "", "nothing is answered to an oversized input");
-    assert!(
-        out.stderr.contains("larger than"),
-        "a notice says why: {}",
-        out.stderr
-    );
+    // Nothing is answered to an oversized input, and a notice says why.
+    cmd_snapshot!(ctx, out.output, @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+
+        ----- stderr -----
+        sfp: hook input larger than 8 MiB; ignored
+        ");
 }
 
 #[test]
 fn a_7_mb_prompt_under_the_limit_is_answered() {
-    let home = tempfile::tempdir().unwrap();
+    let ctx = context();
     let input = big_input(7 * 1024 * 1024);
-    let out = run_hook(home.path(), "user-prompt-submit", &input);
+    let out = run_hook(&ctx, "user-prompt-submit", &input);
     assert_eq!(
         violations("user-prompt-submit", &input, &out),
         Vec::<String>::new()

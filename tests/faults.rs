@@ -4,43 +4,50 @@
 //! And the capabilities' faults: a backup killed at random points, a backup under a file-size
 //! limit, gates that fork, ignore SIGTERM or flood output.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use common::TestContext;
+
 const START: &str =
     r#"{"hook_event_name":"SessionStart","session_id":"s1","cwd":"/tmp","source":"startup"}"#;
 
-/// `sfp ARGS` in a clean environment with `home` as HOME, run through `sh -c` so `prefix` (such
-/// as `ulimit -f 0;`) applies to it.
-fn sfp_sh(home: &Path, prefix: &str, args: &str, stdin: &[u8], extra: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("{prefix} exec \"$SFP\" {args}"))
-        .env_clear()
-        .env("SFP", env!("CARGO_BIN_EXE_sfp"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("TMPDIR", home)
-        .current_dir(home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+/// A [`TestContext`] whose temporary files go to its own directory too.
+fn context() -> TestContext {
+    let mut ctx = TestContext::new();
+    let tmp = ctx.root.clone();
+    ctx.env("TMPDIR", tmp);
+    ctx
+}
+
+/// `sfp ARGS` in the context, run through `sh -c` so `prefix` (such as `ulimit -f 0;`) applies to
+/// it.
+fn sfp_sh(
+    ctx: &TestContext,
+    prefix: &str,
+    args: &str,
+    stdin: &[u8],
+    extra: &[(&str, &str)],
+) -> Output {
+    let mut cmd = sh(ctx, prefix, args);
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("spawn sfp");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for sfp");
-    let _ = writer.join();
-    out
+    common::output_with_stdin(&mut cmd, stdin)
+}
+
+/// The command [`sfp_sh`] runs.
+fn sh(ctx: &TestContext, prefix: &str, args: &str) -> Command {
+    let mut cmd = ctx.program("sh");
+    cmd.arg("-c")
+        .arg(format!("{prefix} exec \"$SFP\" {args}"))
+        .env("SFP", common::sfp_bin());
+    cmd
 }
 
 /// Exactly one JSON object on stdout.
@@ -56,9 +63,9 @@ fn one_object(out: &Output) -> Value {
 #[test]
 fn a_file_size_limit_never_kills_a_hook() {
     for limit in ["0", "1"] {
-        let home = tempfile::tempdir().unwrap();
+        let ctx = context();
         let out = sfp_sh(
-            home.path(),
+            &ctx,
             &format!("ulimit -f {limit};"),
             "hook session-start",
             START.as_bytes(),
@@ -77,7 +84,7 @@ fn a_file_size_limit_never_kills_a_hook() {
             answer["hookSpecificOutput"]["hookEventName"], "SessionStart",
             "{answer}"
         );
-        let log = home.path().join(".claude/sfp/logs/sfp.log");
+        let log = ctx.sfp_home.join("logs/sfp.log");
         let size = std::fs::metadata(&log).map_or(0, |m| m.len());
         assert!(
             size <= 512 * limit.parse::<u64>().unwrap(),
@@ -88,8 +95,8 @@ fn a_file_size_limit_never_kills_a_hook() {
 
 #[test]
 fn a_file_size_limit_keeps_terminal_commands_alive() {
-    let home = tempfile::tempdir().unwrap();
-    let out = sfp_sh(home.path(), "ulimit -f 0;", "health --json", b"", &[]);
+    let ctx = context();
+    let out = sfp_sh(&ctx, "ulimit -f 0;", "health --json", b"", &[]);
     let code = out.status.code();
     assert!(
         matches!(code, Some(0 | 1)),
@@ -129,8 +136,7 @@ fn assert_whole_lines(logs: &Path) -> usize {
 
 #[test]
 fn eight_hooks_at_once_leave_a_consistent_sfp_home() {
-    let home = tempfile::tempdir().unwrap();
-    let root = home.path().to_owned();
+    let ctx = context();
     let events = [
         ("session-start", "SessionStart"),
         ("user-prompt-submit", "UserPromptSubmit"),
@@ -149,16 +155,16 @@ fn eight_hooks_at_once_leave_a_consistent_sfp_home() {
     ];
     std::thread::scope(|scope| {
         for (i, (arg, name)) in events.into_iter().enumerate() {
-            let root = &root;
+            let ctx = &ctx;
             let extra = &extra;
             scope.spawn(move || {
                 let session = if i % 2 == 0 { "alpha" } else { "beta" };
                 let input = format!(
                     r#"{{"hook_event_name":"{name}","session_id":"{session}","cwd":"{}","prompt":"p","source":"startup"}}"#,
-                    root.display()
+                    ctx.project.display()
                 );
                 for _ in 0..15 {
-                    let out = sfp_sh(root, "", &format!("hook {arg}"), input.as_bytes(), extra);
+                    let out = sfp_sh(ctx, "", &format!("hook {arg}"), input.as_bytes(), extra);
                     assert_eq!(out.status.code(), Some(0), "{arg}");
                     let stderr = String::from_utf8_lossy(&out.stderr);
                     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -169,7 +175,7 @@ fn eight_hooks_at_once_leave_a_consistent_sfp_home() {
             });
         }
     });
-    let logs = root.join(".claude/sfp/logs");
+    let logs = ctx.sfp_home.join("logs");
     let files = std::fs::read_dir(&logs).unwrap().count();
     assert!(files <= 3, "sfp.log and at most 2 backups, found {files}");
     assert!(assert_whole_lines(&logs) > 0, "the hooks logged");
@@ -189,8 +195,7 @@ fn delays(n: usize, max_ms: u64) -> Vec<u64> {
 }
 
 /// A small `~/.claude` worth backing up.
-fn claude_home(home: &Path) {
-    let claude = home.join(".claude");
+fn claude_home(ctx: &TestContext) {
     for (rel, body) in [
         ("settings.json", "{\"model\":\"x\"}\n".to_owned()),
         (".context/CLAUDE.md", "# me\n".repeat(200)),
@@ -200,21 +205,17 @@ fn claude_home(home: &Path) {
         ),
         ("todos/t.json", "[]\n".to_owned()),
     ] {
-        let path = claude.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body).unwrap();
+        ctx.write_claude(rel, body);
     }
 }
 
 #[test]
 fn a_backup_killed_at_any_point_never_lists_as_valid() {
-    let home = tempfile::tempdir().unwrap();
-    claude_home(home.path());
+    let ctx = context();
+    claude_home(&ctx);
     for delay in delays(12, 120) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sfp"))
-            .args(["backup", "create", "--profile", "full", "--reason", "fault"])
-            .env_clear()
-            .env("HOME", home.path())
+        let mut child = ctx
+            .cmd(&["backup", "create", "--profile", "full", "--reason", "fault"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -223,12 +224,7 @@ fn a_backup_killed_at_any_point_never_lists_as_valid() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
-    let list = Command::new(env!("CARGO_BIN_EXE_sfp"))
-        .args(["backup", "list", "--json"])
-        .env_clear()
-        .env("HOME", home.path())
-        .output()
-        .unwrap();
+    let list = ctx.run(&["backup", "list", "--json"]);
     let listed: Value = serde_json::from_slice(&list.stdout).expect("backup list --json");
     let items = listed
         .as_array()
@@ -237,12 +233,7 @@ fn a_backup_killed_at_any_point_never_lists_as_valid() {
         .unwrap_or_default();
     for item in items {
         let id = item["id"].as_str().expect("each backup has an id");
-        let verify = Command::new(env!("CARGO_BIN_EXE_sfp"))
-            .args(["backup", "verify", id])
-            .env_clear()
-            .env("HOME", home.path())
-            .output()
-            .unwrap();
+        let verify = ctx.run(&["backup", "verify", id]);
         assert!(
             verify.status.success(),
             "listed backup {id} does not verify: {}",
@@ -253,8 +244,8 @@ fn a_backup_killed_at_any_point_never_lists_as_valid() {
 
 #[test]
 fn a_file_size_limit_fails_a_backup_clearly_and_loses_nothing() {
-    let home = tempfile::tempdir().unwrap();
-    claude_home(home.path());
+    let ctx = context();
+    claude_home(&ctx);
     // Content that does not compress, so the archive must grow past the limit.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let noise: String = (0..256 * 1024)
@@ -263,55 +254,52 @@ fn a_file_size_limit_fails_a_backup_clearly_and_loses_nothing() {
             char::from(b'!' + u8::try_from((seed >> 33) % 90).unwrap())
         })
         .collect();
-    std::fs::write(home.path().join(".claude/projects/-p/noise.jsonl"), noise).unwrap();
-    let before = std::fs::read(home.path().join(".claude/projects/-p/s.jsonl")).unwrap();
-    let out = sfp_sh(
-        home.path(),
-        "ulimit -f 16;",
-        "backup create --profile full",
-        b"",
-        &[],
-    );
+    ctx.write_claude("projects/-p/noise.jsonl", noise);
+    let before = std::fs::read(ctx.claude.join("projects/-p/s.jsonl")).unwrap();
+    cmd_snapshot!(ctx, sh(&ctx, "ulimit -f 16;", "backup create --profile full"), @r"
+        success: false
+        exit_code: 2
+        ----- stdout -----
+
+        ----- stderr -----
+        error: backup failed
+          caused by: cannot write [SFP_HOME]/backups/.tmp-[ID]/backup.tar.gz
+          caused by: File too large (os error 27)
+        ");
     assert_eq!(
-        out.status.code(),
-        Some(2),
-        "sfp could not do its job: exit 2"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.to_lowercase().contains("too large") || stderr.contains("limit"),
-        "says why: {stderr}"
-    );
-    assert_eq!(
-        std::fs::read(home.path().join(".claude/projects/-p/s.jsonl")).unwrap(),
+        std::fs::read(ctx.claude.join("projects/-p/s.jsonl")).unwrap(),
         before,
         "the source is untouched"
     );
-    let list = sfp_sh(home.path(), "", "backup list --json", b"", &[]);
-    let text = String::from_utf8_lossy(&list.stdout);
-    assert!(!text.contains("\"id\""), "no half backup is listed: {text}");
+    let listed = listed_backups(&ctx);
+    assert!(listed.is_empty(), "no half backup is listed: {listed:?}");
 }
 
 #[test]
 fn gates_that_fork_ignore_sigterm_or_flood_leave_no_process_and_bounded_memory() {
-    let project = tempfile::tempdir().unwrap();
-    let p = project.path();
+    let ctx = context();
     let gates = "tiers:\n  fast:\n    gates:\n\
                  \x20     - {name: forks, command: \"sh -c 'sleep 301 & wait'\", timeout: 1s, critical: false}\n\
                  \x20     - {name: stubborn, command: \"trap '' TERM; sleep 302\", timeout: 1s, critical: false}\n\
                  \x20     - {name: flood, command: \"yes sfp-flood | head -c 200000000\", timeout: 20s, critical: false}\n";
-    std::fs::create_dir_all(p.join(".claude/sfp")).unwrap();
-    std::fs::write(p.join(".claude/sfp/gates.yaml"), gates).unwrap();
-    let out = Command::new("/usr/bin/time")
+    ctx.write_project(".claude/sfp/gates.yaml", gates);
+    let out = ctx
+        .program("/usr/bin/time")
         .args(["-f", "%M"])
-        .arg(env!("CARGO_BIN_EXE_sfp"))
+        .arg(common::sfp_bin())
         .args(["gates", "run", "--all-files", "--json"])
-        .current_dir(p)
-        .env_clear()
-        .env("HOME", p)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .output()
         .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("gates run --json");
+    let ran: Vec<&str> = report["gates"]
+        .as_array()
+        .expect("gates")
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    for name in ["forks", "stubborn", "flood"] {
+        assert!(ran.contains(&name), "{name} ran: {ran:?}");
+    }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let peak_kib: u64 = stderr
         .lines()
@@ -333,21 +321,9 @@ fn gates_that_fork_ignore_sigterm_or_flood_leave_no_process_and_bounded_memory()
     );
 }
 
-/// `sfp ARGS…` with `home` as HOME, no shell, stdin closed.
-fn sfp(home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfp"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .current_dir(home)
-        .stdin(Stdio::null());
-    cmd
-}
-
 /// The ids `sfp backup list --json` lists.
-fn listed_backups(home: &Path) -> Vec<String> {
-    let out = sfp(home, &["backup", "list", "--json"]).output().unwrap();
+fn listed_backups(ctx: &TestContext) -> Vec<String> {
+    let out = ctx.run(&["backup", "list", "--json"]);
     let listed: Value = serde_json::from_slice(&out.stdout).expect("backup list --json");
     listed
         .as_array()
@@ -357,9 +333,9 @@ fn listed_backups(home: &Path) -> Vec<String> {
         .collect()
 }
 
-fn assert_all_verify(home: &Path) {
-    for id in listed_backups(home) {
-        let out = sfp(home, &["backup", "verify", &id]).output().unwrap();
+fn assert_all_verify(ctx: &TestContext) {
+    for id in listed_backups(ctx) {
+        let out = ctx.run(&["backup", "verify", &id]);
         assert!(
             out.status.success(),
             "listed backup {id} does not verify: {}",
@@ -370,28 +346,27 @@ fn assert_all_verify(home: &Path) {
 
 #[test]
 fn a_restore_killed_part_way_leaves_every_file_old_or_new() {
-    let home = tempfile::tempdir().unwrap();
-    let dir = home.path().join(".claude/projects/-p");
+    let ctx = context();
+    let dir = ctx.claude.join("projects/-p");
     std::fs::create_dir_all(&dir).unwrap();
     let content = |tag: &str, i: usize| format!("{tag}-{i}\n").repeat(2_000 + i * 37);
     let files = 120;
     for i in 0..files {
         std::fs::write(dir.join(format!("f{i}.jsonl")), content("new", i)).unwrap();
     }
-    let made = sfp(home.path(), &["backup", "create", "--profile", "full"])
-        .output()
-        .unwrap();
+    let made = ctx.run(&["backup", "create", "--profile", "full"]);
     assert!(
         made.status.success(),
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let id = listed_backups(home.path()).pop().unwrap();
+    let id = listed_backups(&ctx).pop().unwrap();
     for i in 0..files {
         std::fs::write(dir.join(format!("f{i}.jsonl")), content("old", i)).unwrap();
     }
     for delay in delays(10, 60) {
-        let mut child = sfp(home.path(), &["restore", &id, "--yes"])
+        let mut child = ctx
+            .cmd(&["restore", &id, "--yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -407,11 +382,9 @@ fn a_restore_killed_part_way_leaves_every_file_old_or_new() {
             );
         }
         // Every backup that lists, the pre-restore ones included, is whole.
-        assert_all_verify(home.path());
+        assert_all_verify(&ctx);
     }
-    let done = sfp(home.path(), &["restore", &id, "--yes"])
-        .output()
-        .unwrap();
+    let done = ctx.run(&["restore", &id, "--yes"]);
     assert!(
         done.status.success(),
         "{}",
@@ -429,18 +402,16 @@ fn a_restore_killed_part_way_leaves_every_file_old_or_new() {
 
 #[test]
 fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp_home() {
-    let home = tempfile::tempdir().unwrap();
-    let root = home.path().to_owned();
-    claude_home(&root);
-    let project = root.join("project");
-    std::fs::create_dir_all(&project).unwrap();
-    let first = sfp(&root, &["backup", "create"]).output().unwrap();
+    let ctx = context();
+    claude_home(&ctx);
+    let project = &ctx.project;
+    let first = ctx.run(&["backup", "create"]);
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    let restore_to = root.join("restored");
+    let restore_to = ctx.root.join("restored");
     let hooks = [
         ("session-start", "SessionStart"),
         ("user-prompt-submit", "UserPromptSubmit"),
@@ -452,7 +423,7 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
     std::thread::scope(|scope| {
         // Two sessions' hooks: six processes at a time, alternating sessions.
         for (i, (arg, name)) in hooks.into_iter().enumerate() {
-            let (root, project) = (&root, &project);
+            let ctx = &ctx;
             scope.spawn(move || {
                 let session = if i % 2 == 0 { "alpha" } else { "beta" };
                 let input = serde_json::json!({
@@ -463,7 +434,7 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
                 });
                 for _ in 0..6 {
                     let out = sfp_sh(
-                        root,
+                        ctx,
                         "",
                         &format!("hook {arg}"),
                         input.to_string().as_bytes(),
@@ -480,9 +451,7 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
         // A terminal backup and a terminal restore beside them.
         scope.spawn(|| {
             for _ in 0..4 {
-                let out = sfp(&root, &["backup", "create", "--reason", "terminal"])
-                    .output()
-                    .unwrap();
+                let out = ctx.run(&["backup", "create", "--reason", "terminal"]);
                 assert!(
                     out.status.success(),
                     "{}",
@@ -493,9 +462,7 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
         scope.spawn(|| {
             for _ in 0..4 {
                 let to = restore_to.to_string_lossy().into_owned();
-                let out = sfp(&root, &["restore", "latest", "--yes", "--to", &to])
-                    .output()
-                    .unwrap();
+                let out = ctx.run(&["restore", "latest", "--yes", "--to", &to]);
                 assert!(
                     out.status.success(),
                     "{}",
@@ -504,18 +471,18 @@ fn two_sessions_and_a_terminal_backup_and_restore_at_once_leave_a_consistent_sfp
             }
         });
     });
-    assert_all_verify(&root);
-    let ids = listed_backups(&root);
+    assert_all_verify(&ctx);
+    let ids = listed_backups(&ctx);
     let mut unique = ids.clone();
     unique.dedup();
     assert_eq!(ids, unique, "ids stay unique");
     assert_eq!(
         std::fs::read(restore_to.join("settings.json")).unwrap(),
-        std::fs::read(root.join(".claude/settings.json")).unwrap(),
+        std::fs::read(ctx.claude.join("settings.json")).unwrap(),
         "the restore wrote whole files"
     );
-    let sfp_home = root.join(".claude/sfp");
-    let checked = assert_whole_json_state(&sfp_home);
+    let sfp_home = &ctx.sfp_home;
+    let checked = assert_whole_json_state(sfp_home);
     assert!(checked >= 3, "state was written ({checked} files checked)");
     assert!(assert_whole_lines(&sfp_home.join("logs")) > 0);
 }

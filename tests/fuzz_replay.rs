@@ -4,13 +4,13 @@
 
 #[path = "../fuzz/src/checks.rs"]
 mod checks;
+mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
 
 /// Feeds every file of the target's corpus and regressions to `check`; returns how many ran.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let fuzz = common::repo_root().join("fuzz");
     let mut ran = 0;
     let mut crashes = Vec::new();
     for dir in ["corpus", "regressions"] {

@@ -1,43 +1,46 @@
 //! Handoffs through the real binary: written by the PreCompact and SessionEnd hooks and by
 //! `sfp handoff create`, listed, shown, pruned, and given back at SessionStart.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sfp");
+use common::{PassStdin as _, TestContext};
+
 const SESSION: &str = "a1d3ea29-a3bb-470b-8c2d-47ba3d2ef5f9";
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/fixtures/transcripts/{SESSION}.jsonl"))
+    common::fixture(&format!("transcripts/{SESSION}.jsonl"))
 }
 
-/// A temporary HOME with a Claude config dir, an sfp home and a git project.
+/// A [`TestContext`] with a git project holding one untracked file, and health checks off.
 struct Sandbox {
-    _dir: tempfile::TempDir,
+    ctx: TestContext,
     root: PathBuf,
     project: PathBuf,
 }
 
 impl Sandbox {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let project = root.join("project");
-        std::fs::create_dir_all(&project).unwrap();
-        let git = Command::new("git")
-            .args(["init", "-q"])
-            .current_dir(&project)
-            .status()
-            .unwrap();
-        assert!(git.success());
-        std::fs::write(project.join("notes.txt"), "x\n").unwrap();
+        let mut ctx = TestContext::new().with_git();
+        ctx.write_project("notes.txt", "x\n");
+        // `handoff list` prints minutes and pads ids, which get a sequence number when two are
+        // made in the same second; handoffs live in a directory named by the project's hash, and
+        // name the transcript fixture they were made from.
+        ctx.filter(r"(?m)\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}\b([^:]|$)", "[TIME]$1")
+            .filter(r"(handoff-\d{8}-\d{6}-[0-9a-f-]{36})(-\d+)? +", "$1  ")
+            .filter(r"\bproject-[0-9a-f]{8}\b", "project-[HASH]")
+            .filter(
+                &regex::escape(&common::repo_root().display().to_string()),
+                "[REPO]",
+            );
         let sb = Self {
-            _dir: dir,
-            root,
-            project,
+            root: ctx.root.clone(),
+            project: ctx.project.clone(),
+            ctx,
         };
         // Health stays quiet so that SessionStart output is the handoff's alone.
         sb.config("health:\n  disabled: [plugin, context, memory, disk, project, claude, state]\n");
@@ -45,42 +48,28 @@ impl Sandbox {
     }
 
     fn sfp_home(&self) -> PathBuf {
-        self.root.join("sfp")
+        self.ctx.sfp_home.clone()
     }
 
     fn config(&self, yaml: &str) {
-        std::fs::create_dir_all(self.sfp_home()).unwrap();
-        std::fs::write(self.sfp_home().join("sfp.yaml"), yaml).unwrap();
+        self.ctx.write_sfp_home("sfp.yaml", yaml);
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.root)
-            .env("CLAUDE_CONFIG_DIR", self.root.join("claude"))
-            .env("SFP_HOME", self.sfp_home())
-            .current_dir(&self.root);
-        c
+        self.ctx.cmd(&[])
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).stdin(Stdio::null()).output().unwrap()
+        self.ctx.run(args)
+    }
+
+    /// `sfp hook EVENT` with `input`, ready for [`cmd_snapshot!`].
+    fn hook_cmd(&self, event: &str, input: &Value) -> common::WithStdin {
+        self.ctx.cmd(&["hook", event]).pass_stdin(input.to_string())
     }
 
     fn hook(&self, event: &str, input: &Value) -> Output {
-        let mut child = self
-            .cmd()
-            .args(["hook", event])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.to_string().as_bytes())
-            .unwrap();
-        drop(child.stdin.take());
-        let out = child.wait_with_output().unwrap();
+        let out = self.ctx.hook(event, input.to_string().as_bytes());
         assert!(out.status.success(), "hooks always exit 0");
         out
     }
@@ -167,16 +156,10 @@ fn the_real_transcript_hands_over_the_edited_file_the_last_message_and_the_next_
     assert_eq!(h["next_steps"], json!(["write tests for add()"]));
     assert_eq!(h["git"]["status"], json!(["?? notes.txt"]));
 
-    let md = sb.run(&["handoff", "show", "--project", sb.project.to_str().unwrap()]);
-    let md = String::from_utf8(md.stdout).unwrap();
-    assert!(
-        md.contains("- `/home/user/project/src/app.py` (Write, Edit; 2 changes)"),
-        "{md}"
-    );
-    assert!(md.contains("- [ ] write tests for add()"), "{md}");
-    assert!(
-        md.contains("> Added src/app.py with an add() function."),
-        "{md}"
+    cmd_snapshot!(
+        sb.ctx,
+        sb.ctx
+            .cmd(&["handoff", "show", "--project", sb.project.to_str().unwrap()])
     );
     let id = h["id"].as_str().unwrap();
     let md_file = sb.sfp_home().join("handoffs");
@@ -189,8 +172,7 @@ fn the_real_transcript_hands_over_the_edited_file_the_last_message_and_the_next_
 
 #[test]
 fn a_rewound_transcript_with_nulls_and_reminders_hands_over_the_active_branch() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/transcripts/rewind-nulls-reminders.jsonl");
+    let fixture = common::fixture("transcripts/rewind-nulls-reminders.jsonl");
     let check = |h: &Value| {
         assert_eq!(
             h["requests"],
@@ -254,44 +236,33 @@ fn a_rewound_transcript_with_nulls_and_reminders_hands_over_the_active_branch() 
         String::from_utf8_lossy(&out.stderr)
     );
     check(&serde_json::from_slice(&out.stdout).unwrap());
-    let md = sb.run(&["handoff", "show", "--project", sb.project.to_str().unwrap()]);
-    let md = String::from_utf8(md.stdout).unwrap();
-    assert!(md.contains("Instead, write tests for add()"), "{md}");
-    assert!(!md.contains("lookup table"), "{md}");
+    cmd_snapshot!(
+        sb.ctx,
+        sb.ctx
+            .cmd(&["handoff", "show", "--project", sb.project.to_str().unwrap()])
+    );
 }
 
 #[test]
 fn session_start_after_compact_gives_back_a_bounded_summary() {
     let sb = Sandbox::new();
     sb.pre_compact(&fixture());
+    cmd_snapshot!(
+        sb.ctx,
+        sb.hook_cmd(
+            "session-start",
+            &json!({"session_id": "next-session", "cwd": sb.project, "hook_event_name": "SessionStart", "source": "compact"}),
+        )
+    );
     let context = sb
         .session_start("compact")
         .expect("a summary after compact");
-    assert!(
-        context.starts_with("Handoff from the previous session (session a1d3ea29"),
-        "{context}"
-    );
-    assert!(
-        context.contains("- Files changed: /home/user/project/src/app.py"),
-        "{context}"
-    );
-    assert!(
-        context.contains("- Next steps: write tests for add()"),
-        "{context}"
-    );
-    assert!(
-        context.contains("Claude's last message: \"Added src/app.py"),
-        "{context}"
-    );
     assert!(context.chars().count() <= 4_000);
     for source in ["resume", "clear", "fork"] {
         let again = sb
             .session_start(source)
             .expect("given after resume, clear and fork too");
-        assert!(
-            again.contains("- Next steps: write tests for add()"),
-            "{again}"
-        );
+        assert_eq!(again, context, "the same summary after {source}");
     }
 
     sb.config("health:\n  disabled: [plugin, context, memory, disk, project, claude, state]\nhandoff:\n  summary_chars: 300\n");
@@ -317,22 +288,21 @@ fn a_damaged_latest_handoff_is_passed_over() {
     let list = sb.listed();
     assert_eq!(list.len(), 2);
     std::fs::write(list[0]["json"].as_str().unwrap(), b"{\"format\": 1, \"requ").unwrap();
-    let out = sb.hook(
-        "session-start",
-        &json!({"session_id": "n", "cwd": sb.project, "hook_event_name": "SessionStart", "source": "compact"}),
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v.get("systemMessage").is_none(), "no failure notice: {v}");
-    let context = v["hookSpecificOutput"]["additionalContext"]
-        .as_str()
-        .unwrap();
-    assert!(
-        context.contains("Please add an add() function"),
-        "{context}"
-    );
-    assert!(
-        !context.contains("second request"),
-        "the damaged one is not read"
+    // The older handoff is given, with no failure notice: the damaged one is not read.
+    cmd_snapshot!(
+        sb.ctx,
+        sb.hook_cmd(
+            "session-start",
+            &json!({"session_id": "n", "cwd": sb.project, "hook_event_name": "SessionStart", "source": "compact"}),
+        ),
+        @r#"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        {"hookSpecificOutput":{"additionalContext":"Handoff from the previous session (session a1d3ea29, written [TIME] UTC on PreCompact (manual), just now, project [PROJECT]):\n- The user's recent requests: \"Please add an add() function in src/app.py\"\n- Files changed: /home/user/project/src/app.py\n- Next steps: write tests for add()\n- Claude's last message: \"Added src/app.py with an add() function. Next: write tests for add().\"\n- Git: branch main, 1 uncommitted change: ?? notes.txt\nThe full handoff is in [SFP_HOME]/handoffs/project-[HASH]/handoff-[ID]-a1d3ea29-a3bb-470b-8c2d-47ba3d2ef5f9.md.","hookEventName":"SessionStart"}}
+
+        ----- stderr -----
+        "#
     );
 }
 
@@ -435,12 +405,14 @@ fn six_handoffs_created_at_once_are_all_kept_and_prune_keeps_the_newest() {
     ids.dedup();
     assert_eq!(ids.len(), 6);
 
-    let out = sb.run(&["handoff", "prune", "--keep", "2", "--project", project]);
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "removed 4 handoff(s), kept 2"
-    );
+    cmd_snapshot!(sb.ctx, sb.ctx.cmd(&["handoff", "prune", "--keep", "2", "--project", project]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        removed 4 handoff(s), kept 2
+
+        ----- stderr -----
+        ");
     assert_eq!(sb.listed().len(), 2);
 
     // Retention after each new handoff follows `handoff.keep`.
@@ -502,18 +474,30 @@ fn a_session_without_a_transcript_writes_nothing_and_bad_requests_fail_clearly()
     assert!(out.stdout.is_empty());
     assert!(sb.listed().is_empty(), "nothing to hand over");
 
-    let out = sb.run(&[
-        "handoff",
-        "show",
-        "nope",
-        "--project",
-        sb.project.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no handoff `nope`"));
-    let out = sb.run(&["handoff", "create", "--transcript", "/no/such.jsonl"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no transcript at /no/such.jsonl"));
+    cmd_snapshot!(
+        sb.ctx,
+        sb.ctx.cmd(&["handoff", "show", "nope", "--project", sb.project.to_str().unwrap()]),
+        @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: no handoff `nope` in [SFP_HOME]/handoffs/project-[HASH]
+        "
+    );
+    cmd_snapshot!(
+        sb.ctx,
+        sb.ctx.cmd(&["handoff", "create", "--transcript", "/no/such.jsonl"]),
+        @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: no transcript at /no/such.jsonl
+        "
+    );
 }
 
 #[test]
@@ -525,7 +509,7 @@ fn create_finds_the_session_transcript_under_the_claude_config_dir() {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let dir = sb.root.join("claude/projects").join(slug);
+    let dir = sb.ctx.claude.join("projects").join(slug);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(fixture(), dir.join(format!("{SESSION}.jsonl"))).unwrap();
     let project = sb.project.to_str().unwrap();
@@ -551,10 +535,15 @@ fn create_finds_the_session_transcript_under_the_claude_config_dir() {
     ]);
     let h: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(h["next_steps"], json!(["write tests for add()"]));
-    let listed = sb.run(&["handoff", "list", "--project", project]);
-    let text = String::from_utf8(listed.stdout).unwrap();
-    assert_eq!(text.lines().count(), 2, "{text}");
-    assert!(text.contains("sfp handoff create"));
+    cmd_snapshot!(sb.ctx, sb.ctx.cmd(&["handoff", "list", "--project", project]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        handoff-[ID]-a1d3ea29-a3bb-470b-8c2d-47ba3d2ef5f9  [TIME]  sfp handoff create      1 file(s)  Please add an add() function in src/app.py
+        handoff-[ID]-a1d3ea29-a3bb-470b-8c2d-47ba3d2ef5f9  [TIME]  sfp handoff create      1 file(s)  Please add an add() function in src/app.py
+
+        ----- stderr -----
+        ");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -581,9 +570,20 @@ fn a_resumed_session_is_not_handed_its_own_handoff() {
         String::from_utf8(out.stdout).unwrap()
     };
     let own = "a1d3ea29-a3bb-470b-8c2d-47ba3d2ef5f9";
-    assert!(
-        !start(own, "resume").contains("Handoff from"),
-        "the resumed conversation already holds its own work"
+    // The resumed conversation already holds its own work.
+    cmd_snapshot!(
+        sb.ctx,
+        sb.hook_cmd(
+            "session-start",
+            &json!({"session_id": own, "cwd": sb.project, "hook_event_name": "SessionStart", "source": "resume"}),
+        ),
+        @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+
+        ----- stderr -----
+        "
     );
     assert!(
         start(own, "compact").contains("Handoff from"),

@@ -8,6 +8,8 @@
 //! of gitleaks, detect-secrets and secretlint by tests/secrets-corpus/extract.py, with each file's
 //! source in its SOURCES.tsv.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,14 +29,10 @@ fn percent(part: usize, whole: usize) -> f64 {
     }
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The parts of the corpus, by name. Both must be there: a missing part is a failure, not a
 /// smaller corpus.
 fn parts() -> Vec<(&'static str, PathBuf)> {
-    let corpus = root().join("tests/secrets-corpus");
+    let corpus = common::repo_root().join("tests/secrets-corpus");
     let out = vec![
         ("own", corpus.join("own")),
         ("public", corpus.join("public")),
@@ -77,9 +75,10 @@ fn flagged(path: &Path) -> bool {
 
 /// detect-secrets' `(positives, flagged)` per `(part, kind)`.
 fn baseline() -> BTreeMap<(String, String), (usize, usize)> {
-    let text =
-        std::fs::read_to_string(root().join("tests/secrets-corpus/detect-secrets-recall.tsv"))
-            .expect("detect-secrets-recall.tsv");
+    let text = std::fs::read_to_string(
+        common::repo_root().join("tests/secrets-corpus/detect-secrets-recall.tsv"),
+    )
+    .expect("detect-secrets-recall.tsv");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
@@ -159,7 +158,7 @@ fn the_scanner_meets_its_recall_and_precision_on_the_corpus() {
 
 #[test]
 fn every_kind_fixture_is_flagged_and_the_corpus_is_left_out_of_the_repository_scan() {
-    let fixture = root().join("tests/fixtures/secrets/every-kind.tsv");
+    let fixture = common::fixture("secrets/every-kind.tsv");
     let text = std::fs::read_to_string(&fixture).unwrap();
     let lines = text
         .lines()
@@ -169,7 +168,7 @@ fn every_kind_fixture_is_flagged_and_the_corpus_is_left_out_of_the_repository_sc
         panic!("not scanned");
     };
     assert_eq!(findings.len(), lines, "one finding per kind line");
-    let ignore = std::fs::read_to_string(root().join(".secretsignore")).unwrap();
+    let ignore = std::fs::read_to_string(common::repo_root().join(".secretsignore")).unwrap();
     for dir in ["tests/fixtures/secrets/", "tests/secrets-corpus/"] {
         assert!(
             ignore.lines().any(|l| l == dir),

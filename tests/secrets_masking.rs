@@ -18,7 +18,7 @@ const SESSION: &str = "test-session";
 
 /// The fixture, from the repository.
 fn every_kind_tsv() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/secrets/every-kind.tsv");
+    let path = common::fixture("secrets/every-kind.tsv");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -176,7 +176,7 @@ fn gunzip(path: &Path) -> String {
 
 /// The `sfp hook` argument of every event `hooks/hooks.json` wires.
 fn wired_events() -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/hooks.json");
+    let path = common::repo_root().join("hooks/hooks.json");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut out = BTreeSet::new();
     for groups in v["hooks"].as_object().unwrap().values() {

@@ -48,9 +48,7 @@ impl Stats {
 
 /// A hook input from the real sample `fixtures/hook-input/NAME.json`, moved into `session`.
 fn real_input(name: &str, sb: &TestContext, session: &Session) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/hook-input")
-        .join(format!("{name}.json"));
+    let path = common::fixture(&format!("hook-input/{name}.json"));
     let text = std::fs::read_to_string(path).unwrap();
     // The samples were recorded in /home/user/project, on src/app.py.
     let text = text

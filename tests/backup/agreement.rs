@@ -4,8 +4,6 @@
 //! same reason, nothing is written, nothing reaches the terminal raw, and a restore never answers
 //! "nothing to do" for it.
 
-use std::path::Path;
-
 use crate::hostile::{Entry, craft, gzip, plant};
 use crate::support::{Home, text, tree};
 
@@ -191,7 +189,7 @@ fn from_hostile() -> Vec<Case> {
 /// The tar crate's test archives; the metadata lists every regular file in them, as a backup
 /// of them would, so that only what is hostile in them is left to refuse.
 fn fetched() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backup/tar-rs");
+    let dir = crate::common::fixture("backup/tar-rs");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

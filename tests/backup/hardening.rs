@@ -3,14 +3,14 @@
 //! that hold terminal escapes, a full disk, an empty id.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::cmd_snapshot;
 use crate::hostile::{Entry, craft, plant};
-use crate::support::{Home, text};
+use crate::support::{Home, ran_ok, text};
 
 /// Runs `cmd`, failing the test if it has not ended within 20 s (a hang).
 fn bounded(mut cmd: Command) -> Output {
@@ -167,6 +167,33 @@ fn names_are_printed_escaped() {
     std::fs::write(&meta_path, meta.to_string()).unwrap();
     let dest = h.root.join("dest");
     let to = dest.to_str().unwrap();
+    // Control characters come out escaped, and a newline in a name cannot forge a line.
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "20250105-000001", "--to", to, "--dry-run"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [TMP]/dest: 2 to create, 0 to overwrite, 0 unchanged
+          create    [TMP]/dest/commands/\x1b]0;pwned\x07\x1b[2J.md
+          create    [TMP]/dest/x\ncreate    /etc/passwd
+        dry run: every entry verified; nothing was written
+
+        ----- stderr -----
+        ");
+    let first = h.root.join("first");
+    let first = first.to_str().unwrap();
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "20250105-000001", "--to", first, "--yes"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [TMP]/first: 2 to create, 0 to overwrite, 0 unchanged
+          create    [TMP]/first/commands/\x1b]0;pwned\x07\x1b[2J.md
+          create    [TMP]/first/x\ncreate    /etc/passwd
+        done: restored 2 file(s) from backup [ID] into [TMP]/first
+        to undo: sfp restore [ID] --to [TMP]/first   (pre-restore backup [ID])
+
+        ----- stderr -----
+        pre-restore backup [ID] (0 file(s), 0 B)
+        ");
     for args in [
         vec!["restore", "20250105-000001", "--to", to, "--dry-run"],
         vec!["restore", "20250105-000001", "--to", to, "--yes"],
@@ -190,10 +217,6 @@ fn names_are_printed_escaped() {
                     || l.starts_with("forged line")),
             "{args:?}: a forged line: {stdout}"
         );
-        if args[0] == "restore" && args[1] != "--list" {
-            assert!(stdout.contains("\\x1b]0;pwned\\x07\\x1b[2J.md"), "{stdout}");
-            assert!(stdout.contains("x\\ncreate    /etc/passwd"), "{stdout}");
-        }
     }
     assert_eq!(
         std::fs::read(dest.join(evil)).unwrap(),
@@ -251,14 +274,20 @@ fn damaged_backups_are_listed_with_the_reason_and_fifos_never_hang() {
     assert!(damaged["20200101-000003"].contains("not valid backup metadata"));
     assert!(damaged["20200101-000004"].contains("not a regular file"));
     assert_eq!(list[0]["id"], good.as_str(), "newest first: {list:?}");
-    let out = bounded(h.cmd(&["backup", "list"]));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("20200101-000002") && l.contains("damaged")),
-        "{stdout}"
-    );
+    cmd_snapshot!(h.ctx, bounded(h.cmd(&["backup", "list"])), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        id  kind         files       size    archive  reason
+        [ID]  config           8      100 B  [SIZE] B  manual
+        [ID]  config           8      100 B  [SIZE] B  manual
+        [ID]  damaged     metadata.json is not a regular file
+        [ID]  damaged     metadata.json is not valid backup metadata: invalid unicode code point at line 1 column 54
+        [ID]  damaged     metadata.json has format 2, this sfp reads format 1
+        [ID]  damaged     metadata.json is not valid backup metadata: key must be a string at line 1 column 3
+
+        ----- stderr -----
+        ");
     for args in [
         ["backup", "verify", "20200101-000005"],
         ["restore", "20200101-000005", "--yes"],
@@ -268,12 +297,14 @@ fn damaged_backups_are_listed_with_the_reason_and_fifos_never_hang() {
         let out = bounded(h.cmd(&args));
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
     }
-    let out = bounded(h.cmd(&["backup", "verify", "20200101-000002"]));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("damaged"),
-        "{}",
-        text(&out)
-    );
+    cmd_snapshot!(h.ctx, bounded(h.cmd(&["backup", "verify", "20200101-000002"])), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: backup [ID] is damaged: metadata.json has format 2, this sfp reads format 1
+        ");
     // A FIFO in place of the sequence counter a backup reads does not hang it either.
     let seq = h.backups().join(".seq");
     std::fs::remove_file(&seq).unwrap();
@@ -288,21 +319,10 @@ fn mkfifo(path: &Path) {
 }
 
 fn session_end(h: &Home) {
-    let mut child = h
-        .cmd(&["hook", "session-end"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"hook_event_name":"SessionEnd","session_id":"s1","reason":"clear"}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    h.hook(
+        "session-end",
+        r#"{"hook_event_name":"SessionEnd","session_id":"s1","reason":"clear"}"#,
+    );
 }
 
 #[test]
@@ -332,12 +352,19 @@ fn backups_dated_in_the_future_never_cost_the_backup_just_taken() {
         v.as_object_mut().unwrap().remove("seq");
         std::fs::write(dir.join("metadata.json"), v.to_string()).unwrap();
     }
-    let out = h.sfp(&["backup", "list"]);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("dated in the future"),
-        "{}",
-        text(&out)
-    );
+    cmd_snapshot!(h.ctx, h.cmd(&["backup", "list"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        id  kind         files       size    archive  reason
+        [ID]  config           9      118 B  [SIZE] B  manual
+        [ID]  config           9      118 B  [SIZE] B  manual
+        [ID]  config           9      118 B  [SIZE] B  manual
+        [ID]  config           9      118 B  [SIZE] B  manual
+
+        ----- stderr -----
+        warning: 3 backup(s) are dated in the future (the clock was wrong when they were taken, or is now): [ID] ([TIME]), [ID] ([TIME]), [ID] ([TIME]); they are ordered by their sequence number, not their date
+        ");
     let out = h.sfp(&["health", "--json"]);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -400,13 +427,18 @@ fn latest_is_never_a_pre_restore_backup_and_restoring_it_twice_restores_it_twice
             "{\"model\":\"sonnet\"}\n"
         );
     }
-    let listed = h.ok(&["restore", "--list"]);
-    assert!(listed.lines().next().unwrap().contains("kind"), "{listed}");
-    assert_eq!(
-        listed.lines().filter(|l| l.contains("pre-restore")).count(),
-        2,
-        "{listed}"
-    );
+    // Both pre-restore backups are listed, as such.
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "--list"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        id  kind         files       size    archive  reason
+        [ID]  pre-restore      1       18 B  [SIZE] B  pre-restore [ID]
+        [ID]  pre-restore      1       17 B  [SIZE] B  pre-restore [ID]
+        [ID]  config           8      100 B  [SIZE] B  manual
+
+        ----- stderr -----
+        ");
     let locks: Vec<String> = std::fs::read_dir(h.backups())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -470,11 +502,37 @@ fn undoing_a_restore_returns_the_tree_to_exactly_its_state_before() {
     let pre = h.list()[0].clone();
     assert_eq!(pre["profile"], "pre-restore");
     let pre_id = pre["id"].as_str().unwrap();
-    let shown = h.ok(&["restore", pre_id, "--dry-run"]);
-    assert!(shown.contains("remove"), "{shown}");
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", pre_id, "--dry-run"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 2 to overwrite, 0 unchanged, 3 to remove (created by the restore it undoes)
+          overwrite [CLAUDE]/CLAUDE.md
+          overwrite [CLAUDE]/settings.json
+          remove    [CLAUDE]/commands/deep/er/x.md
+          remove    [CLAUDE]/commands/review.md
+          remove    [CLAUDE]/hooks/notify.sh
+        dry run: every entry verified; nothing was written
+
+        ----- stderr -----
+        ");
 
     let out = h.ok(&["restore", pre_id, "--yes"]);
-    assert!(out.contains("removed"), "{out}");
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 2 to overwrite, 0 unchanged, 3 to remove (created by the restore it undoes)
+          overwrite [CLAUDE]/CLAUDE.md
+          overwrite [CLAUDE]/settings.json
+          remove    [CLAUDE]/commands/deep/er/x.md
+          remove    [CLAUDE]/commands/review.md
+          remove    [CLAUDE]/hooks/notify.sh
+        done: restored 2 file(s) from backup [ID] into [CLAUDE]; removed 3 file(s) and 3 directorie(s) the undone restore created
+        to undo: sfp restore [ID]   (pre-restore backup [ID])
+
+        ----- stderr -----
+        ");
     assert_eq!(full_tree(&h.claude), before, "{out}");
 }
 
@@ -487,7 +545,16 @@ fn an_undo_keeps_a_created_file_that_changed_since() {
     let pre_id = h.list()[0]["id"].as_str().unwrap().to_owned();
     h.write("commands/review.md", "edited after the restore\n", 0o640);
     let out = h.ok(&["restore", &pre_id, "--yes"]);
-    assert!(out.contains("nothing to do") || text(&h.sfp(&["backup", "list"])).contains(&pre_id));
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 0 to overwrite, 0 unchanged, 0 to remove (created by the restore it undoes)
+          keep      [CLAUDE]/commands/review.md (changed since the restore that created it)
+        nothing to do: every file already matches the backup
+
+        ----- stderr -----
+        ");
     assert_eq!(
         std::fs::read_to_string(h.claude.join("commands/review.md")).unwrap(),
         "edited after the restore\n",
@@ -534,18 +601,21 @@ fn an_empty_id_is_refused() {
     let h = Home::populated();
     h.create("config");
     for args in [
-        vec!["restore", "", "--dry-run"],
-        vec!["restore", " ", "--yes"],
-        vec!["backup", "show", ""],
-        vec!["backup", "verify", ""],
+        ["restore", "", "--dry-run"],
+        ["restore", " ", "--yes"],
+        ["backup", "show", ""],
+        ["backup", "verify", ""],
     ] {
-        let out = h.sfp(&args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("empty"),
-            "{}",
-            text(&out)
-        );
+        insta::allow_duplicates! {
+            cmd_snapshot!(h.ctx, h.cmd(&args), @r"
+                success: false
+                exit_code: 1
+                ----- stdout -----
+
+                ----- stderr -----
+                error: an empty backup id matches nothing (see `sfp backup list`)
+                ");
+        }
     }
 }
 
@@ -572,7 +642,7 @@ fn a_restore_that_cannot_fit_says_disk_full_and_writes_nothing() {
     for (run, options) in ["size=1m", "size=64m,nr_inodes=8"].iter().enumerate() {
         let dest = h.root.join(format!("small-{run}"));
         std::fs::create_dir_all(&dest).unwrap();
-        let mut cmd = Command::new("unshare");
+        let mut cmd = h.ctx.program("unshare");
         cmd.args(["-rm", "sh", "-c"])
             .arg(
                 r#"mount -t tmpfs -o "$1" tmpfs "$2" && shift 2 && "$@"; s=$?; ls -A "$0" | sed "s/^/left: /"; exit $s"#,
@@ -580,14 +650,8 @@ fn a_restore_that_cannot_fit_says_disk_full_and_writes_nothing() {
             .arg(&dest)
             .arg(options)
             .arg(&dest)
-            .arg(env!("CARGO_BIN_EXE_sfp"))
-            .args(["restore", &id, "--to", dest.to_str().unwrap(), "--yes"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &h.root)
-            .env("CLAUDE_CONFIG_DIR", &h.claude)
-            .env("SFP_HOME", &h.sfp)
-            .env("NO_COLOR", "1");
+            .arg(crate::common::sfp_bin())
+            .args(["restore", &id, "--to", dest.to_str().unwrap(), "--yes"]);
         let out = bounded(cmd);
         assert_eq!(out.status.code(), Some(2), "{options}: {}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);

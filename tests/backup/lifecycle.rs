@@ -4,7 +4,8 @@ use std::io::Read;
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
 
-use crate::support::{Home, text, tree};
+use crate::cmd_snapshot;
+use crate::support::{Home, ran_ok, tree};
 
 #[test]
 fn create_then_restore_round_trips_every_file() {
@@ -101,8 +102,32 @@ fn config_profile_leaves_out_transcripts_and_credentials() {
 
     let with = h.ok(&["backup", "create", "--include-credentials", "--json"]);
     let with: serde_json::Value = serde_json::from_str(&with).unwrap();
-    let shown = h.ok(&["backup", "show", with["id"].as_str().unwrap()]);
-    assert!(shown.contains(".credentials.json"), "{shown}");
+    cmd_snapshot!(h.ctx, h.cmd(&["backup", "show", with["id"].as_str().unwrap()]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup    [ID]
+        created   [TIME]
+        reason    manual
+        profile   config
+        source    [CLAUDE]
+        sfp       [VERSION]
+        files     9 (144 B), archive [SIZE] B (gzip -7)
+        sha256    [SHA256]
+        path      [SFP_HOME]/backups/[ID]
+        restore   sfp restore [ID]
+           644         17  .context/CLAUDE.md
+           600         44  .credentials.json
+           644          9  CLAUDE.md
+           640         16  commands/review.md
+           755         18  hooks/notify.sh
+           644         15  plugins/installed_plugins.json
+           644         19  settings.json
+           600          3  settings.local.json
+           600          3  todos/a.json
+
+        ----- stderr -----
+        ");
 }
 
 #[test]
@@ -112,9 +137,17 @@ fn dry_run_writes_nothing() {
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o644);
     h.write("commands/review.md", "changed\n", 0o640);
     let before = tree(&h.claude);
-    let out = h.ok(&["restore", "latest", "--dry-run"]);
-    assert!(out.contains("2 to overwrite"), "{out}");
-    assert!(out.contains("nothing was written"), "{out}");
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "latest", "--dry-run"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 2 to overwrite, 6 unchanged
+          overwrite [CLAUDE]/commands/review.md
+          overwrite [CLAUDE]/settings.json
+        dry run: every entry verified; nothing was written
+
+        ----- stderr -----
+        ");
     assert_eq!(tree(&h.claude), before);
     assert_eq!(h.list().len(), 1, "no pre-restore backup for a dry run");
 }
@@ -124,9 +157,16 @@ fn restore_without_a_terminal_needs_yes() {
     let h = Home::populated();
     h.create("config");
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o644);
-    let out = h.sfp(&["restore", "latest"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "latest"]), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 1 to overwrite, 7 unchanged
+          overwrite [CLAUDE]/settings.json
+
+        ----- stderr -----
+        error: stdin is not a terminal: pass --yes to restore without asking; nothing was written
+        ");
     assert_eq!(
         std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
         "{\"model\":\"opus\"}\n"
@@ -141,6 +181,17 @@ fn a_restore_can_be_undone_with_its_pre_restore_backup() {
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o600);
     h.write("agents/new.md", "new agent\n", 0o644);
     let out = h.ok(&["restore", &id, "--yes"]);
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 1 to overwrite, 7 unchanged
+          overwrite [CLAUDE]/settings.json
+        done: restored 1 file(s) from backup [ID] into [CLAUDE]
+        to undo: sfp restore [ID]   (pre-restore backup [ID])
+
+        ----- stderr -----
+        ");
     assert_eq!(
         std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
         "{\"model\":\"sonnet\"}\n"
@@ -213,18 +264,31 @@ fn prefixes_latest_and_prune() {
     assert_eq!(listed, newest_first, "listed newest first");
     let shown = h.ok(&["backup", "show", "latest"]);
     assert!(shown.contains(&ids[2]));
-    let out = h.sfp(&["backup", "show", "2"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a prefix shared by several is ambiguous"
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("matches 3 backups"));
-    let out = h.sfp(&["restore", "19990101", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no backup `19990101`"));
-    let out = h.sfp(&["restore", "latest", "--only", "nothing/here", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(1));
+    // A prefix shared by several is ambiguous.
+    cmd_snapshot!(h.ctx, h.cmd(&["backup", "show", "2"]), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: `2` matches 3 backups: [ID], [ID], [ID]
+        ");
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "19990101", "--dry-run"]), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: no backup `19990101` (see `sfp backup list`)
+        ");
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "latest", "--only", "nothing/here", "--dry-run"]), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: no file in backup [ID] matches --only
+        ");
     h.ok(&["backup", "prune", "--keep", "1"]);
     let left: Vec<String> = h
         .list()
@@ -243,13 +307,15 @@ fn restore_never_writes_through_a_symlinked_directory() {
     let dest = h.root.join("dest");
     std::fs::create_dir_all(&dest).unwrap();
     std::os::unix::fs::symlink(&outside, dest.join("commands")).unwrap();
-    let out = h.sfp(&["restore", "latest", "--to", dest.to_str().unwrap(), "--yes"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("is a symlink"),
-        "{}",
-        text(&out)
-    );
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", "latest", "--to", dest.to_str().unwrap(), "--yes"]), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: cannot restore:
+          commands/review.md: [TMP]/dest/commands is a symlink; refusing to write through it
+        ");
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
     assert_eq!(
         std::fs::read_dir(&dest).unwrap().count(),

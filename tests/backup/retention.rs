@@ -1,10 +1,8 @@
 //! Retention counts each kind of backup apart (`config`, `full`, `pre-restore`) and never runs
 //! inside a restore, so neither the backup being restored nor a restore's undo is ever pushed out.
 
-use std::io::Write as _;
-use std::process::Stdio;
-
-use crate::support::{Home, text};
+use crate::cmd_snapshot;
+use crate::support::{Home, ran_ok};
 
 fn ids_of(h: &Home, profile: &str) -> Vec<String> {
     h.list()
@@ -15,26 +13,12 @@ fn ids_of(h: &Home, profile: &str) -> Vec<String> {
 }
 
 fn session_end(h: &Home, session: usize) {
-    let mut child = h
-        .cmd(&["hook", "session-end"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = serde_json::json!({
         "hook_event_name": "SessionEnd",
         "session_id": format!("s{session}"),
         "reason": "clear",
     });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    h.hook("session-end", &input.to_string());
 }
 
 #[test]
@@ -45,8 +29,18 @@ fn restoring_the_oldest_backup_keeps_it() {
     let oldest = h.create("config")["id"].as_str().unwrap().to_owned();
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o644);
     h.create("config");
-    let out = h.ok(&["restore", &oldest, "--yes"]);
-    assert!(out.contains("to undo: sfp restore"), "{out}");
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", &oldest, "--yes"]), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 1 to overwrite, 8 unchanged
+          overwrite [CLAUDE]/settings.json
+        done: restored 1 file(s) from backup [ID] into [CLAUDE]
+        to undo: sfp restore [ID]   (pre-restore backup [ID])
+
+        ----- stderr -----
+        pre-restore backup [ID] (1 file(s), 17 B)
+        ");
     assert_eq!(
         std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
         "{\"model\":\"sonnet\"}\n"
@@ -110,7 +104,14 @@ fn a_pre_restore_and_a_full_backup_survive_a_day_of_hook_backups() {
     assert_eq!(ids_of(&h, "pre-restore").len(), 2);
     let newest_undo = ids_of(&h, "pre-restore")[0].clone();
     let out = h.ok(&["backup", "prune", "--keep", "1"]);
-    assert!(out.contains("removed 10 backup(s)"), "{out}");
+    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
+        success: true
+        exit_code: 0
+        ----- stdout -----
+        removed 10 backup(s): [ID], [ID], [ID], [ID], [ID], [ID], [ID], [ID], [ID], [ID]
+
+        ----- stderr -----
+        ");
     assert_eq!(ids_of(&h, "pre-restore"), [newest_undo]);
     let kinds: Vec<String> = h
         .list()

@@ -1,12 +1,17 @@
-//! The temporary home every backup test runs in, and helpers to run the real `sfp` binary.
+//! The home every backup test runs in, on the shared [`TestContext`], and helpers to read what
+//! a backup left.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use crate::common::TestContext;
+
+/// A [`TestContext`] with the sfp home beside the Claude config dir rather than inside it, so
+/// that the tree a test compares holds only what a backup holds.
 pub struct Home {
-    _dir: tempfile::TempDir,
+    pub ctx: TestContext,
     pub root: PathBuf,
     pub claude: PathBuf,
     pub sfp: PathBuf,
@@ -14,23 +19,28 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        let claude = root.join(".claude");
-        let sfp = root.join("sfp-home");
-        std::fs::create_dir_all(&claude).unwrap();
+        let mut ctx = TestContext::new();
+        ctx.sfp_home = ctx.root.join("sfp-home");
+        // An archive's size and checksum follow the files' modification times; `backup show`
+        // prints the version of sfp that made it.
+        ctx.filter(r"\b[0-9a-f]{64}\b", "[SHA256]")
+            .filter(r"archive \d+ B", "archive [SIZE] B")
+            .filter(r"(?m)^sfp( +)\d+\.\d+\.\d+\S*$", "sfp$1[VERSION]")
+            // The list's id column is as wide as the longest id, which has a sequence number
+            // when two backups were taken in the same second.
+            .filter(r"(?m)^\d{8}-\d{6}(-\d+)? +", "[ID]  ")
+            .filter(r"(?m)^id +kind", "id  kind")
+            .filter(r"(\d+ B) +\d+ B  ", "$1  [SIZE] B  ");
         Self {
-            _dir: dir,
-            root,
-            claude,
-            sfp,
+            root: ctx.root.clone(),
+            claude: ctx.claude.clone(),
+            sfp: ctx.sfp_home.clone(),
+            ctx,
         }
     }
 
     pub fn write(&self, rel: &str, text: &str, mode: u32) {
-        let p = self.claude.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
+        let p = self.ctx.write_claude(rel, text);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
@@ -62,25 +72,22 @@ impl Home {
     }
 
     pub fn sfp(&self, args: &[&str]) -> Output {
-        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+        self.ctx.run(args)
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sfp"));
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.root)
-            .env("CLAUDE_CONFIG_DIR", &self.claude)
-            .env("SFP_HOME", &self.sfp)
-            .env("NO_COLOR", "1");
-        c
+        self.ctx.cmd(args)
     }
 
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.sfp(args);
-        assert!(out.status.success(), "sfp {args:?} failed: {}", text(&out));
-        String::from_utf8(out.stdout).unwrap()
+        self.ctx.ok(args)
+    }
+
+    /// `sfp hook EVENT` with `input` as its stdin; it must succeed.
+    pub fn hook(&self, event: &str, input: &str) -> Output {
+        let out = self.ctx.hook(event, input.as_bytes());
+        assert!(out.status.success(), "{}", text(&out));
+        out
     }
 
     pub fn create(&self, profile: &str) -> serde_json::Value {
@@ -94,6 +101,17 @@ impl Home {
 
     pub fn backups(&self) -> PathBuf {
         self.sfp.join("backups")
+    }
+}
+
+/// The successful run whose stdout [`Home::ok`] returned, for
+/// [`cmd_snapshot!`](crate::cmd_snapshot).
+pub fn ran_ok(stdout: &str) -> Output {
+    use std::os::unix::process::ExitStatusExt as _;
+    Output {
+        status: std::process::ExitStatus::from_raw(0),
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: Vec::new(),
     }
 }
 

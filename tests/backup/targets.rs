@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Home, text};
+use crate::cmd_snapshot;
+use crate::support::Home;
 
 #[test]
 fn a_symlinked_file_is_refused_and_left_as_it_is() {
@@ -20,14 +21,15 @@ fn a_symlinked_file_is_refused_and_left_as_it_is() {
     )
     .unwrap();
     let before = h.list().len();
-    let out = h.sfp(&["restore", &id, "--only", "settings.json", "--yes"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("settings.json is a symlink; refusing to replace it"),
-        "{}",
-        text(&out)
-    );
+    cmd_snapshot!(h.ctx, h.cmd(&["restore", &id, "--only", "settings.json", "--yes"]), @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+
+        ----- stderr -----
+        error: cannot restore:
+          settings.json: [CLAUDE]/settings.json is a symlink; refusing to replace it (restore with --to DIR, or replace the link by hand)
+        ");
     let link = h.claude.join("settings.json");
     assert!(
         std::fs::symlink_metadata(&link)
@@ -106,15 +108,17 @@ fn a_file_the_pre_restore_backup_skips_aborts_the_restore() {
         std::fs::rename(h.claude.join("settings.json"), &real).unwrap();
         std::os::unix::fs::symlink(&real, h.claude.join("settings.json")).unwrap();
     });
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("pre-restore backup could not take 1 file(s)")
-            && err.contains("settings.json")
-            && err.contains("nothing was restored"),
-        "{}",
-        text(&out)
-    );
+    cmd_snapshot!(h.ctx, out, @r"
+        success: false
+        exit_code: 1
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 2 to overwrite, 6 unchanged
+          overwrite [CLAUDE]/CLAUDE.md
+          overwrite [CLAUDE]/settings.json
+
+        ----- stderr -----
+        error: the pre-restore backup could not take 1 file(s) that would be overwritten: settings.json (cannot read: Too many levels of symbolic links (os error 40)); nothing was restored
+        ");
     let link = h.claude.join("settings.json");
     assert!(
         std::fs::symlink_metadata(&link)
@@ -149,13 +153,18 @@ fn a_file_that_appears_after_the_plan_is_never_overwritten() {
         // A live session writes the todo list the plan meant to create.
         std::fs::write(h.claude.join("todos/a.json"), "[\"live\"]\n").unwrap();
     });
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("appeared after the restore was planned"),
-        "{}",
-        text(&out)
-    );
+    cmd_snapshot!(h.ctx, out, @r"
+        success: false
+        exit_code: 2
+        ----- stdout -----
+        backup [ID] (archive checksum ok): restore into [CLAUDE]: 1 to create, 1 to overwrite, 6 unchanged
+          overwrite [CLAUDE]/settings.json
+          create    [CLAUDE]/todos/a.json
+
+        ----- stderr -----
+        pre-restore backup [ID] (1 file(s), 17 B)
+        warning: restore stopped before writing anything: [CLAUDE]/todos/a.json appeared after the restore was planned (another process wrote it); nothing was written
+        ");
     assert_eq!(
         std::fs::read_to_string(h.claude.join("todos/a.json")).unwrap(),
         "[\"live\"]\n"

@@ -299,6 +299,13 @@ impl Runnable for &mut Command {
     }
 }
 
+/// A run that has already ended, such as one under a watchdog ([`output_within`]).
+impl Runnable for Output {
+    fn run_to_end(self) -> Output {
+        self
+    }
+}
+
 /// A command and the input written to its stdin.
 pub struct WithStdin(Command, Vec<u8>);
 

@@ -1,21 +1,36 @@
 //! Drives the real `claude` CLI against a staged copy of the plugin and the fake API.
 //!
 //! Every session gets a fresh HOME, CLAUDE_CONFIG_DIR and TMPDIR, a temp git project and a clean,
-//! whitelisted environment, so nothing of the machine (or of a surrounding Claude Code session)
-//! leaks in. The first prompt starts the session with a fixed id; each follow-up resumes it, as
+//! whitelisted environment (a [`TestContext`] with claude's own settings added), so nothing of
+//! the machine (or of a surrounding Claude Code session) leaks in. The first prompt starts the session with a fixed id; each follow-up resumes it, as
 //! `claude -p TEXT --resume ID` does (`/compact` and `/clear` included). Each claude process is
 //! bounded by `timeout`, which kills its whole process group.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::{self, TestContext};
 use crate::fake_api::FakeApi;
 use crate::plugin;
 use crate::summary::{self, Summary};
+
+/// Compares what sfp itself printed during a session (a hook's answer as claude recorded it)
+/// with a snapshot, after the session's [`TestContext::filters`]. The model's side is not
+/// deterministic and is never snapshot.
+#[macro_export]
+macro_rules! sfp_snapshot {
+    ($session:expr, $text:expr, @$snapshot:literal) => {{
+        let mut settings = insta::Settings::clone_current();
+        for (matcher, replacement) in $session.ctx().filters() {
+            settings.add_filter(&matcher, replacement);
+        }
+        settings.bind(|| insta::assert_snapshot!($text, @$snapshot));
+    }};
+}
 
 /// How long one claude invocation may take (`E2E_TIMEOUT` seconds overrides).
 fn run_timeout() -> Duration {
@@ -78,7 +93,8 @@ pub enum Install {
 
 /// One scripted session: its directories, the fake model's turns and extra environment.
 pub struct Session {
-    root: tempfile::TempDir,
+    /// Always `Some`; taken only when the session's directory is kept (`E2E_KEEP`).
+    ctx: Option<TestContext>,
     claude: PathBuf,
     plugin: PathBuf,
     steps: Vec<Value>,
@@ -96,19 +112,11 @@ pub struct Session {
 impl Session {
     /// A fresh home, project (a git repo with one commit) and staged plugin.
     pub fn new(claude: PathBuf) -> Self {
-        let keep = std::env::var_os("E2E_KEEP").is_some();
-        let root = tempfile::Builder::new()
-            .prefix("sfp-e2e.")
-            .disable_cleanup(keep)
-            .tempdir()
-            .expect("temp dir");
-        let base = root.path();
-        for dir in ["home/.claude", "proj", "tmp"] {
-            std::fs::create_dir_all(base.join(dir)).expect("create session dirs");
-        }
-        let plugin = plugin::stage(&base.join("plugin"));
+        let ctx = TestContext::new();
+        std::fs::create_dir_all(ctx.root.join("tmp")).expect("create the session's TMPDIR");
+        let plugin = plugin::stage(&ctx.plugin);
         let session = Self {
-            root,
+            ctx: Some(ctx),
             claude,
             plugin,
             steps: Vec::new(),
@@ -124,17 +132,14 @@ impl Session {
         session
     }
 
-    /// Runs git in the project (fixed identity, output discarded), asserting it succeeds.
+    /// The context the session's directories live in; its commands run `sfp` directly.
+    pub fn ctx(&self) -> &TestContext {
+        self.ctx.as_ref().expect("the session's context")
+    }
+
+    /// Runs git in the project (fixed identity), asserting it succeeds.
     pub fn git(&self, args: &[&str]) {
-        let ok = Command::new("git")
-            .args(["-c", "user.name=e2e", "-c", "user.email=e2e@localhost"])
-            .args(args)
-            .current_dir(self.project())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "git {args:?} failed in {}", self.project().display());
+        common::git(&self.project(), args);
     }
 
     /// Commits everything in the project, so the session starts from a clean tree.
@@ -144,20 +149,20 @@ impl Session {
     }
 
     pub fn home(&self) -> PathBuf {
-        self.root.path().join("home")
+        self.ctx().home.clone()
     }
 
     pub fn claude_dir(&self) -> PathBuf {
-        self.home().join(".claude")
+        self.ctx().claude.clone()
     }
 
     /// `$SFP_HOME` as the hooks see it (the default under the claude config dir).
     pub fn sfp_home(&self) -> PathBuf {
-        self.claude_dir().join("sfp")
+        self.ctx().sfp_home.clone()
     }
 
     pub fn project(&self) -> PathBuf {
-        self.root.path().join("proj")
+        self.ctx().project.clone()
     }
 
     pub fn plugin(&self) -> &Path {
@@ -236,7 +241,7 @@ impl Session {
 
     /// The root of the session's scratch directories (for files a test makes beside it).
     pub fn scratch(&self) -> &Path {
-        self.root.path()
+        &self.ctx().root
     }
 
     /// The PATH every process of the session gets.
@@ -254,25 +259,20 @@ impl Session {
         std::env::join_paths(dirs).expect("PATH entries without ':'")
     }
 
-    /// A claude command with the session's clean environment (no API key, no base URL).
+    /// A claude command with the session's clean environment (no API key, no base URL): the
+    /// context's, with the session's PATH and claude's own settings.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new("timeout");
+        let mut cmd = self.ctx().program("timeout");
         cmd.args(["-k", "5", &run_timeout().as_secs().to_string()])
             .arg(&self.claude)
-            .current_dir(self.project())
-            .env_clear()
             .env("PATH", self.path())
-            .env("LANG", std::env::var_os("LANG").unwrap_or("C.UTF-8".into()))
             .env("TERM", "dumb")
-            .env("HOME", self.home())
-            .env("CLAUDE_CONFIG_DIR", self.claude_dir())
-            .env("TMPDIR", self.root.path().join("tmp"))
+            .env("TMPDIR", self.scratch().join("tmp"))
             .env("DISABLE_TELEMETRY", "1")
             .env("DISABLE_AUTOUPDATER", "1")
             .env("DISABLE_ERROR_REPORTING", "1")
             .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-            .env("CLAUDE_CODE_MAX_RETRIES", "0")
-            .stdin(Stdio::null());
+            .env("CLAUDE_CODE_MAX_RETRIES", "0");
         cmd
     }
 
@@ -307,7 +307,7 @@ impl Session {
     /// Sends `prompt` in a new session, then each of `then` in the same session, and reads back
     /// what happened.
     pub fn run(&self, prompt: &str, then: &[&str]) -> Summary {
-        let dir = self.root.path();
+        let dir = self.scratch();
         let api = FakeApi::start(self.steps.clone(), &dir.join("requests.jsonl"))
             .expect("fake API starts");
         if self.install == Install::Marketplace {
@@ -367,6 +367,20 @@ impl Session {
             injected: summary::injected(&requests),
             runs,
             requests,
+        }
+    }
+}
+
+impl Drop for Session {
+    /// With `E2E_KEEP` set, leaves the session's directory (requests, stream output, debug logs)
+    /// on disk and says where.
+    fn drop(&mut self) {
+        if std::env::var_os("E2E_KEEP").is_none() {
+            return;
+        }
+        if let Some(ctx) = self.ctx.take() {
+            let _ = writeln!(std::io::stderr(), "e2e: kept {}", ctx.root.display());
+            std::mem::forget(ctx);
         }
     }
 }

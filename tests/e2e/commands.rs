@@ -213,21 +213,9 @@ fn slash_restore_dry_runs_and_its_allowed_tools_do_not_cover_a_restore() {
         return;
     };
     let session = Session::new(claude).with_context().without_allowed_tools();
-    let (home, claude_dir) = (session.home(), session.claude_dir());
-    let sfp = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_sfp"))
-            .args(args)
-            .env_clear()
-            .env("HOME", &home)
-            .env("CLAUDE_CONFIG_DIR", &claude_dir)
-            .output()
-            .expect("sfp runs")
-    };
-    assert!(
-        sfp(&["backup", "create", "--profile", "config"])
-            .status
-            .success()
-    );
+    session
+        .ctx()
+        .ok(&["backup", "create", "--profile", "config"]);
     let bash = |command: &str| json!({"tool": "Bash", "input": {"command": command, "description": "restore"}});
     // A model that does not wait for the user: the restore itself must not be pre-allowed.
     let session = session.script(vec![
@@ -253,8 +241,8 @@ fn slash_restore_dry_runs_and_its_allowed_tools_do_not_cover_a_restore() {
         results[2].1 && results[2].0.contains("requires approval"),
         "the restore is not allowed by the command: {results:?}"
     );
-    let list = sfp(&["backup", "list", "--json"]);
-    let backups: Value = serde_json::from_slice(&list.stdout).expect("backup list --json");
+    let list = session.ctx().ok(&["backup", "list", "--json"]);
+    let backups: Value = serde_json::from_str(&list).expect("backup list --json");
     assert_eq!(
         backups.as_array().map(Vec::len),
         Some(1),

@@ -84,7 +84,7 @@ fn cargo_installed_sfp(session: &Session, clone: &Path) -> PathBuf {
         assert!(ok, "cargo install --root {}", root.display());
     } else {
         std::fs::create_dir_all(root.join("bin")).expect("create bin");
-        std::fs::copy(env!("CARGO_BIN_EXE_sfp"), root.join("bin/sfp")).expect("copy sfp");
+        std::fs::copy(crate::common::sfp_bin(), root.join("bin/sfp")).expect("copy sfp");
     }
     root.join("bin")
 }
@@ -148,7 +148,7 @@ fn packaged_and_unpacked(session: &Session) -> PathBuf {
     let dist = session.scratch().join("dist");
     let out = Command::new(plugin::repo_root().join("scripts/package.sh"))
         .arg("--binary")
-        .arg(env!("CARGO_BIN_EXE_sfp"))
+        .arg(crate::common::sfp_bin())
         .arg("--out")
         .arg(&dist)
         .output()

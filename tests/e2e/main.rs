@@ -10,6 +10,9 @@
 //! every session's directory (requests, stream output, debug logs); `E2E_TIMEOUT` bounds each
 //! claude run in seconds (default 90).
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod capabilities;
 mod claude;
 mod commands;

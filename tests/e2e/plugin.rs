@@ -2,14 +2,14 @@
 //! checkout never decides a test.
 //!
 //! The copy has the layout Claude Code loads (`.claude-plugin/`, `hooks/`, `config/`, and any of
-//! `skills/`, `commands/`, `agents/` the repository has) plus `bin/sfp`, copied from
-//! `CARGO_BIN_EXE_sfp`.
+//! `skills/`, `commands/`, `agents/` the repository has) plus `bin/sfp`, a copy of the binary
+//! under test ([`common::sfp_bin`](crate::common::sfp_bin)).
 
 use std::path::{Path, PathBuf};
 
 /// The repository checkout the tests were built from.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::repo_root().to_owned()
 }
 
 /// The directories of the checkout that make up the plugin.
@@ -33,7 +33,7 @@ pub fn stage(dest: &Path) -> PathBuf {
     }
     let bin = dest.join("bin");
     std::fs::create_dir_all(&bin).expect("create bin/");
-    std::fs::copy(env!("CARGO_BIN_EXE_sfp"), bin.join("sfp")).expect("copy the built sfp");
+    std::fs::copy(crate::common::sfp_bin(), bin.join("sfp")).expect("copy the built sfp");
     dest.to_owned()
 }
 

@@ -6,19 +6,16 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::claude::{Session, claude_or_skip};
 
+/// The staged plugin's `sfp ARGS…`, in the session's context.
 fn sfp(session: &Session, args: &[&str]) -> Output {
-    Command::new(session.plugin().join("bin/sfp"))
+    session
+        .ctx()
+        .program(session.plugin().join("bin/sfp"))
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", session.home())
-        .env("CLAUDE_CONFIG_DIR", session.claude_dir())
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("sfp runs")
 }
