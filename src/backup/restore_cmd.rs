@@ -13,14 +13,14 @@ use clap::Args;
 
 use super::command::{human_bytes, print_list, settings, warn_future_dated};
 use super::create::{Request, Source, Undo, write};
-use super::error::BackupError;
+use super::error::{BackupError, VerifyError};
 use super::profile::Profile;
 use super::restore::{Action, Only, Plan, plan, select};
 use super::select::Selected;
 use super::shown::{self, escape};
 use super::stage::{CommitError, Committed, check_space, commit, stage};
 use super::store::{Backup, Store};
-use super::verify::{VerifyError, index, open_checked, verify};
+use super::verify::{index, open_checked, verify};
 use crate::ExitStatus;
 use crate::app::Ctx;
 use crate::printer::Style;
