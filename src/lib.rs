@@ -51,9 +51,10 @@ pub enum ExitStatus {
 /// command that fails with one (anywhere in the error's chain) exits 1; any other error means sfp
 /// could not do its job, and exits 2. [`exit_status_of`] is the one place that decides.
 ///
-/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`],
-/// [`backup::VerifyError`], [`hook::HookError`]), each of which says whether it is the user's
-/// mistake (`is_user_error`); this is the marker for the rest.
+/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`] and
+/// the errors of a backup's checks and of putting its files in place, [`hook::HookError`]), each
+/// of which says whether it is the user's mistake (`is_user_error`); this is the marker for the
+/// rest.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UserError(pub String);
@@ -86,6 +87,10 @@ fn user_error(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     } else if let Some(e) = err.downcast_ref::<backup::BackupError>() {
         Some(e.is_user_error())
     } else if let Some(e) = err.downcast_ref::<backup::VerifyError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::UnsafePath>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::CommitError>() {
         Some(e.is_user_error())
     } else {
         err.downcast_ref::<hook::HookError>()
@@ -232,6 +237,12 @@ mod tests {
         assert_eq!(exit_status_of(&anyhow::Error::new(full)), ExitStatus::Error);
         let bare = anyhow::Error::new(backup::VerifyError::Missing(1, "a".into()));
         assert_eq!(exit_status_of(&bare), ExitStatus::Failure);
+        let climbs = anyhow::Error::new(backup::UnsafePath::ClimbsOut);
+        assert_eq!(exit_status_of(&climbs), ExitStatus::Failure);
+        let gone = backup::CommitError::NoDirectory {
+            target: "/t/a".into(),
+        };
+        assert_eq!(exit_status_of(&anyhow::Error::new(gone)), ExitStatus::Error);
         let silent = hook::HookError::Silent(std::time::Duration::from_secs(1));
         assert_eq!(
             exit_status_of(&anyhow::Error::new(silent)),

@@ -35,9 +35,9 @@ pub use profile::Profile;
 pub use restore::{Plan, plan};
 pub use restore_cmd::{RestoreArgs, execute as execute_restore};
 pub use settings::BackupSettings;
-pub use stage::{commit, stage};
+pub use stage::{CommitError, commit, stage};
 pub use store::Backup;
-pub use verify::verify;
+pub use verify::{UnsafePath, verify};
 
 /// Backups in `$SFP_HOME/backups/` whose recorded creation time lies in the future (a clock that
 /// was wrong, or a machine restored from elsewhere), as `(id, created)`, newest first. Retention

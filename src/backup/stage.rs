@@ -345,6 +345,13 @@ pub enum CommitError {
     Remove { target: String, err: io::Error },
 }
 
+impl CommitError {
+    /// Never: the backup was checked whole before anything was put in place.
+    pub fn is_user_error(&self) -> bool {
+        false
+    }
+}
+
 fn left_as_it_is(left: bool) -> &'static str {
     if left { "; left as it is" } else { "" }
 }

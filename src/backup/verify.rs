@@ -70,6 +70,13 @@ pub enum UnsafePath {
     NameTooLong(usize),
 }
 
+impl UnsafePath {
+    /// Always: a path no restore may write makes the backup unacceptable.
+    pub fn is_user_error(&self) -> bool {
+        true
+    }
+}
+
 /// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL,
 /// no component longer than a file name can be, and not longer than a path can be.
 pub fn safe_rel(raw: &[u8]) -> Result<&str, UnsafePath> {
