@@ -71,7 +71,19 @@ impl UserError {
 /// [`UserError`] or a typed error of an edge. An error that knows nothing of it (an I/O error, a
 /// message) is sfp failing at its job.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
-    if err.chain().find_map(user_error).unwrap_or(false) {
+    status_of_chain(err.chain())
+}
+
+/// [`exit_status_of`] for an error a command has reported itself, with more than a message,
+/// before it ends (a restore that stopped part-way lists what it wrote).
+pub fn exit_status_of_reported(err: &(dyn std::error::Error + 'static)) -> ExitStatus {
+    status_of_chain(std::iter::successors(Some(err), |e| e.source()))
+}
+
+fn status_of_chain<'a>(
+    mut chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> ExitStatus {
+    if chain.find_map(user_error).unwrap_or(false) {
         ExitStatus::Failure
     } else {
         ExitStatus::Error
@@ -242,7 +254,10 @@ mod tests {
         let gone = backup::CommitError::NoDirectory {
             target: "/t/a".into(),
         };
+        assert_eq!(exit_status_of_reported(&gone), ExitStatus::Error);
         assert_eq!(exit_status_of(&anyhow::Error::new(gone)), ExitStatus::Error);
+        let unsafe_path = backup::VerifyError::Metadata("`../x`: path climbs out".into());
+        assert_eq!(exit_status_of_reported(&unsafe_path), ExitStatus::Failure);
         let silent = hook::HookError::Silent(std::time::Duration::from_secs(1));
         assert_eq!(
             exit_status_of(&anyhow::Error::new(silent)),

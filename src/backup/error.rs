@@ -3,8 +3,9 @@
 //! and [`VerifyError::is_user_error`]. [`VerifyError`] is the one judgement of a backup's
 //! checks (see `verify`); [`BackupError`] is what a command refuses with.
 //!
-//! A restore that stopped part-way, or that was cancelled at the prompt, is not one of these: it
-//! reports what it did and ends with its own status.
+//! A restore that stopped while putting files in place is not one of these: it reports what it
+//! did, then takes the exit of its `stage::CommitError` (`crate::exit_status_of_reported`). One
+//! cancelled at the prompt is a verdict, not an error: exit 1.
 
 use std::io;
 

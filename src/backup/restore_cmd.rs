@@ -119,12 +119,12 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 "restore {} refused before writing: {e}; nothing was written",
                 backup.meta.id
             ));
-            return Ok(ExitStatus::Error);
+            return Ok(crate::exit_status_of_reported(e));
         }
         report_partial(ctx, &plan, &done, e, undo.as_ref());
         ctx.log
             .error(&format!("restore {} failed: {e}", backup.meta.id));
-        return Ok(ExitStatus::Error);
+        return Ok(crate::exit_status_of_reported(e));
     }
     report_done(ctx, &backup.meta.id, &plan, &done, started, undo);
     Ok(ExitStatus::Success)
