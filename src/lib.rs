@@ -55,9 +55,10 @@ pub enum ExitStatus {
 /// command that fails with one (anywhere in the error's chain) exits 1; any other error means sfp
 /// could not do its job, and exits 2. [`exit_status_of`] is the one place that decides.
 ///
-/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`],
-/// [`backup::VerifyError`], [`hook::HookError`]), each of which says whether it is the user's
-/// mistake (`is_user_error`); this is the marker for the rest.
+/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`] and
+/// the errors of a backup's checks and of putting its files in place, [`hook::HookError`]), each
+/// of which says whether it is the user's mistake (`is_user_error`); this is the marker for the
+/// rest.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UserError(pub String);
@@ -74,7 +75,19 @@ impl UserError {
 /// [`UserError`] or a typed error of an edge. An error that knows nothing of it (an I/O error, a
 /// message) is sfp failing at its job.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
-    if err.chain().find_map(user_error).unwrap_or(false) {
+    status_of_chain(err.chain())
+}
+
+/// [`exit_status_of`] for an error a command has reported itself, with more than a message,
+/// before it ends (a restore that stopped part-way lists what it wrote).
+pub fn exit_status_of_reported(err: &(dyn std::error::Error + 'static)) -> ExitStatus {
+    status_of_chain(std::iter::successors(Some(err), |e| e.source()))
+}
+
+fn status_of_chain<'a>(
+    mut chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> ExitStatus {
+    if chain.find_map(user_error).unwrap_or(false) {
         ExitStatus::Failure
     } else {
         ExitStatus::Error
@@ -92,6 +105,10 @@ fn user_error(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     } else if let Some(e) = err.downcast_ref::<backup::BackupError>() {
         Some(e.is_user_error())
     } else if let Some(e) = err.downcast_ref::<backup::VerifyError>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::UnsafePath>() {
+        Some(e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<backup::CommitError>() {
         Some(e.is_user_error())
     } else {
         err.downcast_ref::<hook::HookError>()
@@ -247,6 +264,15 @@ mod tests {
         assert_eq!(exit_status_of(&anyhow::Error::new(full)), ExitStatus::Error);
         let bare = anyhow::Error::new(backup::VerifyError::Missing(1, "a".into()));
         assert_eq!(exit_status_of(&bare), ExitStatus::Failure);
+        let climbs = anyhow::Error::new(backup::UnsafePath::ClimbsOut);
+        assert_eq!(exit_status_of(&climbs), ExitStatus::Failure);
+        let gone = backup::CommitError::NoDirectory {
+            target: "/t/a".into(),
+        };
+        assert_eq!(exit_status_of_reported(&gone), ExitStatus::Error);
+        assert_eq!(exit_status_of(&anyhow::Error::new(gone)), ExitStatus::Error);
+        let unsafe_path = backup::VerifyError::Metadata("`../x`: path climbs out".into());
+        assert_eq!(exit_status_of_reported(&unsafe_path), ExitStatus::Failure);
         let silent = hook::HookError::Silent(std::time::Duration::from_secs(1));
         assert_eq!(
             exit_status_of(&anyhow::Error::new(silent)),

@@ -1,11 +1,15 @@
 //! Why a backup or restore command stopped, and whether that is the user's mistake (exit 1) or
-//! sfp failing at its job (exit 2): `crate::exit_status_of` reads [`BackupError::is_user_error`].
+//! sfp failing at its job (exit 2): `crate::exit_status_of` reads [`BackupError::is_user_error`]
+//! and [`VerifyError::is_user_error`]. [`VerifyError`] is the one judgement of a backup's
+//! checks (see `verify`); [`BackupError`] is what a command refuses with.
 //!
-//! A restore that stopped part-way, or that was cancelled at the prompt, is not one of these: it
-//! reports what it did and ends with its own status.
+//! A restore that stopped while putting files in place is not one of these: it reports what it
+//! did, then takes the exit of its `stage::CommitError` (`crate::exit_status_of_reported`). One
+//! cancelled at the prompt is a verdict, not an error: exit 1.
+
+use std::io;
 
 use super::shown::escape;
-use super::verify::VerifyError;
 
 /// A backup or restore refused before anything was written.
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +70,57 @@ impl BackupError {
             | Self::NeedsYes => true,
             Self::Unrestorable(e) => e.is_user_error(),
             Self::NoSpace { .. } => false,
-            Self::PreRestore(e) => !e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(super::verify::is_disk_full)
-            }),
+            Self::PreRestore(e) => !e
+                .chain()
+                .any(|c| c.downcast_ref::<io::Error>().is_some_and(is_disk_full)),
         }
     }
+}
+
+/// Why a backup is not trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read the archive {path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error("the archive is {actual} bytes, metadata.json says {expected}")]
+    ArchiveSize { expected: u64, actual: u64 },
+    #[error("the archive's SHA-256 does not match metadata.json (corrupt or tampered)")]
+    ArchiveHash,
+    #[error("metadata.json: {0}")]
+    Metadata(String),
+    #[error("entry `{path}`: {problem}")]
+    Entry { path: String, problem: String },
+    #[error("the tar stream is damaged: {0}")]
+    Stream(io::Error),
+    #[error("{0} file(s) listed in metadata.json are missing from the archive (first: {1})")]
+    Missing(usize, String),
+    /// Not a fault of the backup: writing a restored file failed.
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: io::Error },
+    /// Not a fault of the backup: the disk holding the target filled up.
+    #[error("disk full: {0}")]
+    DiskFull(String),
+}
+
+impl VerifyError {
+    /// Whether the backup itself is at fault (corrupt, tampered or unacceptable), rather than
+    /// the place it is restored to.
+    pub fn is_backup_fault(&self) -> bool {
+        !matches!(self, VerifyError::Write { .. } | VerifyError::DiskFull(_))
+    }
+
+    /// A backup at fault is bad input (exit 1); a restore that cannot write is sfp failing at
+    /// its job (exit 2).
+    pub fn is_user_error(&self) -> bool {
+        self.is_backup_fault()
+    }
+}
+
+/// Whether `e` says the disk (or the user's quota) is full.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull
+        || e.kind() == io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
 }
 
 #[cfg(test)]
@@ -94,7 +143,7 @@ mod tests {
             space.to_string(),
             "disk full: /t has 1 B free, the restore needs 2 B; nothing was written"
         );
-        let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let enospc = io::Error::from_raw_os_error(libc::ENOSPC);
         let pre = anyhow::Error::new(enospc).context("cannot take the pre-restore backup");
         assert!(!BackupError::PreRestore(pre).is_user_error());
         let unreadable = anyhow::anyhow!("the pre-restore backup could not take 1 file(s)");

@@ -25,7 +25,7 @@ mod store;
 mod verify;
 
 pub use command::{BackupArgs, execute};
-pub use error::BackupError;
+pub use error::{BackupError, VerifyError};
 pub use hook::{on_pre_compact, on_session_end};
 pub use metadata::{FileEntry, Metadata};
 pub use profile::Profile;
@@ -35,9 +35,9 @@ pub use restore_cmd::{RestoreArgs, execute as execute_restore};
 /// arbitrary archive into a scratch directory without a session around it.
 pub use restore_plan::{Plan, plan};
 pub use settings::BackupSettings;
-pub use stage::{commit, stage};
+pub use stage::{CommitError, commit, stage};
 pub use store::Backup;
-pub use verify::{VerifyError, verify};
+pub use verify::{UnsafePath, verify};
 
 /// Backups in `$SFP_HOME/backups/` whose recorded creation time lies in the future (a clock that
 /// was wrong, or a machine restored from elsewhere), as `(id, created)`, newest first. Retention

@@ -13,14 +13,14 @@ use clap::Args;
 
 use super::command::{human_bytes, print_list, settings, warn_future_dated};
 use super::create::{Request, Source, Undo, write};
-use super::error::BackupError;
+use super::error::{BackupError, VerifyError};
 use super::profile::Profile;
 use super::restore_plan::{Action, Only, Plan, plan, select};
 use super::select::Selected;
 use super::shown::{self, escape};
 use super::stage::{CommitError, Committed, check_space, commit, stage};
 use super::store::{Backup, Store};
-use super::verify::{VerifyError, index, open_checked, verify};
+use super::verify::{index, open_checked, verify};
 use crate::ExitStatus;
 use crate::app::Ctx;
 use crate::printer::Style;
@@ -116,12 +116,12 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 "restore {} refused before writing: {e}; nothing was written",
                 backup.meta.id
             ));
-            return Ok(ExitStatus::Error);
+            return Ok(crate::exit_status_of_reported(e));
         }
         report_partial(ctx, &plan, &done, e, undo.as_ref());
         ctx.log
             .error(&format!("restore {} failed: {e}", backup.meta.id));
-        return Ok(ExitStatus::Error);
+        return Ok(crate::exit_status_of_reported(e));
     }
     report_done(ctx, &backup.meta.id, &plan, &done, started, undo);
     Ok(ExitStatus::Success)

@@ -32,13 +32,13 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use sha2::{Digest as _, Sha256};
 
-use super::error::BackupError;
+use super::error::{BackupError, VerifyError, is_disk_full};
 use super::metadata::FileEntry;
 use super::pgzip::hex;
 use super::restore_plan::{Action, DirStep, Plan, Step, inner};
 use super::shown::{self, escape};
 use super::store::Backup;
-use super::verify::{Scanned, VerifyError, hash, scan, write_failed};
+use super::verify::{Scanned, hash, scan, write_failed};
 
 /// A destination base opened for a restore, with its staging directory.
 #[derive(Debug)]
@@ -345,6 +345,13 @@ pub enum CommitError {
     Remove { target: String, err: io::Error },
 }
 
+impl CommitError {
+    /// Never: the backup was checked whole before anything was put in place.
+    pub fn is_user_error(&self) -> bool {
+        false
+    }
+}
+
 fn left_as_it_is(left: bool) -> &'static str {
     if left { "; left as it is" } else { "" }
 }
@@ -565,7 +572,7 @@ fn apply(
     put.map_err(|err| {
         if err.kind() == io::ErrorKind::AlreadyExists {
             CommitError::Appeared { target, left: true }
-        } else if super::verify::is_disk_full(&err) {
+        } else if is_disk_full(&err) {
             CommitError::DiskFull { target, err }
         } else {
             CommitError::Write { target, err }

@@ -12,50 +12,12 @@ use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
+use super::error::{VerifyError, is_disk_full};
 use super::gunzip::tar_stream;
 use super::metadata::{ARCHIVE_NAME, FileEntry, Metadata};
 use super::pgzip::hex;
 use super::shown::{self, escape};
 use super::store::Backup;
-
-/// Why a backup is not trusted.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error("cannot read the archive {path}: {source}")]
-    Io { path: String, source: io::Error },
-    #[error("the archive is {actual} bytes, metadata.json says {expected}")]
-    ArchiveSize { expected: u64, actual: u64 },
-    #[error("the archive's SHA-256 does not match metadata.json (corrupt or tampered)")]
-    ArchiveHash,
-    #[error("metadata.json: {0}")]
-    Metadata(String),
-    #[error("entry `{path}`: {problem}")]
-    Entry { path: String, problem: String },
-    #[error("the tar stream is damaged: {0}")]
-    Stream(io::Error),
-    #[error("{0} file(s) listed in metadata.json are missing from the archive (first: {1})")]
-    Missing(usize, String),
-    /// Not a fault of the backup: writing a restored file failed.
-    #[error("cannot write {path}: {source}")]
-    Write { path: String, source: io::Error },
-    /// Not a fault of the backup: the disk holding the target filled up.
-    #[error("disk full: {0}")]
-    DiskFull(String),
-}
-
-impl VerifyError {
-    /// Whether the backup itself is at fault (corrupt, tampered or unacceptable), rather than
-    /// the place it is restored to.
-    pub fn is_backup_fault(&self) -> bool {
-        !matches!(self, VerifyError::Write { .. } | VerifyError::DiskFull(_))
-    }
-
-    /// A backup at fault is bad input (exit 1); a restore that cannot write is sfp failing at
-    /// its job (exit 2).
-    pub fn is_user_error(&self) -> bool {
-        self.is_backup_fault()
-    }
-}
 
 /// An error from writing a restored file (not from reading the archive), carried through the
 /// scan's `io::Error` so that it is not mistaken for a damaged archive.
@@ -73,13 +35,6 @@ impl std::error::Error for WriteFailed {}
 /// Wraps a write error so that [`scan`] reports it as one.
 pub fn write_failed(e: io::Error) -> io::Error {
     io::Error::new(e.kind(), WriteFailed(e))
-}
-
-/// Whether `e` says the disk (or the user's quota) is full.
-pub fn is_disk_full(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::StorageFull
-        || e.kind() == io::ErrorKind::QuotaExceeded
-        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
 }
 
 /// What a successful scan saw.
@@ -113,6 +68,13 @@ pub enum UnsafePath {
     EmptyComponent,
     #[error("a name of {0} bytes, longer than {MAX_NAME}")]
     NameTooLong(usize),
+}
+
+impl UnsafePath {
+    /// Always: a path no restore may write makes the backup unacceptable.
+    pub fn is_user_error(&self) -> bool {
+        true
+    }
 }
 
 /// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL,

@@ -222,18 +222,27 @@ impl Listing {
     }
 }
 
-/// Why a listed context file was not read (its [`Skipped::reason`]).
-#[derive(Debug, thiserror::Error)]
+/// Why a listed context file was not read: a finding of `tags check` (its [`Skipped::reason`]),
+/// never an error a command ends with.
+#[derive(Debug)]
 enum Unreadable {
-    #[error("gone before it was read")]
     Gone,
     /// Refused by the reader of files sfp does not own (too large, not a regular file…).
-    #[error("{0}")]
     Refused(String),
-    #[error("binary content (NUL bytes)")]
     Binary,
-    #[error("not valid UTF-8 (first bad byte at offset {0})")]
+    /// With the offset of the first bad byte.
     NotUtf8(usize),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Gone => f.write_str("gone before it was read"),
+            Self::Refused(reason) => f.write_str(reason),
+            Self::Binary => f.write_str("binary content (NUL bytes)"),
+            Self::NotUtf8(at) => write!(f, "not valid UTF-8 (first bad byte at offset {at})"),
+        }
+    }
 }
 
 fn read_text(path: &Path) -> Result<String, Unreadable> {

@@ -147,16 +147,24 @@ fn fix_command(ctx: &crate::app::Ctx, root: &Path, exe: Option<&Path>) -> String
         .to_owned()
 }
 
-/// Why a file of the plugin cannot be used (the check's message, after the file's name).
-#[derive(Debug, thiserror::Error)]
+/// Why a file of the plugin cannot be used: the check's finding (its message, after the file's
+/// name), never an error a command ends with.
+#[derive(Debug)]
 enum Unusable {
-    #[error("cannot read: not found")]
     Missing,
     /// Refused by the reader of files sfp does not own (too large, not a regular file…).
-    #[error("{0}")]
     Refused(String),
-    #[error("invalid JSON: {0}")]
     Json(serde_json::Error),
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Missing => f.write_str("cannot read: not found"),
+            Self::Refused(reason) => f.write_str(reason),
+            Self::Json(e) => write!(f, "invalid JSON: {e}"),
+        }
+    }
 }
 
 fn read_json(path: &Path) -> Result<Value, Unusable> {
