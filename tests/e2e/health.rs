@@ -73,9 +73,7 @@ fn broken_config_never_breaks_the_session() {
     let s = session.run("hello", &["again"]);
     let hook = session_start(&s, "startup");
     // The error names the file with line and column.
-    sfp_snapshot!(session, hook.stdout.trim(), @r#"
-        {"hookSpecificOutput":{"additionalContext":"sfp health check at session start found problems in the user's setup:\n- state is unhealthy: config error: [SFP_HOME]/sfp.yaml:3:13: error: did not find expected ',' or ']'\n\nThe user's standing context, from their context files (~/.claude/.context), as tags: K = knowledge about the user and their work, U = the user's rules and preferences, C = constraints and triggers. Rules and constraints come first.\n[K:identity] An engineer who tests things end to end.","hookEventName":"SessionStart"},"systemMessage":"sfp health: state: config error (run `sfp health` for details)"}
-        "#);
+    sfp_snapshot!(session, hook.stdout.trim(), @r#"{"hookSpecificOutput":{"additionalContext":"sfp health check at session start found problems in the user's setup:\n- state is unhealthy: config error: [SFP_HOME]/sfp.yaml:3:13: error: did not find expected ',' or ']', while parsing a flow sequence at line 2 column 13\n\nThe user's standing context, from their context files (~/.claude/.context), as tags: K = knowledge about the user and their work, U = the user's rules and preferences, C = constraints and triggers. Rules and constraints come first.\n[K:identity] An engineer who tests things end to end.","hookEventName":"SessionStart"},"systemMessage":"sfp health: state: config error (run `sfp health` for details)"}"#);
     assert!(
         !s.injected_with("sfp.yaml").is_empty(),
         "the error reaches the model\n{}",
