@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod env;
+mod error;
 pub mod gates;
 pub mod git;
 pub mod handoff;
@@ -33,42 +34,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
+pub use crate::error::{ExitStatus, Reported, UserError};
+
 use crate::app::{Ctx, Mode};
 use crate::cli::{Cli, Command};
 use crate::env::Env;
-
-/// How a terminal command ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// Everything passed.
-    Success,
-    /// A check or gate failed, or the input was invalid.
-    Failure,
-    /// sfp could not do its job.
-    Error,
-    /// Interrupted (Ctrl-C).
-    Interrupted,
-}
-
-/// A mistake in what was asked for: a bad argument or flag value, an unknown handoff, a
-/// `--project` that is not a directory, a config error a command cannot work around. A terminal
-/// command that fails with one (anywhere in the error's chain) exits 1; any other error means sfp
-/// could not do its job, and exits 2. [`exit_status_of`] is the one place that decides.
-///
-/// The edges have typed errors of their own ([`gates::GateError`], [`backup::BackupError`] and
-/// the errors of a backup's checks and of putting its files in place, [`hook::HookError`]), each
-/// of which says whether it is the user's mistake (`is_user_error`); this is the marker for the
-/// rest.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UserError(pub String);
-
-impl UserError {
-    /// The error, ready for `?` or `return Err(..)`.
-    pub fn err(message: impl Into<String>) -> anyhow::Error {
-        anyhow::Error::new(Self(message.into()))
-    }
-}
 
 /// How a terminal command that failed with `err` exits: 1 for the user's mistake, 2 otherwise.
 /// The chain is read from the outside in, and the first error that knows its kind decides: a
@@ -76,12 +46,6 @@ impl UserError {
 /// message) is sfp failing at its job.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
     status_of_chain(err.chain())
-}
-
-/// [`exit_status_of`] for an error a command has reported itself, with more than a message,
-/// before it ends (a restore that stopped part-way lists what it wrote).
-pub fn exit_status_of_reported(err: &(dyn std::error::Error + 'static)) -> ExitStatus {
-    status_of_chain(std::iter::successors(Some(err), |e| e.source()))
 }
 
 fn status_of_chain<'a>(
@@ -116,17 +80,6 @@ fn user_error(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
     }
 }
 
-impl From<ExitStatus> for ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Success => ExitCode::SUCCESS,
-            ExitStatus::Failure => ExitCode::from(1),
-            ExitStatus::Error => ExitCode::from(2),
-            ExitStatus::Interrupted => ExitCode::from(130),
-        }
-    }
-}
-
 /// The entry point of the `sfp` binary.
 pub fn main() -> ExitCode {
     printer::install_panic_hook();
@@ -152,7 +105,10 @@ pub fn main() -> ExitCode {
             match run_terminal(env, command) {
                 Ok(status) => status.into(),
                 Err(err) => {
-                    printer.error(&err);
+                    // A command that reported its failure in full already says nothing more.
+                    if !err.is::<Reported>() {
+                        printer.error(&err);
+                    }
                     exit_status_of(&err).into()
                 }
             }
@@ -269,10 +225,13 @@ mod tests {
         let gone = backup::CommitError::NoDirectory {
             target: "/t/a".into(),
         };
-        assert_eq!(exit_status_of_reported(&gone), ExitStatus::Error);
-        assert_eq!(exit_status_of(&anyhow::Error::new(gone)), ExitStatus::Error);
+        assert_eq!(exit_status_of(&Reported::err(gone)), ExitStatus::Error);
         let unsafe_path = backup::VerifyError::Metadata("`../x`: path climbs out".into());
-        assert_eq!(exit_status_of_reported(&unsafe_path), ExitStatus::Failure);
+        // A failure already reported exits by what it wraps.
+        assert_eq!(
+            exit_status_of(&Reported::err(unsafe_path)),
+            ExitStatus::Failure
+        );
         let silent = hook::HookError::Silent(std::time::Duration::from_secs(1));
         assert_eq!(
             exit_status_of(&anyhow::Error::new(silent)),

@@ -124,7 +124,7 @@ impl Tree {
         };
         let mut reexports: BTreeMap<Module, BTreeMap<String, Module>> = BTreeMap::new();
         for (module, (_, text)) in &tree.files {
-            for (public, body) in uses(text) {
+            for (_, public, body) in uses(text) {
                 if !public {
                     continue;
                 }
@@ -211,18 +211,36 @@ impl Tree {
         let mut deps = BTreeMap::new();
         for (module, (rel, text)) in &self.files {
             let face = rel.ends_with("mod.rs") || rel == "lib.rs";
+            let inline = inline_modules(text);
+            // Each path with the module it is written in: the file's, or an inline `mod x { }`'s.
+            let within = |at: usize| {
+                let mut m = module.clone();
+                m.extend(
+                    inline
+                        .iter()
+                        .filter(|(_, span)| span.contains(&at))
+                        .map(|(name, _)| name.clone()),
+                );
+                m
+            };
             let mut paths = Vec::new();
-            for (public, body) in uses(text) {
+            for (at, public, body) in uses(text) {
                 if face && public {
                     continue;
                 }
-                paths.extend(expand_use(&body));
+                paths.extend(expand_use(&body).into_iter().map(|p| (within(at), p)));
             }
-            let rest = use_statement.replace_all(text, "");
-            paths.extend(inline_path.find_iter(&rest).map(|m| segments(m.as_str())));
+            for m in inline_path.find_iter(text) {
+                let inside_use = use_statement
+                    .find_iter(text)
+                    .any(|u| u.start() <= m.start() && m.end() <= u.end());
+                if !inside_use {
+                    paths.push((within(m.start()), segments(m.as_str())));
+                }
+            }
             let mut mine = BTreeSet::new();
-            for path in paths {
-                if let Some(abs) = self.absolute(module, &path) {
+            for (written_in, path) in paths {
+                if let Some(abs) = self.absolute(&written_in, &path) {
                     let file = self.resolve(&abs, 0);
                     if &file != module && self.files.contains_key(&file) {
                         mine.insert(file);
@@ -239,15 +257,84 @@ impl Tree {
     }
 }
 
-/// Each `use` statement: whether it is public, and its tree.
-fn uses(text: &str) -> Vec<(bool, String)> {
+/// Each `use` statement: where it starts, whether it re-exports (any `pub`), and its tree.
+fn uses(text: &str) -> Vec<(usize, bool, String)> {
     let re = Regex::new(r"\b(pub(?:\([^)]*\))?\s+)?use\s+([^;]+);").unwrap();
     re.captures_iter(text)
         .map(|c| {
-            let public = c.get(1).is_some_and(|v| v.as_str().trim() == "pub");
-            (public, c[2].to_string())
+            // `pub use` and `pub(crate) use` alike: a re-export, visible or not outside the crate.
+            let public = c.get(1).is_some();
+            (c.get(0).unwrap().start(), public, c[2].to_string())
         })
         .collect()
+}
+
+/// The inline modules of a file (`mod tests { … }`), each with the span of its body.
+fn inline_modules(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let re = Regex::new(r"\bmod\s+(\w+)\s*\{").unwrap();
+    let bytes = text.as_bytes();
+    re.captures_iter(text)
+        .filter_map(|c| {
+            let open = c.get(0).unwrap().end();
+            let end = block_end(bytes, open)?;
+            Some((c[1].to_string(), open..end))
+        })
+        .collect()
+}
+
+/// Where the block whose body starts at `open` ends: braces are counted outside string and
+/// character literals.
+fn block_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 1;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            // A raw string: r"…", r#"…"#.
+            b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) =>
+            {
+                let hashes = bytes[i + 1..].iter().take_while(|b| **b == b'#').count();
+                if bytes.get(i + 1 + hashes) == Some(&b'"') {
+                    let close: Vec<u8> = std::iter::once(b'"')
+                        .chain(std::iter::repeat_n(b'#', hashes))
+                        .collect();
+                    let from = i + 2 + hashes;
+                    i = bytes[from..]
+                        .windows(close.len())
+                        .position(|w| w == close.as_slice())
+                        .map_or(bytes.len(), |p| from + p + close.len());
+                    continue;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            // '{', '\'', '\u{7b}'; a lifetime ('a) has no closing quote two or three bytes on.
+            b'\'' => {
+                if bytes.get(i + 2) == Some(&b'\'') {
+                    i += 2;
+                } else if bytes.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < bytes.len() && bytes[i] != b'\'' {
+                        i += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The strongly connected components with more than one file (Tarjan).

@@ -4,7 +4,7 @@
 //! checks (see `verify`); [`BackupError`] is what a command refuses with.
 //!
 //! A restore that stopped while putting files in place is not one of these: it reports what it
-//! did, then takes the exit of its `stage::CommitError` (`crate::exit_status_of_reported`). One
+//! did, then takes the exit of its `stage::CommitError` (`crate::Reported`). One
 //! cancelled at the prompt is a verdict, not an error: exit 1.
 
 use std::io;

@@ -21,9 +21,9 @@ use super::shown::{self, escape};
 use super::stage::{CommitError, Committed, check_space, commit, stage};
 use super::store::{Backup, Store};
 use super::verify::{index, open_checked, verify};
-use crate::ExitStatus;
 use crate::app::Ctx;
 use crate::printer::Style;
+use crate::{ExitStatus, Reported};
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
@@ -102,8 +102,8 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             return Err(BackupError::PreRestore(e).into());
         }
     };
-    let done = commit(&plan, &staged);
-    if let Some(e) = &done.error {
+    let mut done = commit(&plan, &staged);
+    if let Some(e) = done.error.take() {
         if done.untouched {
             // Nothing was touched: the pre-restore backup would undo nothing.
             if let Some((id, _)) = &undo {
@@ -116,12 +116,12 @@ pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 "restore {} refused before writing: {e}; nothing was written",
                 backup.meta.id
             ));
-            return Ok(crate::exit_status_of_reported(e));
+            return Err(Reported::err(e));
         }
-        report_partial(ctx, &plan, &done, e, undo.as_ref());
+        report_partial(ctx, &plan, &done, &e, undo.as_ref());
         ctx.log
             .error(&format!("restore {} failed: {e}", backup.meta.id));
-        return Ok(crate::exit_status_of_reported(e));
+        return Err(Reported::err(e));
     }
     report_done(ctx, &backup.meta.id, &plan, &done, started, undo);
     Ok(ExitStatus::Success)
