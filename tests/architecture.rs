@@ -10,6 +10,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use regex::Regex;
@@ -403,10 +404,10 @@ fn describe(
         let members: BTreeSet<&Module> = component.iter().collect();
         let mut names: Vec<&str> = component.iter().map(|m| tree.name(m)).collect();
         names.sort_unstable();
-        out.push_str(&format!("cycle: {}\n", names.join(", ")));
+        let _ = writeln!(out, "cycle: {}", names.join(", "));
         for from in component {
             for to in deps[from].iter().filter(|m| members.contains(m)) {
-                out.push_str(&format!("  {} -> {}\n", tree.name(from), tree.name(to)));
+                let _ = writeln!(out, "  {} -> {}", tree.name(from), tree.name(to));
             }
         }
     }
