@@ -13,14 +13,14 @@ use crate::printer::Printer;
 /// How sfp was started: by Claude Code as a hook (no terminal, no child process unless a
 /// capability needs one, strict time budget) or by a person in a terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Hook,
     Terminal,
 }
 
 /// The shared context of one sfp process.
 #[derive(Debug, Clone)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub env: Env,
     pub paths: Paths,
     pub config: Config,
@@ -33,7 +33,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// `project` is the hook's `cwd` or a `--project` flag; `scope` names the run in the log.
-    pub fn new(env: Env, project: Option<&Path>, mode: Mode, scope: &str) -> Self {
+    pub(crate) fn new(env: Env, project: Option<&Path>, mode: Mode, scope: &str) -> Self {
         let paths = Paths::resolve(&env, project);
         let log = Logger::new(&paths.logs_dir(), &env, scope);
         // Files skipped by the reader of files sfp does not own are logged here from now on.

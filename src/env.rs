@@ -67,10 +67,12 @@ pub struct Env {
 }
 
 /// The `userConfig` keys of `plugin.json` that sfp reads (see `config::options`).
-pub const PLUGIN_OPTIONS: [&str; 4] = ["gates", "max_blocks", "tags_budget", "session_end_backup"];
+pub(crate) const PLUGIN_OPTIONS: [&str; 4] =
+    ["gates", "max_blocks", "tags_budget", "session_end_backup"];
 
 /// The operating systems whose differences sfp knows about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names, reason = "macOS is the platform's name")]
 pub enum Os {
     Linux,
     MacOs,
@@ -96,7 +98,7 @@ impl Default for Os {
 
 /// Variables whose value is a credential Claude Code uses (an API key, a bearer token, an OAuth
 /// token from `claude setup-token`, or a file descriptor to read one of them from).
-pub const AUTH_KEY_VARS: [&str; 5] = [
+pub(crate) const AUTH_KEY_VARS: [&str; 5] = [
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_AUTH_TOKEN",
     "CLAUDE_CODE_OAUTH_TOKEN",
@@ -106,7 +108,7 @@ pub const AUTH_KEY_VARS: [&str; 5] = [
 
 /// Variables that switch Claude Code to a cloud provider, which brings its own login (Amazon
 /// Bedrock, Google Vertex AI, Microsoft Foundry).
-pub const AUTH_PROVIDER_VARS: [&str; 3] = [
+pub(crate) const AUTH_PROVIDER_VARS: [&str; 3] = [
     "CLAUDE_CODE_USE_BEDROCK",
     "CLAUDE_CODE_USE_VERTEX",
     "CLAUDE_CODE_USE_FOUNDRY",
@@ -125,7 +127,7 @@ fn passwd_home() -> Option<PathBuf> {
 }
 
 /// Whether a variable's value switches something on: set, and not `0`, `false`, `no` or `off`.
-pub fn is_truthy(value: &str) -> bool {
+pub(crate) fn is_truthy(value: &str) -> bool {
     let value = value.trim();
     !value.is_empty()
         && !matches!(

@@ -28,11 +28,11 @@ pub enum ExitStatus {
 /// rest.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UserError(pub String);
+pub(crate) struct UserError(pub String);
 
 impl UserError {
     /// The error, ready for `?` or `return Err(..)`.
-    pub fn err(message: impl Into<String>) -> anyhow::Error {
+    pub(crate) fn err(message: impl Into<String>) -> anyhow::Error {
         anyhow::Error::new(Self(message.into()))
     }
 }
@@ -42,11 +42,11 @@ impl UserError {
 /// wraps.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct Reported(#[source] pub Box<dyn std::error::Error + Send + Sync + 'static>);
+pub(crate) struct Reported(#[source] pub Box<dyn std::error::Error + Send + Sync + 'static>);
 
 impl Reported {
     /// `err`, marked as reported, ready for `return Err(..)`.
-    pub fn err(err: impl std::error::Error + Send + Sync + 'static) -> anyhow::Error {
+    pub(crate) fn err(err: impl std::error::Error + Send + Sync + 'static) -> anyhow::Error {
         anyhow::Error::new(Self(Box::new(err)))
     }
 }

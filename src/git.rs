@@ -11,17 +11,17 @@ use std::time::Duration;
 use crate::hook::Deadline;
 
 /// How long one git call may take when the caller configures no timeout of its own.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The git work tree holding `dir` (the directory with `.git`), found without running git.
-pub fn toplevel(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn toplevel(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| d.join(".git").exists())
         .map(Path::to_path_buf)
 }
 
 /// The git directory of the work tree at or above `start` (following a `.git` file).
-pub fn git_dir(start: &Path) -> Option<PathBuf> {
+pub(crate) fn git_dir(start: &Path) -> Option<PathBuf> {
     let mut dir = start.to_path_buf();
     loop {
         let dot_git = dir.join(".git");
@@ -43,7 +43,7 @@ pub fn git_dir(start: &Path) -> Option<PathBuf> {
 const GIT_FILE: crate::util::read::Kind = crate::util::read::Kind::new("git file", 64 * 1024);
 
 /// The branch `HEAD` names in `git_dir`; `None` for a detached HEAD.
-pub fn branch(git_dir: &Path) -> Option<String> {
+pub(crate) fn branch(git_dir: &Path) -> Option<String> {
     let head = crate::util::read::text(&git_dir.join("HEAD"), GIT_FILE)?;
     head.trim()
         .strip_prefix("ref: refs/heads/")
@@ -52,7 +52,7 @@ pub fn branch(git_dir: &Path) -> Option<String> {
 
 /// git, run in one directory within one deadline and timeout.
 #[derive(Debug, Clone, Copy)]
-pub struct Git<'a> {
+pub(crate) struct Git<'a> {
     dir: &'a Path,
     deadline: Deadline,
     timeout: Duration,
@@ -60,7 +60,7 @@ pub struct Git<'a> {
 
 impl<'a> Git<'a> {
     /// git in `dir`, each call given until `deadline` and at most [`TIMEOUT`].
-    pub fn new(dir: &'a Path, deadline: Deadline) -> Self {
+    pub(crate) fn new(dir: &'a Path, deadline: Deadline) -> Self {
         Self {
             dir,
             deadline,
@@ -70,7 +70,7 @@ impl<'a> Git<'a> {
 
     /// The same, each call given at most `timeout` (still within the deadline).
     #[must_use]
-    pub fn timeout(self, timeout: Duration) -> Self {
+    pub(crate) fn timeout(self, timeout: Duration) -> Self {
         Self { timeout, ..self }
     }
 
@@ -84,7 +84,7 @@ impl<'a> Git<'a> {
 
     /// Paths `git status` reports as changed (modified, added, deleted, untracked), relative to
     /// the directory; `None` outside a git work tree, or when git does not answer in time.
-    pub fn changed(&self) -> Option<Vec<String>> {
+    pub(crate) fn changed(&self) -> Option<Vec<String>> {
         let top = toplevel(self.dir)?;
         let prefix = self.dir.strip_prefix(&top).ok()?.to_path_buf();
         let out = self
@@ -112,7 +112,7 @@ impl<'a> Git<'a> {
 
     /// The files git knows under the directory, tracked and untracked-but-not-ignored, relative
     /// to it, sorted; `None` outside a git work tree, or when git does not answer in time.
-    pub fn files(&self) -> Option<Vec<String>> {
+    pub(crate) fn files(&self) -> Option<Vec<String>> {
         toplevel(self.dir)?;
         let out = self
             .run(&[
@@ -135,7 +135,7 @@ impl<'a> Git<'a> {
 
     /// `git diff -U0 HEAD` of `files` (relative to the directory), unquoted paths, no renames,
     /// colours or external diff drivers.
-    pub fn diff_head_lines(&self, files: &[String]) -> anyhow::Result<String> {
+    pub(crate) fn diff_head_lines(&self, files: &[String]) -> anyhow::Result<String> {
         let mut args: Vec<&str> = vec![
             "-c",
             "core.quotePath=false",
@@ -153,24 +153,24 @@ impl<'a> Git<'a> {
     }
 
     /// `git status --porcelain`: one line per uncommitted change.
-    pub fn status(&self) -> anyhow::Result<String> {
+    pub(crate) fn status(&self) -> anyhow::Result<String> {
         self.run(&["status", "--porcelain"])
     }
 
     /// `git status --short --branch`: the branch header, then one line per change.
-    pub fn status_with_branch(&self) -> anyhow::Result<String> {
+    pub(crate) fn status_with_branch(&self) -> anyhow::Result<String> {
         self.run(&["status", "--short", "--branch"])
     }
 
     /// `git diff --stat HEAD` (an error in a repository without commits).
-    pub fn diff_stat(&self) -> anyhow::Result<String> {
+    pub(crate) fn diff_stat(&self) -> anyhow::Result<String> {
         self.run(&["diff", "--stat", "HEAD"])
     }
 }
 
 /// Runs git in `dir` for a test's fixture (a fixed identity, no deadline), asserting it succeeds.
 #[cfg(test)]
-pub fn fixture(dir: &Path, args: &[&str]) {
+pub(crate) fn fixture(dir: &Path, args: &[&str]) {
     let ok = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)

@@ -6,35 +6,57 @@
 // The process environment is read in `env` only (clippy.toml lists the calls; Cargo.toml allows
 // them in tests and benches).
 #![warn(clippy::disallowed_methods)]
+// Everything is private to the crate but `api`, so the compiler reports what nothing uses.
+#![warn(unreachable_pub)]
 
-pub mod app;
-pub mod backup;
-pub mod cli;
-pub mod config;
-pub mod env;
+mod app;
+mod backup;
+mod cli;
+mod config;
+mod env;
 mod error;
-pub mod gates;
-pub mod git;
-pub mod handoff;
-pub mod health;
-pub mod hook;
-pub mod log;
-pub mod paths;
-pub mod printer;
-pub mod process;
-pub mod registry;
-pub mod secrets;
-pub mod session;
-pub mod tags;
-pub mod text;
-pub mod util;
+mod gates;
+mod git;
+mod handoff;
+mod health;
+mod hook;
+mod log;
+mod paths;
+mod printer;
+mod process;
+mod registry;
+mod secrets;
+mod session;
+mod tags;
+mod text;
+mod util;
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-pub use crate::error::{ExitStatus, Reported, UserError};
+pub(crate) use crate::error::{ExitStatus, Reported, UserError};
+
+/// The library's public surface, and all of it: what the fuzz targets (`fuzz/src/checks.rs`) and
+/// the integration tests call. Everything else is private to the crate.
+pub mod api {
+    pub use crate::backup::{Backup, Metadata, commit, plan, stage, verify};
+    pub use crate::cli::Cli;
+    pub use crate::config::{
+        Config, Diagnostic, Layer, LayerKind, embedded, parse_document, parse_value,
+    };
+    pub use crate::env::Env;
+    pub use crate::gates::{GATES_FILE, from_layers};
+    pub use crate::health::HealthSettings;
+    pub use crate::hook::{Event, MAX_TEXT_CHARS, Response, budget, cap_text, parse_hook_input};
+    pub use crate::paths::Paths;
+    pub use crate::process::process_alive;
+    /// Every `sfp.yaml` section `sfp health` validates.
+    pub use crate::registry::sections as config_sections;
+    pub use crate::secrets::{FileScan, scan_file};
+    pub use crate::tags::{Gathered, TagName, TagsSettings, arrange, extract};
+}
 
 use crate::app::{Ctx, Mode};
 use crate::cli::{Cli, Command};

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::env::Env;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     Error,
     Warn,
     Info,
@@ -43,14 +43,14 @@ impl Level {
 }
 
 /// Smallest and largest size at which the log rotates (`SFP_LOG_MAX_BYTES` is clamped to them).
-pub const MIN_LOG_BYTES: u64 = 1024;
-pub const MAX_LOG_BYTES: u64 = 1024 * 1024 * 1024;
+pub(crate) const MIN_LOG_BYTES: u64 = 1024;
+pub(crate) const MAX_LOG_BYTES: u64 = 1024 * 1024 * 1024;
 /// Most rotated logs kept (`SFP_LOG_BACKUPS` is clamped to it): each rotation renames them all.
-pub const MAX_BACKUPS: u32 = 20;
+pub(crate) const MAX_BACKUPS: u32 = 20;
 
 /// Appends lines to the log file.
 #[derive(Debug, Clone)]
-pub struct Logger {
+pub(crate) struct Logger {
     file: PathBuf,
     level: Level,
     max_bytes: u64,
@@ -60,7 +60,7 @@ pub struct Logger {
 }
 
 impl Logger {
-    pub fn new(logs_dir: &Path, env: &Env, scope: &str) -> Self {
+    pub(crate) fn new(logs_dir: &Path, env: &Env, scope: &str) -> Self {
         Self {
             file: logs_dir.join("sfp.log"),
             level: env
@@ -77,23 +77,23 @@ impl Logger {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.file
     }
 
-    pub fn error(&self, msg: &str) {
+    pub(crate) fn error(&self, msg: &str) {
         self.write(Level::Error, msg);
     }
 
-    pub fn warn(&self, msg: &str) {
+    pub(crate) fn warn(&self, msg: &str) {
         self.write(Level::Warn, msg);
     }
 
-    pub fn info(&self, msg: &str) {
+    pub(crate) fn info(&self, msg: &str) {
         self.write(Level::Info, msg);
     }
 
-    pub fn debug(&self, msg: &str) {
+    pub(crate) fn debug(&self, msg: &str) {
         self.write(Level::Debug, msg);
     }
 

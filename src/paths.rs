@@ -113,7 +113,7 @@ impl Paths {
 /// at or above it holding `.git` or `.claude/sfp`, else `start` itself. The walk stops below the
 /// home directory (a dotfiles repository in `~` does not make every folder one project), and
 /// sfp's own home is not a project's `.claude/sfp`.
-pub fn project_root(start: &Path, home: Option<&Path>, sfp_home: &Path) -> PathBuf {
+pub(crate) fn project_root(start: &Path, home: Option<&Path>, sfp_home: &Path) -> PathBuf {
     for dir in start.ancestors() {
         if dir != start && Some(dir) == home {
             break;
@@ -154,7 +154,7 @@ fn installed_plugin_root(claude_dir: &Path) -> Option<PathBuf> {
 }
 
 /// Makes an untrusted string (a session id, a project name) safe as one path component.
-pub fn safe_component(raw: &str) -> String {
+pub(crate) fn safe_component(raw: &str) -> String {
     let cleaned: String = raw
         .chars()
         .map(|c| {

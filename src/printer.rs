@@ -18,7 +18,7 @@ use crate::util::redact;
 
 /// Where and how output goes.
 #[derive(Debug, Clone, Copy)]
-pub struct Printer {
+pub(crate) struct Printer {
     color: bool,
     err_color: bool,
     terminal: bool,
@@ -26,7 +26,7 @@ pub struct Printer {
 
 /// A terminal colour or emphasis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Green,
     Yellow,
     Red,
@@ -48,9 +48,14 @@ impl Style {
     }
 }
 
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    clippy::unused_self,
+    reason = "every write goes through the one printer, whether or not it reads its settings"
+)]
 impl Printer {
     /// Colour when the stream is a terminal and `NO_COLOR` is not set.
-    pub fn new(env: &Env) -> Self {
+    pub(crate) fn new(env: &Env) -> Self {
         let terminal = std::io::stdout().is_terminal();
         Self {
             color: !env.no_color && terminal,
@@ -60,7 +65,7 @@ impl Printer {
     }
 
     /// A printer that never colours (tests, hook mode).
-    pub fn plain() -> Self {
+    pub(crate) fn plain() -> Self {
         Self {
             color: false,
             err_color: false,
@@ -69,12 +74,12 @@ impl Printer {
     }
 
     /// Whether stdout is a terminal: details meant for a person at one are given only there.
-    pub fn terminal(&self) -> bool {
+    pub(crate) fn terminal(&self) -> bool {
         self.terminal
     }
 
     /// Wraps `text` in `style` when stdout is coloured.
-    pub fn paint(&self, text: &str, style: Style) -> String {
+    pub(crate) fn paint(&self, text: &str, style: Style) -> String {
         if self.color {
             format!("\x1b[{}m{text}\x1b[0m", style.code())
         } else {
@@ -83,7 +88,7 @@ impl Printer {
     }
 
     /// Writes `text` and a newline to stdout.
-    pub fn line(&self, text: &str) {
+    pub(crate) fn line(&self, text: &str) {
         let text = redact::styled(text);
         let mut out = std::io::stdout().lock();
         // A closed pipe is not worth an error: the reader has gone.
@@ -91,7 +96,7 @@ impl Printer {
     }
 
     /// Writes text to stdout as is (the caller supplies newlines).
-    pub fn raw(&self, text: &str) {
+    pub(crate) fn raw(&self, text: &str) {
         let text = redact::styled(text);
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
@@ -99,7 +104,7 @@ impl Printer {
     }
 
     /// Pretty JSON to stdout, for `--json`.
-    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+    pub(crate) fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         // Masked string by string: a secret is never matched across JSON escapes.
         let text = serde_json::to_string_pretty(&redact::json(value)?)?;
         let mut out = std::io::stdout().lock();
@@ -109,7 +114,7 @@ impl Printer {
 
     /// The single JSON object a hook answers with, written in one call so that stdout is never
     /// left half-written. `value` comes from [`crate::hook::Response::to_json`], which masked it.
-    pub fn hook_json(&self, value: &serde_json::Value) {
+    pub(crate) fn hook_json(&self, value: &serde_json::Value) {
         let Ok(mut text) = serde_json::to_string(value) else {
             return;
         };
@@ -120,12 +125,12 @@ impl Printer {
     }
 
     /// A progress or notice line on stderr.
-    pub fn note(&self, text: &str) {
+    pub(crate) fn note(&self, text: &str) {
         to_stderr(&format!("{}\n", redact::text(text)));
     }
 
     /// `warning: …` on stderr.
-    pub fn warn(&self, text: &str) {
+    pub(crate) fn warn(&self, text: &str) {
         let label = if self.err_color {
             "\x1b[33mwarning\x1b[0m"
         } else {
@@ -135,7 +140,7 @@ impl Printer {
     }
 
     /// `error: …` then `  caused by: …` for each cause, on stderr.
-    pub fn error(&self, err: &anyhow::Error) {
+    pub(crate) fn error(&self, err: &anyhow::Error) {
         let label = if self.err_color {
             "\x1b[31merror\x1b[0m"
         } else {
@@ -160,7 +165,7 @@ fn to_stderr(text: &str) {
 }
 
 /// The text of a caught panic.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         format!("internal error: {s}")
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -172,7 +177,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Replaces the default panic report (several lines, a backtrace hint) with one line on stderr,
 /// so that a panic caught in hook mode cannot flood Claude Code's debug log.
-pub fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let location = info
             .location()

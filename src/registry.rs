@@ -18,10 +18,10 @@ pub fn sections() -> Vec<(&'static str, SectionCheck)> {
 }
 
 /// Checks every layer of one config file other than `sfp.yaml`.
-pub type FileCheck = fn(&Paths) -> Vec<Diagnostic>;
+pub(crate) type FileCheck = fn(&Paths) -> Vec<Diagnostic>;
 
 /// Config files other than `sfp.yaml`, each checked by the loader of its type.
-pub fn files() -> Vec<(&'static str, FileCheck)> {
+pub(crate) fn files() -> Vec<(&'static str, FileCheck)> {
     vec![
         (
             crate::tags::EVIDENCE_FILE,
@@ -40,7 +40,7 @@ pub fn files() -> Vec<(&'static str, FileCheck)> {
 
 /// Validates every layer of every config file. A file with no layer of the user's or the
 /// project's is not parsed (see [`config::check`]): this runs at every SessionStart.
-pub fn validate_all(paths: &Paths, config: &Config) -> Vec<Diagnostic> {
+pub(crate) fn validate_all(paths: &Paths, config: &Config) -> Vec<Diagnostic> {
     let mut diags = config.check_all(&sections());
     for (_, check) in files() {
         diags.extend(check(paths));

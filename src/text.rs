@@ -35,7 +35,7 @@ pub fn cap(text: &str, max: usize) -> String {
 
 /// `text` in at most `max` characters: its end, starting between words and at a line when the
 /// kept part holds one, with a mark at the cut.
-pub fn cap_tail(text: &str, max: usize) -> String {
+pub(crate) fn cap_tail(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -50,13 +50,13 @@ pub fn cap_tail(text: &str, max: usize) -> String {
 }
 
 /// The last `n` lines of `text` (trailing blank space left out).
-pub fn last_lines(text: &str, n: usize) -> Vec<&str> {
+pub(crate) fn last_lines(text: &str, n: usize) -> Vec<&str> {
     let lines: Vec<&str> = text.trim_end().lines().collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
 /// The first `max` characters of `text` at most, ending between words.
-pub fn head(text: &str, max: usize) -> &str {
+pub(crate) fn head(text: &str, max: usize) -> &str {
     let Some((end, _)) = text.char_indices().nth(max) else {
         return text;
     };
@@ -69,7 +69,7 @@ pub fn head(text: &str, max: usize) -> &str {
 
 /// The last `max` characters of `text` at most, starting between words and never inside a
 /// private key block whose `BEGIN` line was cut away.
-pub fn tail(text: &str, max: usize) -> &str {
+pub(crate) fn tail(text: &str, max: usize) -> &str {
     let count = text.chars().count();
     if count <= max {
         return text;
@@ -87,7 +87,7 @@ pub fn tail(text: &str, max: usize) -> &str {
 
 /// `kept`, which was cut right after its end, without the start of a word the cut went through.
 /// A run of non-blank characters longer than `MAX_WORD_CHARS` is kept as it is.
-pub fn before_cut(kept: &str) -> &str {
+pub(crate) fn before_cut(kept: &str) -> &str {
     if kept.ends_with(char::is_whitespace) {
         return kept;
     }
@@ -105,7 +105,7 @@ pub fn before_cut(kept: &str) -> &str {
 
 /// `kept`, which was cut right before its start, without the end of a word the cut went through
 /// nor the body of a private key whose `BEGIN` line was cut away.
-pub fn after_cut(kept: &str) -> &str {
+pub(crate) fn after_cut(kept: &str) -> &str {
     if kept.starts_with(char::is_whitespace) {
         return after_key_body(kept);
     }
@@ -135,7 +135,7 @@ fn after_key_body(kept: &str) -> &str {
 
 /// The end of a file: its whole lines within the window read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileTail {
+pub(crate) struct FileTail {
     pub bytes: Vec<u8>,
     /// Whether the file is longer than the window (its beginning was not read).
     pub cut: bool,
@@ -144,7 +144,7 @@ pub struct FileTail {
 /// The whole lines among the last `limit` bytes of `path` (at most `kind.cap`), read through
 /// [`crate::util::read::open`]: a missing file is an `Err` of kind `NotFound`, and one that is
 /// not a regular file (a FIFO, a device, a directory) one of kind `InvalidInput`, never opened.
-pub fn read_tail(path: &Path, kind: Kind, limit: u64) -> std::io::Result<FileTail> {
+pub(crate) fn read_tail(path: &Path, kind: Kind, limit: u64) -> std::io::Result<FileTail> {
     let Opened { mut file, len } = match crate::util::read::open(path, kind) {
         OpenResult::Open(opened) => opened,
         OpenResult::Missing => return Err(std::io::ErrorKind::NotFound.into()),

@@ -83,7 +83,7 @@ fn the_readme_lists_every_subcommand_and_flag() {
         .skip_while(|l| !l.starts_with('|'))
         .take_while(|l| l.starts_with('|'))
         .collect();
-    let cli = sfp::cli::Cli::command();
+    let cli = sfp::api::Cli::command();
     let mut missing = Vec::new();
     for sub in cli.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = sub.get_name();

@@ -55,10 +55,10 @@ fn answered_event(event_arg: &str, input: &[u8]) -> Option<&'static str> {
     let named = serde_json::from_str::<Value>(&String::from_utf8_lossy(input))
         .ok()
         .and_then(|v| v.get("hook_event_name")?.as_str().map(str::to_owned))
-        .and_then(|name| sfp::hook::Event::parse(&name));
+        .and_then(|name| sfp::api::Event::parse(&name));
     named
-        .or_else(|| sfp::hook::Event::parse(event_arg))
-        .map(sfp::hook::Event::name)
+        .or_else(|| sfp::api::Event::parse(event_arg))
+        .map(sfp::api::Event::name)
 }
 
 /// Every rule a hook answer must keep; returns the broken ones.
@@ -107,7 +107,7 @@ fn cases() -> Vec<(String, PathBuf)> {
         let path = file.expect("fixture").path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let pascal = stem.split('-').next().unwrap_or_default();
-        let event = sfp::hook::Event::parse(pascal)
+        let event = sfp::api::Event::parse(pascal)
             .unwrap_or_else(|| panic!("fixture {stem} names no event"))
             .cli_name();
         cases.push((event.to_owned(), path));

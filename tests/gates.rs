@@ -120,10 +120,7 @@ fn pid_written_to(file: &Path) -> u32 {
 /// Fails the test unless `pid` is gone soon after the run that started it has ended.
 fn assert_ended_with(pid: u32, run: &str) {
     std::thread::sleep(Duration::from_millis(100));
-    assert!(
-        !sfp::process::process_alive(pid),
-        "sleep {pid} outlived {run}"
-    );
+    assert!(!sfp::api::process_alive(pid), "sleep {pid} outlived {run}");
 }
 
 /// Sends `signal` to the process `pid`.

@@ -228,10 +228,10 @@ fn a_stdin_that_never_closes_costs_no_more_than_the_deadline() {
         for event in &events {
             let sb = &sb;
             s.spawn(move || {
-                let parsed = sfp::hook::Event::parse(event).unwrap();
-                let deadline = sfp::hook::budget(parsed);
+                let parsed = sfp::api::Event::parse(event).unwrap();
+                let deadline = sfp::api::budget(parsed);
                 // The CLI cancels SessionEnd after 1.5 s; every other event gets a second of margin.
-                let limit = if parsed == sfp::hook::Event::SessionEnd {
+                let limit = if parsed == sfp::api::Event::SessionEnd {
                     Duration::from_millis(1_500)
                 } else {
                     deadline + Duration::from_secs(1)

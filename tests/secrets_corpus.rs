@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use sfp::secrets::{FileScan, scan_file};
+use sfp::api::{FileScan, scan_file};
 
 /// Percent, at least.
 const MIN_RECALL: f64 = 90.0;

@@ -9,15 +9,13 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use sfp::backup::{Backup, Metadata, commit, plan, stage, verify};
-use sfp::config::{Config, Diagnostic, Layer, LayerKind, embedded, parse_document, parse_value};
-use sfp::env::Env;
-use sfp::gates::{GATES_FILE, from_layers};
-use sfp::health::HealthSettings;
-use sfp::hook::{Event, MAX_TEXT_CHARS, Response, cap_text, parse_hook_input};
-use sfp::paths::Paths;
-use sfp::registry;
-use sfp::tags::{Gathered, TagName, TagsSettings, arrange, extract};
+use sfp::api::Env;
+use sfp::api::{
+    Backup, Config, Diagnostic, Event, GATES_FILE, Gathered, HealthSettings, Layer, LayerKind,
+    MAX_TEXT_CHARS, Metadata, Paths, Response, TagName, TagsSettings, arrange, cap_text, commit,
+    config_sections, embedded, extract, from_layers, parse_document, parse_hook_input, parse_value,
+    plan, stage, verify,
+};
 use sha2::{Digest as _, Sha256};
 
 /// Hook input parsing through the path `sfp hook` takes: parse, pick the event, read the fields
@@ -86,7 +84,7 @@ pub fn config_yaml(data: &[u8]) {
     let config = Config::from_layers(layers);
     let (_settings, diags) = config.section::<HealthSettings>("health");
     rendered.extend(diags.iter().map(ToString::to_string));
-    let all = config.check_all(&registry::sections());
+    let all = config.check_all(&config_sections());
     rendered.extend(all.iter().map(ToString::to_string));
     assert!(rendered.iter().all(|line| !line.is_empty()));
 }

@@ -19,14 +19,14 @@ use super::select::{Selected, Skipped};
 
 /// How the archive is compressed.
 #[derive(Debug, Clone, Copy)]
-pub struct Compress {
+pub(super) struct Compress {
     pub level: u32,
     pub threads: usize,
 }
 
 /// What went into an archive.
 #[derive(Debug)]
-pub struct Written {
+pub(super) struct Written {
     pub files: Vec<FileEntry>,
     pub skipped: Vec<Skipped>,
     pub archive: Finished<File>,
@@ -34,7 +34,7 @@ pub struct Written {
 
 /// Writes `files` as a gzip-compressed tar to `out` (a new file). Past `deadline` it stops
 /// between two files with an error; the caller removes the unfinished archive.
-pub fn write_archive(
+pub(super) fn write_archive(
     out: &Path,
     files: &[Selected],
     compress: Compress,
@@ -87,7 +87,7 @@ pub fn write_archive(
 }
 
 /// Creates a new file readable only by its owner.
-pub fn create_private(path: &Path) -> anyhow::Result<File> {
+pub(super) fn create_private(path: &Path) -> anyhow::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     std::fs::OpenOptions::new()
         .write(true)

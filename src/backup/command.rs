@@ -24,7 +24,7 @@ pub struct BackupArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BackupAction {
-    /// Take a backup of the Claude config dir into $SFP_HOME/backups/<id>/.
+    /// Take a backup of the Claude config dir into `$SFP_HOME/backups/<id>/`.
     Create(CreateArgs),
     /// List backups, newest first (damaged ones with the reason).
     List(JsonArg),
@@ -88,7 +88,7 @@ pub struct PruneArgs {
 
 /// One line of `sfp backup list --json`.
 #[derive(Debug, Serialize)]
-pub struct Summary<'a> {
+pub(super) struct Summary<'a> {
     pub id: &'a str,
     pub created: &'a str,
     pub reason: &'a str,
@@ -100,7 +100,7 @@ pub struct Summary<'a> {
     pub restore_command: &'a str,
 }
 
-pub fn summary(b: &Backup) -> Summary<'_> {
+pub(super) fn summary(b: &Backup) -> Summary<'_> {
     Summary {
         id: &b.meta.id,
         created: &b.meta.created,
@@ -115,7 +115,7 @@ pub fn summary(b: &Backup) -> Summary<'_> {
 }
 
 /// The `backup:` section, from the user's layers only (see [`BackupSettings`]'s trust).
-pub fn settings(ctx: &Ctx) -> BackupSettings {
+pub(super) fn settings(ctx: &Ctx) -> BackupSettings {
     let (settings, diags) = ctx.config.section::<BackupSettings>("backup");
     for d in diags.iter().filter(|d| d.is_error()) {
         ctx.log.warn(&d.to_string());
@@ -123,7 +123,7 @@ pub fn settings(ctx: &Ctx) -> BackupSettings {
     settings
 }
 
-pub fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &BackupArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let settings = settings(ctx);
     let store = Store::new(ctx.paths.backups_dir());
     match &args.action {
@@ -271,7 +271,7 @@ fn run_create(a: &CreateArgs, ctx: &Ctx, settings: &BackupSettings) -> anyhow::R
 
 /// Prints the store's listing, newest first: each backup's id, kind, size and reason, and each
 /// damaged backup with why it cannot be used.
-pub fn print_list(ctx: &Ctx, all: &[Listed], json: bool) -> anyhow::Result<()> {
+pub(super) fn print_list(ctx: &Ctx, all: &[Listed], json: bool) -> anyhow::Result<()> {
     if json {
         let list: Vec<serde_json::Value> = all
             .iter()
@@ -327,7 +327,7 @@ pub fn print_list(ctx: &Ctx, all: &[Listed], json: bool) -> anyhow::Result<()> {
 }
 
 /// Warns (on stderr) of backups whose creation time lies in the future.
-pub fn warn_future_dated(ctx: &Ctx, store: &Store) {
+pub(super) fn warn_future_dated(ctx: &Ctx, store: &Store) {
     let future = store.future_dated();
     if !future.is_empty() {
         ctx.printer.warn(&format!(
@@ -383,7 +383,7 @@ fn show(ctx: &Ctx, b: &Backup) {
 
 /// `1.2 MiB`, `340 B`.
 #[expect(clippy::cast_precision_loss, reason = "a display figure")]
-pub fn human_bytes(n: u64) -> String {
+pub(super) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut unit = 0;

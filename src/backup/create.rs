@@ -19,7 +19,7 @@ use crate::paths::Paths;
 
 /// What to back up.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(super) struct Request {
     pub profile: Profile,
     pub reason: String,
     pub include_credentials: bool,
@@ -32,14 +32,14 @@ pub struct Request {
 
 /// What a restore creates (archive-relative paths), recorded in its pre-restore backup.
 #[derive(Debug, Clone, Default)]
-pub struct Undo {
+pub(super) struct Undo {
     pub files: Vec<FileEntry>,
     pub dirs: Vec<String>,
 }
 
 /// A backup just written.
 #[derive(Debug)]
-pub struct Created {
+pub(super) struct Created {
     pub dir: PathBuf,
     pub meta: Metadata,
     /// Ids removed by retention afterwards.
@@ -47,14 +47,18 @@ pub struct Created {
 }
 
 /// Takes a `config` or `full` backup of the Claude config dir.
-pub fn create(paths: &Paths, settings: &BackupSettings, req: &Request) -> anyhow::Result<Created> {
+pub(super) fn create(
+    paths: &Paths,
+    settings: &BackupSettings,
+    req: &Request,
+) -> anyhow::Result<Created> {
     create_unless(paths, settings, req, false)?.context("no backup was written")
 }
 
 /// Like [`create`], but when `skip_unchanged` is set and the newest backup has the same profile
 /// and the same files with the same mode and content (SHA-256), writes nothing and returns `None`
 /// (hooks use this so that retention keeps backups of distinct states).
-pub fn create_unless(
+pub(super) fn create_unless(
     paths: &Paths,
     settings: &BackupSettings,
     req: &Request,
@@ -121,7 +125,7 @@ fn unchanged(store: &Store, req: &Request, files: &[Selected]) -> bool {
 }
 
 /// Where the files of a backup come from.
-pub struct Source<'a> {
+pub(super) struct Source<'a> {
     /// The directory archive paths are relative to.
     pub dir: &'a Path,
     /// The directory `sfp restore` writes to by default.
@@ -129,7 +133,7 @@ pub struct Source<'a> {
 }
 
 /// Writes a backup of `files`, commits it and applies retention (except for a pre-restore backup).
-pub fn write(
+pub(super) fn write(
     paths: &Paths,
     settings: &BackupSettings,
     req: &Request,

@@ -13,7 +13,7 @@ use super::shown::escape;
 
 /// A backup or restore refused before anything was written.
 #[derive(Debug, thiserror::Error)]
-pub enum BackupError {
+pub(crate) enum BackupError {
     /// `sfp backup show|verify`, `sfp restore`: the id is empty.
     #[error("an empty backup id matches nothing (see `sfp backup list`)")]
     EmptyId,
@@ -58,7 +58,7 @@ pub enum BackupError {
 }
 
 impl BackupError {
-    pub fn is_user_error(&self) -> bool {
+    pub(crate) fn is_user_error(&self) -> bool {
         match self {
             Self::EmptyId
             | Self::NoLatest { .. }
@@ -117,7 +117,7 @@ impl VerifyError {
 }
 
 /// Whether `e` says the disk (or the user's quota) is full.
-pub fn is_disk_full(e: &io::Error) -> bool {
+pub(super) fn is_disk_full(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::StorageFull
         || e.kind() == io::ErrorKind::QuotaExceeded
         || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))

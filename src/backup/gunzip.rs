@@ -14,7 +14,7 @@ use super::pgzip::CHUNK;
 const AHEAD: usize = 4;
 
 /// The tar stream of a gzip archive, inflated on a helper thread.
-pub fn tar_stream(file: File) -> ThreadedReader {
+pub(super) fn tar_stream(file: File) -> ThreadedReader {
     ThreadedReader::new(MultiGzDecoder::new(BufReader::with_capacity(
         256 * 1024,
         file,
@@ -22,7 +22,7 @@ pub fn tar_stream(file: File) -> ThreadedReader {
 }
 
 /// Reads `inner` on a thread, `CHUNK` bytes at a time.
-pub struct ThreadedReader {
+pub(super) struct ThreadedReader {
     rx: Receiver<io::Result<Vec<u8>>>,
     current: Vec<u8>,
     pos: usize,
@@ -30,7 +30,7 @@ pub struct ThreadedReader {
 }
 
 impl ThreadedReader {
-    pub fn new<R: Read + Send + 'static>(mut inner: R) -> Self {
+    pub(super) fn new<R: Read + Send + 'static>(mut inner: R) -> Self {
         let (tx, rx) = sync_channel(AHEAD);
         std::thread::spawn(move || {
             loop {

@@ -10,6 +10,8 @@
 //! recorded (the next one is taken in full); retention waits for the next backup. A log line
 //! says so.
 
+use std::time::Duration;
+
 use super::command::settings;
 use super::create::{Request, create_unless};
 use super::profile::Profile;
@@ -17,34 +19,36 @@ use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
 
 /// PreCompact: take a `config` backup.
-pub fn on_pre_compact(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
-    let trigger = input.trigger.as_deref().unwrap_or("manual");
-    backup(
-        ctx,
-        input,
-        &format!("pre-compact ({trigger})"),
-        std::time::Duration::from_secs(2),
-        false,
-    )
+pub(crate) fn on_pre_compact(
+    ctx: &Ctx,
+    input: &HookInput,
+    _out: &mut Response,
+) -> anyhow::Result<()> {
+    let label = format!(
+        "pre-compact ({})",
+        input.trigger.as_deref().unwrap_or("manual")
+    );
+    backup(ctx, input, &label, Duration::from_secs(2), false)
 }
 
 /// SessionEnd: take a `config` backup, fast.
-pub fn on_session_end(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
-    let reason = input.reason.as_deref().unwrap_or("other");
-    backup(
-        ctx,
-        input,
-        &format!("session-end ({reason})"),
-        std::time::Duration::from_millis(300),
-        true,
-    )
+pub(crate) fn on_session_end(
+    ctx: &Ctx,
+    input: &HookInput,
+    _out: &mut Response,
+) -> anyhow::Result<()> {
+    let label = format!(
+        "session-end ({})",
+        input.reason.as_deref().unwrap_or("other")
+    );
+    backup(ctx, input, &label, Duration::from_millis(300), true)
 }
 
 fn backup(
     ctx: &Ctx,
     input: &HookInput,
     why: &str,
-    lock_wait: std::time::Duration,
+    lock_wait: Duration,
     skip_unchanged: bool,
 ) -> anyhow::Result<()> {
     let mut settings = settings(ctx);

@@ -13,12 +13,12 @@ use super::profile::Profile;
 use super::select::Skipped;
 
 /// The format version of metadata.json this sfp writes and reads.
-pub const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 1;
 
 /// The archive's file name inside a backup directory.
-pub const ARCHIVE_NAME: &str = "backup.tar.gz";
+pub(super) const ARCHIVE_NAME: &str = "backup.tar.gz";
 /// The metadata's file name inside a backup directory.
-pub const METADATA_NAME: &str = "metadata.json";
+pub(super) const METADATA_NAME: &str = "metadata.json";
 
 /// Largest metadata.json sfp reads.
 const MAX_METADATA_BYTES: u64 = 256 * 1024 * 1024;
@@ -118,7 +118,7 @@ impl Metadata {
 
 /// Opens a file of the store for reading without ever blocking: not following a symlink, without
 /// waiting on a FIFO (`O_NONBLOCK`), and refusing anything but a regular file once opened.
-pub fn open_regular(path: &Path) -> anyhow::Result<File> {
+pub(super) fn open_regular(path: &Path) -> anyhow::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let name = path
         .file_name()
@@ -136,7 +136,7 @@ pub fn open_regular(path: &Path) -> anyhow::Result<File> {
 }
 
 /// The command that restores backup `id` from `source_dir` back into it.
-pub fn restore_command(id: &str, source_dir: &Path, default_dir: &Path) -> String {
+pub(super) fn restore_command(id: &str, source_dir: &Path, default_dir: &Path) -> String {
     if source_dir == default_dir {
         format!("sfp restore {id}")
     } else {

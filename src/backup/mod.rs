@@ -24,24 +24,26 @@ mod stage;
 mod store;
 mod verify;
 
-pub use command::{BackupArgs, execute};
-pub use error::{BackupError, VerifyError};
-pub use hook::{on_pre_compact, on_session_end};
-pub use metadata::{FileEntry, Metadata};
-pub use profile::Profile;
-pub use restore_cmd::{RestoreArgs, execute as execute_restore};
+pub(crate) use command::{BackupArgs, execute};
+pub(crate) use error::{BackupError, VerifyError};
+pub(crate) use hook::{on_pre_compact, on_session_end};
+pub use metadata::Metadata;
+pub(crate) use restore_cmd::{RestoreArgs, execute as execute_restore};
 /// The restore reader's two phases (check every entry while staging, then rename into place)
 /// and the planner in front of them, public so that the fuzz targets (`fuzz/`) can restore an
 /// arbitrary archive into a scratch directory without a session around it.
-pub use restore_plan::{Plan, plan};
-pub use settings::BackupSettings;
-pub use stage::{CommitError, commit, stage};
+pub use restore_plan::plan;
+pub(crate) use settings::BackupSettings;
+pub(crate) use stage::CommitError;
+pub use stage::commit;
+pub use stage::stage;
 pub use store::Backup;
-pub use verify::{UnsafePath, verify};
+pub(crate) use verify::UnsafePath;
+pub use verify::verify;
 
 /// Backups in `$SFP_HOME/backups/` whose recorded creation time lies in the future (a clock that
 /// was wrong, or a machine restored from elsewhere), as `(id, created)`, newest first. Retention
 /// and `latest` order backups by sequence number, so they do no harm, but the clock may be wrong.
-pub fn future_dated(paths: &crate::paths::Paths) -> Vec<(String, String)> {
+pub(crate) fn future_dated(paths: &crate::paths::Paths) -> Vec<(String, String)> {
     store::Store::new(paths.backups_dir()).future_dated()
 }

@@ -16,7 +16,7 @@ use flate2::{Compress, Compression, Crc, FlushCompress};
 use sha2::{Digest as _, Sha256};
 
 /// Uncompressed bytes per chunk.
-pub const CHUNK: usize = 1024 * 1024;
+pub(super) const CHUNK: usize = 1024 * 1024;
 
 /// The deflate window: how much of the previous chunk primes the next.
 const WINDOW: usize = 32 * 1024;
@@ -29,7 +29,7 @@ const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
 
 /// What the writer thread reports when the stream is finished.
 #[derive(Debug)]
-pub struct Finished<W> {
+pub(super) struct Finished<W> {
     pub inner: W,
     /// SHA-256 of the compressed bytes, hex.
     pub sha256: String,
@@ -46,7 +46,7 @@ type Done = (u64, io::Result<Vec<u8>>, Crc);
 
 /// A `Write` that gzips what it is given on worker threads and writes the result, in order, to
 /// the inner writer.
-pub struct ParallelGzWriter<W: Write + Send + 'static> {
+pub(super) struct ParallelGzWriter<W: Write + Send + 'static> {
     buf: Vec<u8>,
     seq: u64,
     dict: Option<Vec<u8>>,
@@ -57,7 +57,7 @@ pub struct ParallelGzWriter<W: Write + Send + 'static> {
 }
 
 impl<W: Write + Send + 'static> ParallelGzWriter<W> {
-    pub fn new(inner: W, level: u32, threads: usize) -> Self {
+    pub(super) fn new(inner: W, level: u32, threads: usize) -> Self {
         let threads = threads.max(1);
         let in_flight = 2 * threads + 2;
         let (token_tx, tokens) = sync_channel::<()>(in_flight);
@@ -122,7 +122,7 @@ impl<W: Write + Send + 'static> ParallelGzWriter<W> {
     }
 
     /// Compresses what is left, waits for every thread and returns the inner writer.
-    pub fn finish(mut self) -> io::Result<Finished<W>> {
+    pub(super) fn finish(mut self) -> io::Result<Finished<W>> {
         self.dispatch()?;
         self.jobs = None;
         for w in self.workers.drain(..) {
@@ -234,7 +234,7 @@ fn write_stream<W: Write>(
 }
 
 /// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes
         .iter()

@@ -29,7 +29,7 @@ impl Profile {
 }
 
 /// The `config` profile, relative to the Claude config dir.
-pub const CONFIG_GLOBS: &[&str] = &[
+pub(super) const CONFIG_GLOBS: &[&str] = &[
     "settings*.json",
     "CLAUDE.md",
     ".context/**",
@@ -46,10 +46,10 @@ pub const CONFIG_GLOBS: &[&str] = &[
 ];
 
 /// What `full` adds to `config`.
-pub const FULL_EXTRA_GLOBS: &[&str] = &["projects/**", "history.jsonl", "file-history/**"];
+pub(super) const FULL_EXTRA_GLOBS: &[&str] = &["projects/**", "history.jsonl", "file-history/**"];
 
 /// Credential files: left out unless `--include-credentials` is given.
-pub const CREDENTIAL_GLOBS: &[&str] = &[
+pub(super) const CREDENTIAL_GLOBS: &[&str] = &[
     "**/.credentials.json",
     "**/credentials.json",
     "**/*.credentials.json",
@@ -78,7 +78,7 @@ const NEVER_PREFIXES: &[&str] = &[
 
 /// Compiled selection rules for one backup.
 #[derive(Debug)]
-pub struct Rules {
+pub(super) struct Rules {
     include: GlobSet,
     /// Patterns' first components, to decide which top-level directories to walk.
     roots: GlobSet,
@@ -106,7 +106,7 @@ fn set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> anyhow::Result<GlobSe
 
 impl Rules {
     /// The rules of `profile` plus the user's `include` and `exclude` globs.
-    pub fn new(
+    pub(super) fn new(
         profile: Profile,
         include: &[String],
         exclude: &[String],
@@ -135,12 +135,12 @@ impl Rules {
     }
 
     /// Whether the walk should enter the top-level directory `name`.
-    pub fn walks_root(&self, name: &str) -> bool {
+    pub(super) fn walks_root(&self, name: &str) -> bool {
         !is_never(name) && (self.walk_everything || self.roots.is_match(name))
     }
 
     /// Whether the file `rel` is backed up, and if not, why.
-    pub fn verdict(&self, rel: &str) -> Verdict {
+    pub(super) fn verdict(&self, rel: &str) -> Verdict {
         if is_never(rel) {
             return Verdict::Never;
         }
@@ -160,7 +160,7 @@ impl Rules {
 
 /// What the rules say about one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     Included,
     NotInProfile,
     Excluded,
@@ -169,7 +169,7 @@ pub enum Verdict {
 }
 
 /// Paths that no profile, include glob or flag ever backs up.
-pub fn is_never(rel: &str) -> bool {
+pub(super) fn is_never(rel: &str) -> bool {
     if NEVER_PREFIXES
         .iter()
         .any(|p| rel == *p || rel.strip_prefix(p).is_some_and(|r| r.starts_with('/')))

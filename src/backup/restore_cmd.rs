@@ -52,7 +52,7 @@ pub struct RestoreArgs {
 /// Lines of a plan listed before "… and N more".
 const SHOWN: usize = 40;
 
-pub fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &RestoreArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let settings = settings(ctx);
     let store = Store::new(ctx.paths.backups_dir());
     if args.list {

@@ -50,7 +50,7 @@ impl Step {
 }
 
 /// `target` below `base` as text (both come from joining `/`-separated archive paths).
-pub fn inner<'a>(base: &Path, target: &'a Path) -> &'a str {
+pub(super) fn inner<'a>(base: &Path, target: &'a Path) -> &'a str {
     target
         .strip_prefix(base)
         .ok()
@@ -91,7 +91,7 @@ impl Plan {
 }
 
 /// Where archive path `rel` is restored to.
-pub fn destination(rel: &str, to: Option<&Path>, paths: &Paths) -> (PathBuf, PathBuf) {
+pub(super) fn destination(rel: &str, to: Option<&Path>, paths: &Paths) -> (PathBuf, PathBuf) {
     if let Some(to) = to {
         return (to.to_path_buf(), to.join(rel));
     }
@@ -157,7 +157,7 @@ fn expand(raw: &str) -> Vec<String> {
 
 /// The files of `backup` matching `only` (all when it is empty). A selection that matches
 /// nothing, in a backup that holds something, is an error.
-pub fn select<'a>(backup: &'a Backup, only: &Only) -> anyhow::Result<Vec<&'a FileEntry>> {
+pub(super) fn select<'a>(backup: &'a Backup, only: &Only) -> anyhow::Result<Vec<&'a FileEntry>> {
     let files: Vec<&FileEntry> = backup
         .meta
         .files

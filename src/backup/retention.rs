@@ -14,7 +14,7 @@ use crate::util::lock::FileLock;
 
 /// Backup `id` held by a restore: the lock is released and its file removed when dropped.
 #[derive(Debug)]
-pub struct Held {
+pub(super) struct Held {
     path: PathBuf,
     _lock: FileLock,
 }
@@ -30,7 +30,7 @@ impl Drop for Held {
 impl Store {
     /// Marks backup `id` as being restored until the returned guard is dropped (or the process
     /// dies): retention in any sfp process leaves it alone meanwhile.
-    pub fn hold(&self, id: &str, wait: Duration) -> anyhow::Result<Held> {
+    pub(super) fn hold(&self, id: &str, wait: Duration) -> anyhow::Result<Held> {
         self.ensure_dir()?;
         let path = self.in_use_path(id);
         let lock = FileLock::acquire(&path, wait)
@@ -67,7 +67,7 @@ impl Store {
     /// the id's text, so backups dated in the future by a wrong clock never push out new ones.
     /// `protect` (the backup just taken), a backup being restored, and one whose metadata cannot
     /// be read are never removed. Returns the removed ids, newest first.
-    pub fn prune(
+    pub(super) fn prune(
         &self,
         keep: usize,
         max_age: Duration,

@@ -13,7 +13,7 @@ use super::profile::{Rules, Verdict};
 
 /// A file picked for a backup.
 #[derive(Debug, Clone)]
-pub struct Selected {
+pub(super) struct Selected {
     /// The path inside the archive, `/`-separated and relative.
     pub rel: String,
     pub abs: PathBuf,
@@ -27,17 +27,21 @@ pub struct Skipped {
 }
 
 /// The archive prefix of sfp's config files when `$SFP_HOME` lies outside the Claude config dir.
-pub const SFP_HOME_PREFIX: &str = ".sfp-home";
+pub(super) const SFP_HOME_PREFIX: &str = ".sfp-home";
 
 /// Everything a walk found.
 #[derive(Debug, Default)]
-pub struct Selection {
+pub(super) struct Selection {
     pub files: Vec<Selected>,
     pub skipped: Vec<Skipped>,
 }
 
 /// Picks the files under `claude_dir` that `rules` take, plus `*.yaml` at the top of `sfp_home`.
-pub fn select(claude_dir: &Path, sfp_home: &Path, rules: &Rules) -> anyhow::Result<Selection> {
+pub(super) fn select(
+    claude_dir: &Path,
+    sfp_home: &Path,
+    rules: &Rules,
+) -> anyhow::Result<Selection> {
     let mut out = Selection::default();
     let sfp_rel = sfp_home
         .strip_prefix(claude_dir)

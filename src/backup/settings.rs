@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct BackupSettings {
+pub(crate) struct BackupSettings {
     /// Backups kept by retention of each kind (`config`, `full`, `pre-restore`, counted apart):
     /// the newest ones; 0 keeps every backup.
     pub keep: usize,
@@ -57,7 +57,7 @@ impl crate::config::Section for BackupSettings {
 
 impl BackupSettings {
     /// Compression threads to use: the setting, else one per CPU (at most 8).
-    pub fn compress_threads(&self) -> usize {
+    pub(crate) fn compress_threads(&self) -> usize {
         if self.threads > 0 {
             return self.threads.min(64);
         }
@@ -65,7 +65,7 @@ impl BackupSettings {
     }
 
     /// The gzip level, clamped to 1..=9.
-    pub fn level(&self) -> u32 {
+    pub(crate) fn level(&self) -> u32 {
         self.compression_level.clamp(1, 9)
     }
 }

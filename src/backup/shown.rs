@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// `text` with every control character shown as an escape (`\n`, `\t`, `\r`, `\x1b`, `\u{9b}`).
-pub fn escape(text: &str) -> Cow<'_, str> {
+pub(super) fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
     }
@@ -30,7 +30,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 }
 
 /// A path, escaped (bytes that are not UTF-8 are shown as U+FFFD).
-pub fn path(p: &Path) -> String {
+pub(super) fn path(p: &Path) -> String {
     escape(&p.to_string_lossy()).into_owned()
 }
 

@@ -276,7 +276,7 @@ fn write_staged(
 
 /// Whether the filesystems that will hold the files a plan writes have room for them. `Err`
 /// says which one is short, and by how much.
-pub fn check_space(plan: &Plan) -> Result<(), BackupError> {
+pub(super) fn check_space(plan: &Plan) -> Result<(), BackupError> {
     let mut need: Vec<(&Path, u64)> = Vec::new();
     for s in plan
         .steps
@@ -347,6 +347,10 @@ pub enum CommitError {
 
 impl CommitError {
     /// Never: the backup was checked whole before anything was put in place.
+    #[allow(
+        clippy::unused_self,
+        reason = "every typed error of an edge answers the same question"
+    )]
     pub fn is_user_error(&self) -> bool {
         false
     }

@@ -30,7 +30,7 @@ use crate::util::lock::FileLock;
 const STALE_AFTER: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone)]
-pub struct Store {
+pub(super) struct Store {
     pub dir: PathBuf,
 }
 
@@ -43,7 +43,7 @@ pub struct Backup {
 
 /// A directory reserved for a backup being written.
 #[derive(Debug)]
-pub struct Reserved {
+pub(super) struct Reserved {
     pub id: String,
     pub tmp: PathBuf,
     /// The backup's sequence number in the store.
@@ -53,7 +53,7 @@ pub struct Reserved {
 /// One entry of the store's listing: a usable backup, or a backup directory whose metadata
 /// cannot be used, with the reason.
 #[derive(Debug, Clone)]
-pub enum Listed {
+pub(super) enum Listed {
     Good(Box<Backup>),
     Damaged {
         id: String,
@@ -63,7 +63,7 @@ pub enum Listed {
 }
 
 impl Listed {
-    pub fn id(&self) -> &str {
+    pub(super) fn id(&self) -> &str {
         match self {
             Listed::Good(b) => &b.meta.id,
             Listed::Damaged { id, .. } => id,
@@ -75,7 +75,7 @@ impl Listed {
 /// sequence number, then its creation time, then the id (for backups written before sequence
 /// numbers were recorded).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Order {
+pub(super) struct Order {
     pub seq: u64,
     /// Milliseconds since the Unix epoch (`i64::MIN` when unreadable).
     pub created_ms: i64,
@@ -83,11 +83,11 @@ pub struct Order {
 }
 
 impl Order {
-    pub fn of(meta: &Metadata) -> Self {
+    pub(super) fn of(meta: &Metadata) -> Self {
         Self::new(meta.seq, &meta.created, &meta.id)
     }
 
-    pub fn new(seq: u64, created: &str, id: &str) -> Self {
+    pub(super) fn new(seq: u64, created: &str, id: &str) -> Self {
         Self {
             seq,
             created_ms: parse_created(created).unwrap_or(i64::MIN),
@@ -97,7 +97,7 @@ impl Order {
 }
 
 /// An RFC 3339 time as milliseconds since the Unix epoch.
-pub fn parse_created(created: &str) -> Option<i64> {
+pub(super) fn parse_created(created: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(created)
         .ok()
         .map(|t| t.timestamp_millis())
@@ -107,11 +107,11 @@ pub fn parse_created(created: &str) -> Option<i64> {
 const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
 impl Store {
-    pub fn new(dir: PathBuf) -> Self {
+    pub(super) fn new(dir: PathBuf) -> Self {
         Self { dir }
     }
 
-    pub fn lock(&self, wait: Duration) -> anyhow::Result<FileLock> {
+    pub(super) fn lock(&self, wait: Duration) -> anyhow::Result<FileLock> {
         self.ensure_dir()?;
         FileLock::acquire(&self.dir.join(".lock"), wait)
     }
@@ -128,7 +128,7 @@ impl Store {
     }
 
     /// Reserves a new unique id for `now` and creates its temporary directory (0700).
-    pub fn reserve(
+    pub(super) fn reserve(
         &self,
         now: chrono::DateTime<chrono::Utc>,
         wait: Duration,
@@ -184,7 +184,7 @@ impl Store {
     }
 
     /// Renames a finished temporary directory to its id.
-    pub fn commit(&self, reserved: &Reserved) -> anyhow::Result<PathBuf> {
+    pub(super) fn commit(&self, reserved: &Reserved) -> anyhow::Result<PathBuf> {
         let dest = self.dir.join(&reserved.id);
         if dest.exists() {
             bail!("{} already exists", dest.display());
@@ -215,7 +215,7 @@ impl Store {
 
     /// Every backup directory, newest first (by [`Order`]); one whose metadata cannot be used is
     /// listed as damaged with the reason, never left out.
-    pub fn list_all(&self) -> anyhow::Result<Vec<Listed>> {
+    pub(super) fn list_all(&self) -> anyhow::Result<Vec<Listed>> {
         let mut out: Vec<(Order, Listed)> = self
             .names()?
             .into_iter()
@@ -251,7 +251,7 @@ impl Store {
     }
 
     /// The newest backup's id and head, read from the heads of the metadata files alone.
-    pub fn newest(&self) -> Option<(String, Head)> {
+    pub(super) fn newest(&self) -> Option<(String, Head)> {
         self.names()
             .ok()?
             .into_iter()
@@ -262,7 +262,7 @@ impl Store {
 
     /// Backups whose recorded creation time lies in the future (a clock that was wrong, a
     /// machine restored from elsewhere), as `(id, created)`, newest first.
-    pub fn future_dated(&self) -> Vec<(String, String)> {
+    pub(super) fn future_dated(&self) -> Vec<(String, String)> {
         let now = chrono::Utc::now().timestamp_millis();
         let mut out: Vec<(Order, String, String)> = self
             .names()
@@ -282,7 +282,7 @@ impl Store {
 
     /// Finds a backup by id, unique prefix, or `latest` (the newest backup that is not a
     /// pre-restore backup, so that restoring `latest` twice restores the same backup twice).
-    pub fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
+    pub(super) fn resolve(&self, query: &str) -> anyhow::Result<Backup> {
         if query.trim().is_empty() {
             return Err(BackupError::EmptyId.into());
         }
@@ -330,7 +330,7 @@ impl Store {
     }
 
     /// Removes temporary directories older than an hour (a killed backup's left-overs).
-    pub fn clean_stale(&self) -> Vec<String> {
+    pub(super) fn clean_stale(&self) -> Vec<String> {
         let mut removed = Vec::new();
         for name in self.names().unwrap_or_default() {
             if !name.starts_with(".tmp-") {
@@ -370,14 +370,14 @@ fn write_counter(path: &Path, value: u64) -> std::io::Result<()> {
 
 /// What the head of a backup's metadata.json says.
 #[derive(Debug, Clone)]
-pub struct Head {
+pub(super) struct Head {
     pub profile: Profile,
     pub seq: u64,
     pub created: String,
 }
 
 impl Head {
-    pub fn order(&self, id: &str) -> Order {
+    pub(super) fn order(&self, id: &str) -> Order {
         Order::new(self.seq, &self.created, id)
     }
 }
@@ -387,7 +387,7 @@ impl Head {
 /// few KiB answer without parsing a metadata file of many megabytes (a `full` backup's) on the
 /// hook path; the whole file is parsed only when the head does not say. `None` when the file
 /// cannot be read (a FIFO or other non-regular file is never waited on).
-pub fn head(dir: &Path) -> Option<Head> {
+pub(super) fn head(dir: &Path) -> Option<Head> {
     #[derive(serde::Deserialize)]
     struct Whole {
         profile: Profile,
@@ -470,7 +470,7 @@ fn number_in_second(name: &str, base: &str) -> Option<u32> {
 }
 
 /// `(date-time, sequence)` of an id, or `None` for a name that is not a backup id.
-pub fn sort_key(id: &str) -> Option<(&str, u32)> {
+pub(super) fn sort_key(id: &str) -> Option<(&str, u32)> {
     let (base, seq) = match id.get(15..) {
         Some("") => (id, 0),
         Some(rest) => (&id[..15], rest.strip_prefix('-')?.parse().ok()?),

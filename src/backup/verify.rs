@@ -22,7 +22,7 @@ use super::store::Backup;
 /// An error from writing a restored file (not from reading the archive), carried through the
 /// scan's `io::Error` so that it is not mistaken for a damaged archive.
 #[derive(Debug)]
-pub struct WriteFailed(pub io::Error);
+pub(super) struct WriteFailed(pub io::Error);
 
 impl std::fmt::Display for WriteFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,7 +33,7 @@ impl std::fmt::Display for WriteFailed {
 impl std::error::Error for WriteFailed {}
 
 /// Wraps a write error so that [`scan`] reports it as one.
-pub fn write_failed(e: io::Error) -> io::Error {
+pub(super) fn write_failed(e: io::Error) -> io::Error {
     io::Error::new(e.kind(), WriteFailed(e))
 }
 
@@ -51,7 +51,7 @@ const MAX_NAME: usize = 255;
 
 /// Why a path in a backup cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UnsafePath {
+pub(crate) enum UnsafePath {
     #[error("path is not valid UTF-8")]
     NotUtf8,
     #[error("empty path")]
@@ -72,14 +72,18 @@ pub enum UnsafePath {
 
 impl UnsafePath {
     /// Always: a path no restore may write makes the backup unacceptable.
-    pub fn is_user_error(&self) -> bool {
+    #[allow(
+        clippy::unused_self,
+        reason = "every typed error of an edge answers the same question"
+    )]
+    pub(crate) fn is_user_error(&self) -> bool {
         true
     }
 }
 
 /// Checks an archive path component by component: relative, no `..`, `.`, empty parts or NUL,
 /// no component longer than a file name can be, and not longer than a path can be.
-pub fn safe_rel(raw: &[u8]) -> Result<&str, UnsafePath> {
+pub(super) fn safe_rel(raw: &[u8]) -> Result<&str, UnsafePath> {
     let text = std::str::from_utf8(raw).map_err(|_| UnsafePath::NotUtf8)?;
     if text.is_empty() {
         return Err(UnsafePath::Empty);
@@ -107,7 +111,7 @@ pub fn safe_rel(raw: &[u8]) -> Result<&str, UnsafePath> {
 /// Checks the metadata's own lists and returns the files by path: every path safe, none listed
 /// twice, and no path that would have to be both a file and a directory (`a` and `a/b`), for
 /// the archive's files and the files and directories an undo removes alike.
-pub fn index(meta: &Metadata) -> Result<HashMap<&str, &FileEntry>, VerifyError> {
+pub(super) fn index(meta: &Metadata) -> Result<HashMap<&str, &FileEntry>, VerifyError> {
     let bad =
         |path: &str, problem: &str| VerifyError::Metadata(format!("`{}`: {problem}", escape(path)));
     let mut map = HashMap::with_capacity(meta.files.len());
@@ -150,7 +154,7 @@ pub fn index(meta: &Metadata) -> Result<HashMap<&str, &FileEntry>, VerifyError> 
 }
 
 /// Opens the archive and checks its size and SHA-256 against the metadata.
-pub fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
+pub(super) fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let path = dir.join(ARCHIVE_NAME);
     let io_err = |source| VerifyError::Io {
@@ -194,7 +198,7 @@ pub fn open_checked(dir: &Path, meta: &Metadata) -> Result<File, VerifyError> {
 
 /// Walks every entry of a checked archive. `visit(entry, content)` must consume `content` and
 /// return its SHA-256 (hex); `Ok(false)` from `wanted` skips (but still checks) an entry.
-pub fn scan(
+pub(super) fn scan(
     backup: &Backup,
     wanted: &dyn Fn(&FileEntry) -> bool,
     visit: &mut dyn FnMut(&FileEntry, &mut dyn Read) -> io::Result<String>,
@@ -280,7 +284,7 @@ pub fn scan(
 }
 
 /// Reads `r` to its end and returns its SHA-256 (hex).
-pub fn hash(r: &mut dyn Read) -> io::Result<String> {
+pub(super) fn hash(r: &mut dyn Read) -> io::Result<String> {
     let mut sha = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

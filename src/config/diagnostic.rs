@@ -79,7 +79,7 @@ impl Diagnostic {
 /// The one way a place in a config file is named in messages: keys joined by `.`, list
 /// indices in brackets, `tiers.fast.gates[2].timeout`. This reads serde_ignored's paths
 /// (`tiers.fast.gates.2.?.timeout`, where `?` is an optional value) into that form.
-pub fn display_path(path: &str) -> String {
+pub(crate) fn display_path(path: &str) -> String {
     let mut out = String::new();
     for seg in path.split('.').filter(|s| *s != "?") {
         if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
@@ -98,7 +98,7 @@ pub fn display_path(path: &str) -> String {
 
 /// The keys and indices of a path written as [`display_path`] gives it (`gates[0].when` →
 /// `gates`, `0`, `when`). Only a trailing `[digits]` is an index: a key may hold brackets.
-pub fn path_segments(path: &str) -> Vec<&str> {
+pub(crate) fn path_segments(path: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for seg in path.split('.') {
         let mut indices = Vec::new();
@@ -124,7 +124,7 @@ pub fn path_segments(path: &str) -> Vec<&str> {
 /// Line and column (1-based, in characters as the YAML parser counts its columns) of the `nth`
 /// occurrence of `needle` in `text`, outside comments. serde keeps no positions for values, so
 /// checks made after parsing find what they report by its text.
-pub fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
+pub(crate) fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
     let mut count = 0;
     for (i, line) in text.lines().enumerate() {
         let code = line.split(" #").next().unwrap_or(line);
@@ -141,7 +141,7 @@ pub fn locate(text: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
 }
 
 /// Where the first `key:` is written as a key (at the start of its line, or in a flow mapping).
-pub fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
+pub(crate) fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
     let re = regex::Regex::new(&format!(r"(?:^|[\s{{,])({}):", regex::escape(key))).ok()?;
     text.lines().enumerate().find_map(|(i, line)| {
         let code = line.split(" #").next().unwrap_or(line);
@@ -152,7 +152,7 @@ pub fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
 }
 
 /// The 1-based character column of byte offset `at` in `line`.
-pub fn column(line: &str, at: usize) -> usize {
+pub(crate) fn column(line: &str, at: usize) -> usize {
     line[..at].chars().count() + 1
 }
 

@@ -11,7 +11,7 @@ use serde::de::{self, Visitor};
 use super::ConfigError;
 
 /// Reads `500ms`, `10s`, `2m`, `12h`, `7d` (spaces around the unit allowed), or `0`.
-pub fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
@@ -40,7 +40,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, ConfigError> {
 }
 
 /// The shortest spelling [`parse_duration`] reads back as `d` (whole milliseconds).
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     if ms == 0 {
         return "0s".to_owned();
@@ -59,7 +59,7 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// For `#[serde(deserialize_with = "crate::config::duration")]` on a [`Duration`] field.
-pub fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     struct V;
     impl Visitor<'_> for V {
         type Value = Duration;

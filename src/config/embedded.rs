@@ -2,7 +2,7 @@
 //! even when the plugin directory is gone.
 
 /// `(file name, contents)` of every default config file.
-pub const EMBEDDED_FILES: &[(&str, &str)] = &[
+pub(crate) const EMBEDDED_FILES: &[(&str, &str)] = &[
     ("sfp.yaml", include_str!("../../config/sfp.yaml")),
     ("evidence.yaml", include_str!("../../config/evidence.yaml")),
     ("gates.yaml", include_str!("../../config/gates.yaml")),

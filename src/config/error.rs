@@ -5,7 +5,7 @@
 use super::Diagnostic;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("`{text}` is not a duration (write e.g. 500ms, 10s, 2m, 12h or 7d)")]
     NotADuration { text: String },
     /// A number without a unit: which unit was meant cannot be known.
@@ -29,7 +29,11 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// Whether the user can fix it by changing what they wrote (all of them can).
-    pub fn is_user_error(&self) -> bool {
+    #[allow(
+        clippy::unused_self,
+        reason = "every typed error of an edge answers the same question"
+    )]
+    pub(crate) fn is_user_error(&self) -> bool {
         true
     }
 }
@@ -53,7 +57,7 @@ fn joined(diags: &[Diagnostic]) -> String {
 
 /// The errors among `diags` as one [`ConfigError::Invalid`] (exit 1): a terminal command does
 /// not go on with a config that does not read as written. Warnings pass.
-pub fn refuse_errors(diags: &[Diagnostic]) -> Result<(), ConfigError> {
+pub(crate) fn refuse_errors(diags: &[Diagnostic]) -> Result<(), ConfigError> {
     let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
     if errors.is_empty() {
         return Ok(());

@@ -1,5 +1,5 @@
 //! The one loader of a whole config file (`gates.yaml`, `alerts.yaml`, `evidence.yaml`):
-//! [`load`] reads every layer (see [`super::layers`]), parses each once, checks it on its own,
+//! [`load`] reads every layer (see [`super::layers()`]), parses each once, checks it on its own,
 //! and merges the layers that are valid the way the file says ([`Merge`]). A layer with an error
 //! is left out, the others still apply; every problem comes back as a located diagnostic.
 
@@ -12,7 +12,7 @@ use crate::paths::Paths;
 
 /// How the valid layers of a file combine, lowest priority first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Merge {
+pub(crate) enum Merge {
     /// Mappings merge key by key, anything else is replaced; the result is read once.
     Deep,
     /// Each layer is read on its own and [`ConfigFile::assemble`] gets them all (gates merge
@@ -21,7 +21,7 @@ pub enum Merge {
 }
 
 /// A config file sfp reads whole.
-pub trait ConfigFile: Sized {
+pub(crate) trait ConfigFile: Sized {
     /// The file's name in every layer.
     const FILE: &'static str;
     /// The layers the file is read from.
@@ -48,7 +48,7 @@ pub trait ConfigFile: Sized {
 
 /// The document of a [`Merge::Deep`] file: every valid layer merged, or the default when there
 /// is none (for [`ConfigFile::assemble`] of a file that is its own document).
-pub fn merged<T: Default>(docs: Vec<(T, String)>) -> T {
+pub(crate) fn merged<T: Default>(docs: Vec<(T, String)>) -> T {
     docs.into_iter()
         .next_back()
         .map(|(doc, _)| doc)
@@ -57,7 +57,7 @@ pub fn merged<T: Default>(docs: Vec<(T, String)>) -> T {
 
 /// A loaded file, its problems, and the layers it was read from.
 #[derive(Debug, Clone)]
-pub struct Loaded<T> {
+pub(crate) struct Loaded<T> {
     pub value: T,
     pub diagnostics: Vec<Diagnostic>,
     /// Every layer read, as named in messages, lowest first.
@@ -65,12 +65,12 @@ pub struct Loaded<T> {
 }
 
 /// Loads `T` over every layer.
-pub fn load<T: ConfigFile>(paths: &Paths) -> Loaded<T> {
+pub(crate) fn load<T: ConfigFile>(paths: &Paths) -> Loaded<T> {
     load_with(paths, false)
 }
 
 /// Like [`load`], with the strict checks of [`ConfigFile::validate`].
-pub fn load_strict<T: ConfigFile>(paths: &Paths) -> Loaded<T> {
+pub(crate) fn load_strict<T: ConfigFile>(paths: &Paths) -> Loaded<T> {
     load_with(paths, true)
 }
 
@@ -88,7 +88,7 @@ fn load_with<T: ConfigFile>(paths: &Paths, strict: bool) -> Loaded<T> {
 /// The problems of every layer of `T`, for `sfp health`. The defaults compiled into sfp are held
 /// to zero problems by a test, so a file with no layer of the user's or the project's (and none
 /// unreadable) is not parsed at all: this runs at every SessionStart.
-pub fn check<T: ConfigFile>(paths: &Paths) -> Vec<Diagnostic> {
+pub(crate) fn check<T: ConfigFile>(paths: &Paths) -> Vec<Diagnostic> {
     let (layers, mut diagnostics) = layers(paths, T::FILE);
     if diagnostics.is_empty() && layers.iter().all(|l| l.kind == LayerKind::Embedded) {
         return diagnostics;
@@ -98,7 +98,7 @@ pub fn check<T: ConfigFile>(paths: &Paths) -> Vec<Diagnostic> {
 }
 
 /// Reads and merges the given layers (lowest priority first).
-pub fn from_layers<T: ConfigFile>(layers: &[Layer], strict: bool) -> (T, Vec<Diagnostic>) {
+pub(crate) fn from_layers<T: ConfigFile>(layers: &[Layer], strict: bool) -> (T, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut merged = Value::Null;
     let mut docs = Vec::new();

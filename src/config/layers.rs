@@ -39,7 +39,7 @@ pub struct Layer {
 
 /// Reads every existing layer of `name` (e.g. `gates.yaml`). Unreadable files come back as a layer
 /// whose text is empty and an error in `problems`.
-pub fn layers(paths: &Paths, name: &str) -> (Vec<Layer>, Vec<super::Diagnostic>) {
+pub(crate) fn layers(paths: &Paths, name: &str) -> (Vec<Layer>, Vec<super::Diagnostic>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     if let Some(text) = embedded(name) {

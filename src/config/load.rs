@@ -55,7 +55,7 @@ pub struct Parsed {
 }
 
 /// Parses one layer of `file` (the one parse of that layer).
-pub fn parse_layer(file: &str, layer: &Layer) -> Result<Parsed, Diagnostic> {
+pub(crate) fn parse_layer(file: &str, layer: &Layer) -> Result<Parsed, Diagnostic> {
     let mut value = parse_value(layer)?;
     let renamed = rename::apply(file, layer, &mut value);
     Ok(Parsed { value, renamed })
@@ -72,7 +72,7 @@ pub fn parse_document<T: DeserializeOwned + Default>(
 
 /// Reads one layer's untyped value as `T`. The check runs on the value; only when it fails is
 /// the text deserialized again, so that the error names the line and column.
-pub fn typed_document<T: DeserializeOwned + Default>(
+pub(crate) fn typed_document<T: DeserializeOwned + Default>(
     layer: &Layer,
     value: Value,
 ) -> Result<(T, Vec<Diagnostic>), Diagnostic> {
@@ -122,7 +122,7 @@ fn is_blank(text: &str) -> bool {
 }
 
 /// Merges `over` into `base`: mappings key by key, anything else replaced.
-pub fn deep_merge(base: &mut Value, over: Value) {
+pub(crate) fn deep_merge(base: &mut Value, over: Value) {
     match (base, over) {
         (Value::Mapping(b), Value::Mapping(o)) => {
             for (k, v) in o {
@@ -287,11 +287,15 @@ impl Config {
 }
 
 /// Checks one section of one layer, given the layer's parse; built with [`section_check`].
-pub type SectionCheck = fn(&Layer, &Parsed, &str) -> Vec<Diagnostic>;
+pub(crate) type SectionCheck = fn(&Layer, &Parsed, &str) -> Vec<Diagnostic>;
 
 /// A [`SectionCheck`] for a section of type `T`: its errors and warnings in that layer, or one
 /// warning when the layer may not set it.
-pub fn section_check<T: Section>(layer: &Layer, parsed: &Parsed, key: &str) -> Vec<Diagnostic> {
+pub(crate) fn section_check<T: Section>(
+    layer: &Layer,
+    parsed: &Parsed,
+    key: &str,
+) -> Vec<Diagnostic> {
     if !T::TRUST.admits(layer.kind) {
         return match parsed.value.get(key) {
             Some(v) if !v.is_null() => {

@@ -16,7 +16,7 @@ use super::{ConfigError, Diagnostic, Layer, LayerKind};
 use crate::env::{Env, PLUGIN_OPTIONS};
 
 /// How the options layer is named in messages.
-pub const DISPLAY: &str = "plugin options (claude plugin configure sfp)";
+pub(crate) const DISPLAY: &str = "plugin options (claude plugin configure sfp)";
 
 /// An option, the `sfp.yaml` key it sets, and how its text becomes that key's value.
 struct Spec {
@@ -82,7 +82,7 @@ fn session_end_backup(v: &str) -> Result<String, ConfigError> {
 }
 
 /// Where the `sfp.yaml` key `section.key` is set by an option: the option's name.
-pub fn option_for(section: &str, key: &str) -> Option<&'static str> {
+pub(crate) fn option_for(section: &str, key: &str) -> Option<&'static str> {
     SPECS
         .iter()
         .find(|s| s.section == section && s.key == key)
@@ -90,7 +90,7 @@ pub fn option_for(section: &str, key: &str) -> Option<&'static str> {
 }
 
 /// The options that are set, from the environment of a hook, else from `settings.json`.
-pub fn values(env: &Env, claude_dir: &Path) -> Vec<(&'static str, String)> {
+pub(crate) fn values(env: &Env, claude_dir: &Path) -> Vec<(&'static str, String)> {
     if !env.plugin_options.is_empty() {
         return env.plugin_options.clone();
     }
@@ -134,7 +134,7 @@ fn from_settings(path: &Path) -> Vec<(&'static str, String)> {
 
 /// The options as an `sfp.yaml` layer, and a warning for each value that is not valid (that
 /// option is left out). `None` when no option is set.
-pub fn layer(values: &[(&'static str, String)]) -> (Option<Layer>, Vec<Diagnostic>) {
+pub(crate) fn layer(values: &[(&'static str, String)]) -> (Option<Layer>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut sections: Vec<(&str, Vec<String>)> = Vec::new();
     for spec in &SPECS {

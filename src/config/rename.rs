@@ -1,7 +1,7 @@
 //! Keys sfp has renamed, read under their old name for as long as configs carry them.
 //!
 //! This is the one table of old spellings. A key named for a unit (`timeout_ms`,
-//! `max_age_days`) became a unit-free key taking a duration (see [`super::parse_duration`]): the
+//! `max_age_days`) became a unit-free key taking a duration (see [`super::duration::parse_duration`]): the
 //! loader moves the old key's value to the new key, converted from the old unit, and warns with
 //! the new spelling at the old key's line.
 
@@ -72,7 +72,7 @@ pub struct Renamed {
 }
 
 /// Moves every old key of `file` in `value` (one layer's parse) to its new name.
-pub fn apply(file: &str, layer: &Layer, value: &mut Value) -> Vec<Renamed> {
+pub(crate) fn apply(file: &str, layer: &Layer, value: &mut Value) -> Vec<Renamed> {
     let mut out = Vec::new();
     for r in RENAMES.iter().filter(|r| r.file == file) {
         let Some(Value::Mapping(map)) = r.at.iter().try_fold(&mut *value, |v, k| v.get_mut(*k))

@@ -7,22 +7,22 @@
 
 use serde::Deserialize;
 
-pub use super::model::{Alert, Severity};
+pub(super) use super::model::{Alert, Severity};
 use super::model::{GateResult, GateStatus};
 use crate::config::{ConfigFile, Diagnostic};
 
-pub const FILE: &str = "alerts.yaml";
+pub(crate) const FILE: &str = "alerts.yaml";
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct Rates {
+pub(crate) struct Rates {
     pub failure_rate: Option<f64>,
     pub timeout_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct Thresholds {
+pub(crate) struct Thresholds {
     pub critical: Rates,
     pub high: Rates,
     pub medium: Rates,
@@ -32,7 +32,7 @@ pub struct Thresholds {
 /// `alerts.yaml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct AlertsConfig {
+pub(crate) struct AlertsConfig {
     /// Fewer gates run than this: no alert.
     pub min_gates: usize,
     pub thresholds: Thresholds,
@@ -58,7 +58,7 @@ impl ConfigFile for AlertsConfig {
 }
 
 /// The alerts a run raises, most severe first.
-pub fn evaluate(cfg: &AlertsConfig, results: &[GateResult]) -> Vec<Alert> {
+pub(super) fn evaluate(cfg: &AlertsConfig, results: &[GateResult]) -> Vec<Alert> {
     let ran = results.iter().filter(|r| r.status.ran()).count();
     if ran == 0 || ran < cfg.min_gates {
         return Vec::new();

@@ -51,7 +51,7 @@ impl Mode {
 
 /// One problem a gate reported at a location.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
+pub(super) struct Diagnostic {
     /// Relative to the project.
     pub path: String,
     pub line: u32,
@@ -76,7 +76,7 @@ static STYLISH: LazyLock<Regex> = LazyLock::new(|| {
 /// The located diagnostics of `output`. `cwd` is where the gate ran, relative to the project
 /// (its `root`), since tools print paths relative to where they run; `exists` says whether a
 /// relative path names a file of the project.
-pub fn parse(
+pub(super) fn parse(
     output: &str,
     project: &Path,
     cwd: Option<&Path>,
@@ -195,7 +195,7 @@ fn normalise(path: &str) -> String {
 
 /// What the session changed in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileChange {
+pub(super) enum FileChange {
     /// The file is new in the session (or its base is unknown): every line is new.
     Whole,
     /// These 1-based lines of the current content were added or modified.
@@ -203,11 +203,11 @@ pub enum FileChange {
 }
 
 /// The session's changes, by path relative to the project.
-pub type Changes = BTreeMap<String, FileChange>;
+pub(super) type Changes = BTreeMap<String, FileChange>;
 
 /// The lines of `current` that are not in `base` (added or modified), 1-based: a line-level
 /// diff on line hashes.
-pub fn new_lines(base: &[u64], current: &[u64]) -> BTreeSet<u32> {
+pub(super) fn new_lines(base: &[u64], current: &[u64]) -> BTreeSet<u32> {
     use similar::{Algorithm, DiffOp, capture_diff_slices};
     let mut out = BTreeSet::new();
     for op in capture_diff_slices(Algorithm::Myers, base, current) {
@@ -229,7 +229,7 @@ pub fn new_lines(base: &[u64], current: &[u64]) -> BTreeSet<u32> {
 }
 
 /// FNV-1a of each line of `text` (a stable hash: it is stored between hook calls).
-pub fn line_hashes(text: &[u8]) -> Vec<u64> {
+pub(super) fn line_hashes(text: &[u8]) -> Vec<u64> {
     text.split(|&b| b == b'\n')
         .map(|line| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -241,7 +241,7 @@ pub fn line_hashes(text: &[u8]) -> Vec<u64> {
 }
 
 /// Whether the session introduced `d`.
-pub fn is_new(d: &Diagnostic, changes: &Changes, mode: Mode) -> bool {
+pub(super) fn is_new(d: &Diagnostic, changes: &Changes, mode: Mode) -> bool {
     match (mode, changes.get(&d.path)) {
         (Mode::Off, _) => true,
         (_, None) => false,
@@ -252,7 +252,7 @@ pub fn is_new(d: &Diagnostic, changes: &Changes, mode: Mode) -> bool {
 
 /// A failing gate's problems, split.
 #[derive(Debug, Clone, Default)]
-pub struct Split {
+pub(super) struct Split {
     /// The gate's output named at least one location in the project.
     pub located: bool,
     pub new: Vec<Diagnostic>,
@@ -260,7 +260,7 @@ pub struct Split {
 }
 
 /// Splits `diags` into new and pre-existing.
-pub fn split(diags: Vec<Diagnostic>, changes: &Changes, mode: Mode) -> Split {
+pub(super) fn split(diags: Vec<Diagnostic>, changes: &Changes, mode: Mode) -> Split {
     let mut s = Split {
         located: !diags.is_empty(),
         ..Split::default()
@@ -281,7 +281,11 @@ const MAX_GIT_FILES: usize = 2_000;
 /// The changes of `files` (relative to `project`) against HEAD, from one `git diff -U0`. A file
 /// git does not report (untracked, or no HEAD yet) is [`FileChange::Whole`], and so is every
 /// file when git does not answer by `deadline`.
-pub fn git_changes(project: &Path, files: &[String], deadline: crate::hook::Deadline) -> Changes {
+pub(super) fn git_changes(
+    project: &Path,
+    files: &[String],
+    deadline: crate::hook::Deadline,
+) -> Changes {
     let mut out: Changes = files
         .iter()
         .map(|f| (f.clone(), FileChange::Whole))

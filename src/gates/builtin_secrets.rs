@@ -16,7 +16,7 @@ const MAX_REPORTED: usize = 50;
 
 /// The scan's verdict.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Scan {
+pub(super) enum Scan {
     /// Nothing found in this many files.
     Clean(usize),
     /// The report listing what was found.
@@ -28,8 +28,8 @@ pub enum Scan {
 }
 
 /// Scans `files`, giving up at `deadline` (checked before each file; the work per file is
-/// bounded by [`crate::secrets::MAX_SCAN_BYTES`]) or when `cancel` is set.
-pub fn scan(
+/// bounded by `secrets::file::MAX_SCAN_BYTES`) or when `cancel` is set.
+pub(super) fn scan(
     project: &Path,
     files: &[String],
     cancel: &AtomicBool,

@@ -51,7 +51,7 @@ const PROJECT_MARK: &str = "\u{0}SFP_PROJECT\u{0}";
 
 /// The cache of one run.
 #[derive(Debug, Clone)]
-pub struct Cache {
+pub(super) struct Cache {
     dir: PathBuf,
     project: PathBuf,
     /// Every file of the project, for gates that do not take `SFP_FILES` (listed once, lazily).
@@ -71,7 +71,7 @@ struct Entry {
 }
 
 impl Cache {
-    pub fn new(sfp_home: &Path, project: &Path) -> Self {
+    pub(super) fn new(sfp_home: &Path, project: &Path) -> Self {
         Self {
             dir: sfp_home.join("cache").join("gates"),
             project: project.to_path_buf(),
@@ -82,13 +82,19 @@ impl Cache {
 
     /// The same cache, listing the project only until `deadline`.
     #[must_use]
-    pub fn until(self, deadline: crate::hook::Deadline) -> Self {
+    pub(super) fn until(self, deadline: crate::hook::Deadline) -> Self {
         Self { deadline, ..self }
     }
 
     /// The key of `gate` run on `files` (`whole`: the command sees no file list and reads the
     /// project); `None` when the gate is not cached.
-    pub fn key(&self, gate: &Gate, files: &[String], whole: bool, env: &Env) -> Option<String> {
+    pub(super) fn key(
+        &self,
+        gate: &Gate,
+        files: &[String],
+        whole: bool,
+        env: &Env,
+    ) -> Option<String> {
         if !gate.cache {
             return None;
         }
@@ -178,7 +184,7 @@ impl Cache {
     }
 
     /// The stored result for `key`, filled into `result`; `false` on a miss.
-    pub fn load(&self, key: &str, result: &mut GateResult) -> bool {
+    pub(super) fn load(&self, key: &str, result: &mut GateResult) -> bool {
         let path = self.dir.join(format!("{key}.json"));
         let kind = crate::util::read::Kind::STATE.capped(MAX_TOTAL_BYTES);
         let Some(bytes) = crate::util::read::bytes(&path, kind) else {
@@ -208,7 +214,7 @@ impl Cache {
     }
 
     /// Keeps `result` under `key` when it came from the code.
-    pub fn store(&self, key: &str, result: &GateResult) {
+    pub(super) fn store(&self, key: &str, result: &GateResult) {
         if !matches!(result.status, GateStatus::Passed | GateStatus::Failed) || result.leaked {
             return;
         }

@@ -124,7 +124,7 @@ pub struct InfoArgs {
     pub project: Option<PathBuf>,
 }
 
-pub fn execute(args: &GatesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &GatesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match &args.command {
         None => run(&args.run, ctx),
         Some(GatesCommand::Run(a)) => run(a, ctx),

@@ -16,7 +16,7 @@ use crate::paths::Paths;
 /// Why gates were not run. Every kind is the user's mistake (exit 1): a gate that fails is a
 /// verdict in the report, not an error, and a gate that cannot start is a failed gate.
 #[derive(Debug, thiserror::Error)]
-pub enum GateError {
+pub(crate) enum GateError {
     #[error("no tier `{tier}` in gates.yaml (tiers: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
     UnknownTier { tier: String, known: Vec<String> },
     #[error("no gate `{gate}` in tier `{tier}`")]
@@ -28,7 +28,7 @@ pub enum GateError {
 }
 
 impl GateError {
-    pub fn is_user_error(&self) -> bool {
+    pub(crate) fn is_user_error(&self) -> bool {
         match self {
             Self::UnknownTier { .. }
             | Self::UnknownGate { .. }
@@ -40,7 +40,7 @@ impl GateError {
 
 /// What to run.
 #[derive(Debug, Clone)]
-pub struct Request<'a> {
+pub(super) struct Request<'a> {
     pub tier: &'a str,
     pub set: FileSet,
     /// Only these gates (`--gate`), or all.
@@ -52,7 +52,7 @@ pub struct Request<'a> {
 }
 
 /// Runs `req` in `project`.
-pub fn run_tier(
+pub(super) fn run_tier(
     env: &Env,
     paths: &Paths,
     project: &Path,

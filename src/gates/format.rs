@@ -25,7 +25,11 @@ const RUST_EDITION: &str = "{rust_edition}";
 /// Directories looked through, from the file up, for its `Cargo.toml`.
 const MAX_MANIFEST_DEPTH: usize = 64;
 
-pub fn format_edit(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "a hook handler: its signature is the dispatch table's"
+)]
+pub(crate) fn format_edit(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     if !TOOLS.contains(&input.tool_name.as_deref().unwrap_or("")) {
         return Ok(());
     }

@@ -44,7 +44,7 @@ struct GateEvent<'a> {
 }
 
 /// Appends the run's event. Failing to write is logged by the caller, never fatal.
-pub fn append(
+pub(super) fn append(
     paths: &Paths,
     session: Option<&str>,
     trigger: &str,

@@ -103,7 +103,7 @@ fn expand(raw: &str) -> Vec<String> {
 
 /// Reads a `.gitignore`-style file (comments, blank lines; `!` negations are not supported and
 /// ignored) into a matcher; a missing file matches nothing.
-pub fn ignore_file(path: &Path) -> Option<Matcher> {
+pub(crate) fn ignore_file(path: &Path) -> Option<Matcher> {
     let text = crate::util::read::text(path, crate::util::read::Kind::IGNORE)?;
     let patterns: Vec<String> = text
         .lines()

@@ -33,14 +33,15 @@ mod stop_state;
 mod tiers;
 mod validate;
 
-/// The layered loader, public so that the fuzz targets (`fuzz/`) can feed it arbitrary
-/// `gates.yaml` text without a project around it.
-pub use alerts::{AlertsConfig, FILE as ALERTS_FILE};
-pub use command::{GatesArgs, execute};
-pub use engine::GateError;
-pub use format::format_edit;
+pub(crate) use alerts::{AlertsConfig, FILE as ALERTS_FILE};
+pub(crate) use command::{GatesArgs, execute};
+pub(crate) use engine::GateError;
+pub(crate) use format::format_edit;
 /// `.gitignore`-style files, read the same way by `sfp secrets scan`.
-pub use matcher::{Matcher, ignore_file};
-pub use settings::{FormatSettings, GateSettings};
-pub use stop::{on_stop, record_edit};
-pub use tiers::{FILE as GATES_FILE, GatesConfig, from_layers};
+pub(crate) use matcher::{Matcher, ignore_file};
+pub(crate) use settings::{FormatSettings, GateSettings};
+pub(crate) use stop::{on_stop, record_edit};
+pub(crate) use tiers::GatesConfig;
+/// The layered loader, public (in `sfp::api`) so that the fuzz targets (`fuzz/`) can feed it
+/// arbitrary `gates.yaml` text without a project around it.
+pub use tiers::{FILE as GATES_FILE, from_layers};

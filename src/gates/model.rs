@@ -5,7 +5,7 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum GateStatus {
+pub(super) enum GateStatus {
     Passed,
     Failed,
     TimedOut,
@@ -18,7 +18,7 @@ pub enum GateStatus {
 }
 
 impl GateStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Passed => "passed",
             Self::Failed => "failed",
@@ -30,19 +30,19 @@ impl GateStatus {
     }
 
     /// Whether the gate ran and did not pass.
-    pub fn is_failure(self) -> bool {
+    pub(super) fn is_failure(self) -> bool {
         matches!(self, Self::Failed | Self::TimedOut | Self::Error)
     }
 
     /// Whether the gate found something to fix in the code: it exited non-zero or was killed by
     /// a signal of its own. A timeout, a gate that could not start or one cut off by the run's
     /// budget is a failure of the run, not something sending Claude back can fix.
-    pub fn is_fixable(self) -> bool {
+    pub(super) fn is_fixable(self) -> bool {
         self == Self::Failed
     }
 
     /// Whether the gate ran at all.
-    pub fn ran(self) -> bool {
+    pub(super) fn ran(self) -> bool {
         matches!(
             self,
             Self::Passed | Self::Failed | Self::TimedOut | Self::Error
@@ -56,7 +56,7 @@ impl GateStatus {
     clippy::struct_excessive_bools,
     reason = "independent facts of one result"
 )]
-pub struct GateResult {
+pub(super) struct GateResult {
     pub name: String,
     pub status: GateStatus,
     pub required: bool,
@@ -98,14 +98,14 @@ pub struct GateResult {
 
 /// New and pre-existing problems of a failing gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Problems {
+pub(super) struct Problems {
     pub new: usize,
     pub pre_existing: usize,
 }
 
 impl GateResult {
     /// A failure whose every located problem predates the session.
-    pub fn is_pre_existing(&self) -> bool {
+    pub(super) fn is_pre_existing(&self) -> bool {
         self.problems
             .is_some_and(|p| p.new == 0 && p.pre_existing > 0)
     }
@@ -113,7 +113,7 @@ impl GateResult {
 
 impl GateResult {
     /// A result for a gate that did not run.
-    pub fn not_run(gate: &super::tiers::Gate, status: GateStatus, reason: String) -> Self {
+    pub(super) fn not_run(gate: &super::tiers::Gate, status: GateStatus, reason: String) -> Self {
         Self {
             name: gate.name.clone(),
             status,
@@ -137,7 +137,7 @@ impl GateResult {
     }
 
     /// A failure that makes the run fail (exit 1): a required or critical gate.
-    pub fn is_blocking(&self) -> bool {
+    pub(super) fn is_blocking(&self) -> bool {
         self.status.is_failure() && (self.required || self.critical)
     }
 }
@@ -145,7 +145,7 @@ impl GateResult {
 /// Overall verdict of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RunStatus {
+pub(super) enum RunStatus {
     Passed,
     /// Only gates that are neither required nor critical failed.
     Warned,
@@ -154,7 +154,7 @@ pub enum RunStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
+pub(super) struct RunReport {
     pub tier: String,
     pub status: RunStatus,
     pub duration_ms: u64,
@@ -169,26 +169,26 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    pub fn failures(&self) -> impl Iterator<Item = &GateResult> {
+    pub(super) fn failures(&self) -> impl Iterator<Item = &GateResult> {
         self.gates.iter().filter(|g| g.status.is_failure())
     }
 
     /// Gates that failed on the code (see [`GateStatus::is_fixable`]).
-    pub fn fixable_failures(&self) -> impl Iterator<Item = &GateResult> {
+    pub(super) fn fixable_failures(&self) -> impl Iterator<Item = &GateResult> {
         self.gates.iter().filter(|g| g.status.is_fixable())
     }
 
     /// Critical gates that failed on the code: these make the Stop hook send Claude back.
-    pub fn critical_failures(&self) -> impl Iterator<Item = &GateResult> {
+    pub(super) fn critical_failures(&self) -> impl Iterator<Item = &GateResult> {
         self.fixable_failures().filter(|g| g.critical)
     }
 
     /// Gates that failed only on problems older than the session.
-    pub fn pre_existing(&self) -> impl Iterator<Item = &GateResult> {
+    pub(super) fn pre_existing(&self) -> impl Iterator<Item = &GateResult> {
         self.fixable_failures().filter(|g| g.is_pre_existing())
     }
 
-    pub fn verdict(gates: &[GateResult], interrupted: bool) -> RunStatus {
+    pub(super) fn verdict(gates: &[GateResult], interrupted: bool) -> RunStatus {
         if interrupted {
             RunStatus::Interrupted
         } else if gates.iter().any(GateResult::is_blocking) {
@@ -204,7 +204,7 @@ impl RunReport {
 /// The level of an alert (see [`super::alerts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Severity {
+pub(super) enum Severity {
     Low,
     Medium,
     High,
@@ -212,7 +212,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Low => "LOW",
             Self::Medium => "MEDIUM",
@@ -224,7 +224,7 @@ impl Severity {
 
 /// One threshold crossed.
 #[derive(Debug, Clone, Serialize)]
-pub struct Alert {
+pub(super) struct Alert {
     pub severity: Severity,
     /// `failure_rate` or `timeout_rate`.
     pub metric: &'static str,
@@ -233,7 +233,7 @@ pub struct Alert {
 }
 
 impl Alert {
-    pub fn message(&self) -> String {
+    pub(super) fn message(&self) -> String {
         let what = if self.metric == "timeout_rate" {
             "timeout rate"
         } else {

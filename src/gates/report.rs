@@ -25,7 +25,7 @@ fn mark(status: GateStatus) -> (&'static str, Style) {
 }
 
 /// The human table: mark, name, duration, status; the tail of each failure and its fix hint.
-pub fn table(report: &RunReport, p: Printer) -> String {
+pub(super) fn table(report: &RunReport, p: Printer) -> String {
     let width = report.gates.iter().map(|g| g.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     let _ = writeln!(
@@ -121,7 +121,7 @@ pub fn table(report: &RunReport, p: Printer) -> String {
 }
 
 /// `2 passed, 1 failed, 3 skipped`.
-pub fn summary_counts(gates: &[GateResult]) -> String {
+pub(super) fn summary_counts(gates: &[GateResult]) -> String {
     let order = [
         GateStatus::Passed,
         GateStatus::Failed,
@@ -145,7 +145,7 @@ pub fn summary_counts(gates: &[GateResult]) -> String {
 }
 
 /// The Stop hook's reason: what failed, the relevant output, and how to fix it, for Claude.
-pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
+pub(super) fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
     let mut out = format!(
         "sfp quality gates (tier `{}`) failed on the files changed in this session. Fix the \
          problems below, then finish your turn again; the gates re-run automatically.\n",
@@ -195,7 +195,7 @@ pub fn block_reason(report: &RunReport, blocking: &[&GateResult]) -> String {
 }
 
 /// One line for the user: `sfp gates: lint failed, types timed out (fast tier)`.
-pub fn one_line(report: &RunReport) -> String {
+pub(super) fn one_line(report: &RunReport) -> String {
     let failed: Vec<String> = report
         .failures()
         .map(|g| format!("{} {}", g.name, g.status.as_str()))
@@ -211,7 +211,7 @@ pub fn one_line(report: &RunReport) -> String {
     )
 }
 
-pub fn format_ms(ms: u64) -> String {
+pub(super) fn format_ms(ms: u64) -> String {
     if ms < 1_000 {
         format!("{ms}ms")
     } else {

@@ -25,7 +25,7 @@ const MAX_FILES_ENV: usize = 64 * 1024;
 
 /// How one run is carried out.
 #[derive(Debug, Clone)]
-pub struct RunOptions<'a> {
+pub(super) struct RunOptions<'a> {
     pub project: &'a Path,
     /// Workers; 0 means one per gate.
     pub jobs: usize,
@@ -40,14 +40,14 @@ pub struct RunOptions<'a> {
 
 /// What the scheduler returns.
 #[derive(Debug)]
-pub struct RunOutcome {
+pub(super) struct RunOutcome {
     pub results: Vec<GateResult>,
     pub budget_hit: bool,
     pub interrupted: bool,
 }
 
 /// Runs the plan. Gates decided `Skip` are reported without running.
-pub fn run(plan: &[(&Gate, Decision)], opts: &RunOptions<'_>) -> RunOutcome {
+pub(super) fn run(plan: &[(&Gate, Decision)], opts: &RunOptions<'_>) -> RunOutcome {
     let started = Instant::now();
     let deadline = opts.budget.map(|b| started + b);
     let next = AtomicUsize::new(0);
@@ -299,7 +299,7 @@ fn shell_word(name: &str) -> String {
 /// replaced by the file names as quoted shell words (the default, as written, when there are
 /// none). Occurrences inside quotes are left to the shell, which reads the variable (one name
 /// per line) as one string.
-pub fn substitute_files(command: &str, listed: &str) -> String {
+pub(super) fn substitute_files(command: &str, listed: &str) -> String {
     const NAME: &str = "SFP_FILES";
     let words: Vec<String> = listed
         .split('\n')

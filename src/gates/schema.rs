@@ -24,7 +24,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 /// One `gates.yaml` layer.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct GatesFile {
+pub(crate) struct GatesFile {
     pub tiers: BTreeMap<String, TierSpec>,
     /// The original's flat list; its gates belong to the `fast` tier.
     pub gates: Vec<GateSpec>,
@@ -32,7 +32,7 @@ pub struct GatesFile {
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
-pub struct TierSpec {
+pub(crate) struct TierSpec {
     pub description: Option<String>,
     /// A failing critical gate cancels the gates still running or waiting.
     pub fail_fast: Option<bool>,
@@ -41,7 +41,7 @@ pub struct TierSpec {
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
-pub struct GateSpec {
+pub(crate) struct GateSpec {
     pub name: String,
     pub description: Option<String>,
     pub command: Option<String>,
@@ -66,7 +66,7 @@ pub struct GateSpec {
 
 impl GateSpec {
     /// Lays `over` on top of `self`, field by field.
-    pub fn merge(&mut self, over: GateSpec) {
+    pub(crate) fn merge(&mut self, over: GateSpec) {
         macro_rules! take {
             ($($field:ident),*) => { $( if over.$field.is_some() { self.$field = over.$field; } )* };
         }
@@ -96,7 +96,7 @@ impl GateSpec {
 /// Conditions for a gate to apply; unmet ones skip it with the reason.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
-pub struct WhenSpec {
+pub(crate) struct WhenSpec {
     /// At least one of these paths (relative to the project) exists.
     pub exists: Strings,
     /// Every one of these programs is on PATH.
@@ -105,7 +105,7 @@ pub struct WhenSpec {
 
 /// A string or a list of strings.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Strings(pub Vec<String>);
+pub(crate) struct Strings(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for Strings {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -134,9 +134,9 @@ impl<'de> Deserialize<'de> for Strings {
 }
 
 /// A gate's time limit: a duration with a unit (`500ms`, `10s`, `2m`, see
-/// [`crate::config::parse_duration`]), longer than 0.
+/// `config::duration::parse_duration`), longer than 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout(pub Duration);
+pub(crate) struct Timeout(pub Duration);
 
 impl<'de> Deserialize<'de> for Timeout {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -8,7 +8,7 @@ use crate::hook::Deadline;
 
 /// The files a run looks at.
 #[derive(Debug, Clone, Default)]
-pub struct FileSet {
+pub(super) struct FileSet {
     /// Every file of the project rather than the changed ones.
     pub all: bool,
     /// Relative to the project, existing files only, sorted.
@@ -17,7 +17,7 @@ pub struct FileSet {
 
 /// What to do with one gate.
 #[derive(Debug, Clone)]
-pub enum Decision {
+pub(super) enum Decision {
     /// Run it; `files` are the files of the set its patterns match.
     Run {
         files: Vec<String>,
@@ -27,7 +27,7 @@ pub enum Decision {
 
 /// Decides for each gate of `tier` (in config order) whether it runs. `only` limits the run to
 /// the named gates (`--gate`).
-pub fn plan<'a>(
+pub(super) fn plan<'a>(
     tier: &'a Tier,
     set: &FileSet,
     env: &Env,
@@ -85,7 +85,7 @@ const SKIP: &[&str] = &[
 
 /// Every file of the project: tracked and untracked-but-not-ignored in a git work tree, else a
 /// walk that leaves out VCS, dependency and build directories. git is given until `deadline`.
-pub fn all_files(project: &Path, deadline: Deadline) -> Vec<String> {
+pub(super) fn all_files(project: &Path, deadline: Deadline) -> Vec<String> {
     if let Some(files) = crate::git::Git::new(project, deadline).files() {
         return files;
     }

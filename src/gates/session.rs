@@ -40,7 +40,7 @@ fn read(path: &Path) -> Option<Vec<u8>> {
 }
 
 /// The gates skipped for the rest of `session`.
-pub fn skipped(paths: &Paths, session: &str) -> Vec<String> {
+pub(super) fn skipped(paths: &Paths, session: &str) -> Vec<String> {
     let Some(bytes) = read(&skip_path(paths, session)) else {
         return Vec::new();
     };
@@ -55,7 +55,11 @@ pub fn skipped(paths: &Paths, session: &str) -> Vec<String> {
 }
 
 /// Adds `names` to the session's skip list; returns the whole list.
-pub fn add_skips(paths: &Paths, session: &str, names: &[String]) -> anyhow::Result<Vec<String>> {
+pub(super) fn add_skips(
+    paths: &Paths,
+    session: &str,
+    names: &[String],
+) -> anyhow::Result<Vec<String>> {
     let mut all = skipped(paths, session);
     for name in names {
         if !all.contains(name) {
@@ -67,7 +71,7 @@ pub fn add_skips(paths: &Paths, session: &str, names: &[String]) -> anyhow::Resu
 }
 
 /// Empties the session's skip list.
-pub fn clear_skips(paths: &Paths, session: &str) -> anyhow::Result<()> {
+pub(super) fn clear_skips(paths: &Paths, session: &str) -> anyhow::Result<()> {
     write_skips(paths, session, &[])
 }
 
@@ -82,7 +86,7 @@ fn write_skips(paths: &Paths, session: &str, names: &[String]) -> anyhow::Result
 }
 
 /// `env` with the session's skip list added to `SFP_SKIP`, for the gate selection.
-pub fn with_skips(env: &Env, paths: &Paths, session: Option<&str>) -> Env {
+pub(super) fn with_skips(env: &Env, paths: &Paths, session: Option<&str>) -> Env {
     let mut env = env.clone();
     if let Some(session) = session {
         for name in skipped(paths, session) {
@@ -96,7 +100,7 @@ pub fn with_skips(env: &Env, paths: &Paths, session: Option<&str>) -> Env {
 
 /// The last Stop run of a session.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct LastRun {
+pub(super) struct LastRun {
     /// RFC 3339 time of the run.
     pub at: String,
     pub tier: String,
@@ -111,7 +115,7 @@ pub struct LastRun {
 }
 
 /// Records the run the Stop hook just made (and its block reason, when it blocked).
-pub fn save_last(
+pub(super) fn save_last(
     paths: &Paths,
     session: &str,
     report: &RunReport,
@@ -133,7 +137,7 @@ pub fn save_last(
 }
 
 /// The last Stop run of `session`, if there was one.
-pub fn load_last(paths: &Paths, session: &str) -> Option<LastRun> {
+pub(super) fn load_last(paths: &Paths, session: &str) -> Option<LastRun> {
     serde_json::from_slice(&read(&last_path(paths, session))?).ok()
 }
 

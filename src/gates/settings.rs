@@ -8,7 +8,7 @@ use serde::Deserialize;
 /// `gates:` — how the Stop hook runs gates.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
-pub struct GateSettings {
+pub(crate) struct GateSettings {
     /// Run gates at Stop at all.
     pub enabled: bool,
     /// The tier the Stop hook runs.
@@ -40,7 +40,7 @@ impl crate::config::Section for FormatSettings {}
 /// `format:` — auto-format after Write/Edit.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
-pub struct FormatSettings {
+pub(crate) struct FormatSettings {
     pub enabled: bool,
     /// How long a formatter may take.
     #[serde(deserialize_with = "crate::config::duration")]

@@ -31,16 +31,16 @@ use crate::hook::{HookInput, Response};
 use crate::session::{Session, ledger};
 
 /// The file tools whose edits the ledger records.
-pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
+pub(super) const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
 
 /// The session id of the hook, else a shared fallback.
-pub fn session_id(input: &HookInput) -> &str {
+pub(super) fn session_id(input: &HookInput) -> &str {
     input.session_id.as_deref().unwrap_or("unknown")
 }
 
 /// PostToolUse: append the edited file to the session's ledger, and keep its content from
 /// before the session's first edit (the CLI's `tool_response.originalFile`) for attribution.
-pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
+pub(crate) fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
     let tool = input.tool_name.as_deref().unwrap_or("");
     if !FILE_TOOLS.contains(&tool) {
         return Ok(());
@@ -64,7 +64,7 @@ pub fn record_edit(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow:
 /// Changed files of the session, relative to the project: the ledger's (inside the project)
 /// and what `git status` reports (edits made through Bash never reach PostToolUse). Git runs
 /// while the ledger is read.
-pub fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
+pub(super) fn changed_files(ctx: &Ctx, project: &Path, session: &str) -> Vec<String> {
     let mut files: Vec<String> = std::thread::scope(|s| {
         let git = s.spawn(|| crate::git::Git::new(project, ctx.deadline).changed());
         let mut files: Vec<String> = ledger::touched(&Session::new(&ctx.paths, session))
@@ -87,7 +87,7 @@ fn relative(project: &Path, path: &Path) -> Option<String> {
 
 /// Stop: run the tier on what changed; block on failures the session introduced, within the
 /// loop limits.
-pub fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+pub(crate) fn on_stop(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
     if ctx.env.gates_off {
         return Ok(());
     }
@@ -300,7 +300,7 @@ fn run_budget(ctx: &Ctx, settings: &GateSettings) -> Duration {
 
 /// Splits each failure's problems into the session's and older ones (see
 /// [`super::attribution`]). Only files the gates name are compared against their base.
-pub fn attribute(
+pub(super) fn attribute(
     ctx: &Ctx,
     project: &Path,
     session: &str,
@@ -346,7 +346,7 @@ pub fn attribute(
 }
 
 /// What the session changed in `files`: against each one's recorded base, else HEAD.
-pub fn session_changes(
+pub(super) fn session_changes(
     ctx: &Ctx,
     project: &Path,
     session: &str,

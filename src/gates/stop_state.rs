@@ -20,7 +20,7 @@ use crate::util::read::Foreign;
 /// What the Stop hook remembers about a session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct StopState {
+pub(super) struct StopState {
     /// Fingerprint of the changed files when gates last ran.
     pub fingerprint: String,
     /// Stops blocked in a row for the same failing gates.
@@ -43,7 +43,7 @@ const MAX_BASE_BYTES: usize = 8 * 1024 * 1024;
 /// Keeps `path`'s content before the session first touched it: `original` is the CLI's
 /// `originalFile` (`None` when the tool created the file). Later calls for the same path keep
 /// the first base.
-pub fn record_base(
+pub(super) fn record_base(
     paths: &Paths,
     session: &str,
     path: &Path,
@@ -71,7 +71,7 @@ pub fn record_base(
 
 /// A file's content before the session first touched it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Base {
+pub(super) enum Base {
     /// The session created the file.
     Created,
     /// The hashes of its original lines.
@@ -79,7 +79,7 @@ pub enum Base {
 }
 
 /// A file's base as [`record_base`] kept it, `None` when there is none.
-pub fn base(paths: &Paths, session: &str, path: &Path) -> Option<Base> {
+pub(super) fn base(paths: &Paths, session: &str, path: &Path) -> Option<Base> {
     let file = base_path(paths, session, path);
     let kind = crate::util::read::Kind::new("line base", (MAX_BASE_BYTES as u64) * 8 + 1);
     let bytes = crate::util::read::bytes(&file, kind)?;
@@ -101,7 +101,7 @@ fn state_path(paths: &Paths, session: &str) -> std::path::PathBuf {
 /// The session's Stop state: the default when there is none yet (or it is unreadable JSON, which
 /// the next save replaces), an error when the file exists but cannot be read (so the caller knows
 /// the block count is unknown).
-pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
+pub(super) fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
     let path = state_path(paths, session);
     match crate::util::read::read(&path, crate::util::read::Kind::STATE) {
         Foreign::Read(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
@@ -121,14 +121,14 @@ pub fn load_state(paths: &Paths, session: &str) -> anyhow::Result<StopState> {
     }
 }
 
-pub fn save_state(paths: &Paths, session: &str, state: &StopState) -> anyhow::Result<()> {
+pub(super) fn save_state(paths: &Paths, session: &str, state: &StopState) -> anyhow::Result<()> {
     let bytes = crate::util::redact::to_vec_pretty(state)?;
     crate::util::fs::atomic_write(&state_path(paths, session), &bytes, Some(0o600))
 }
 
 /// A digest of the changed files as they are now: path, size and modification time of each
 /// (or its absence). Equal fingerprints mean nothing changed since.
-pub fn fingerprint(project: &Path, files: &[String]) -> String {
+pub(super) fn fingerprint(project: &Path, files: &[String]) -> String {
     use sha2::{Digest, Sha256};
     use std::os::unix::fs::MetadataExt;
     let mut sorted: Vec<&String> = files.iter().collect();

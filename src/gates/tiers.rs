@@ -16,9 +16,9 @@ use crate::config::{ConfigFile, Diagnostic, Layer, Merge};
 /// The file's name in every layer.
 pub const FILE: &str = "gates.yaml";
 /// The tier the Stop hook and `sfp gates run` use unless told otherwise.
-pub const DEFAULT_TIER: &str = "fast";
+pub(super) const DEFAULT_TIER: &str = "fast";
 /// A gate's time limit when its config gives none.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a gate does.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::config::{Diagnostic, Layer, column, locate, path_segments};
 
 /// Checks one layer on its own: names, duplicates, builtins, globs, roots. Errors are located
 /// by finding the offending text in the file.
-pub fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diagnostic> {
+pub(super) fn validate_layer(layer: &Layer, file: &GatesFile, strict: bool) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut lists: Vec<(String, &[GateSpec])> = file
         .tiers
@@ -165,7 +165,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Adds a "did you mean" to an unknown-key warning, and the position of the key (its last path
 /// segment, as a key).
-pub fn locate_key(layer: &Layer, mut d: Diagnostic) -> Diagnostic {
+pub(super) fn locate_key(layer: &Layer, mut d: Diagnostic) -> Diagnostic {
     let path = d.message.split('`').nth(1).map(str::to_owned);
     let Some(path) = path else {
         return d;

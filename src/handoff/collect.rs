@@ -29,7 +29,7 @@ const LEDGER_TAIL: u64 = 1024 * 1024;
 
 /// Where a handoff comes from.
 #[derive(Debug, Clone, Default)]
-pub struct Source {
+pub(super) struct Source {
     pub trigger: String,
     pub session_id: Option<String>,
     pub transcript: Option<PathBuf>,
@@ -40,7 +40,12 @@ pub struct Source {
 }
 
 /// Gathers everything a handoff records. Takes `now` so tests can fix the time.
-pub fn collect(ctx: &Ctx, settings: &HandoffSettings, src: &Source, now: DateTime<Utc>) -> Handoff {
+pub(super) fn collect(
+    ctx: &Ctx,
+    settings: &HandoffSettings,
+    src: &Source,
+    now: DateTime<Utc>,
+) -> Handoff {
     let mut h = Handoff {
         format: FORMAT,
         created_at: now,

@@ -60,7 +60,7 @@ pub enum HandoffAction {
     },
 }
 
-pub fn execute(args: &HandoffArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &HandoffArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (settings, diags) = ctx.config.section::<HandoffSettings>("handoff");
     crate::config::refuse_errors(&diags)?;
     let dir = args

@@ -9,7 +9,7 @@ use crate::git::Git;
 const MAX_STATUS_LINES: usize = 40;
 
 /// Branch, short status and diff stat, each skipped when git does not answer in time.
-pub fn git_state(git: Git<'_>) -> (GitState, Vec<String>) {
+pub(super) fn git_state(git: Git<'_>) -> (GitState, Vec<String>) {
     let (status, stat) = std::thread::scope(|s| {
         let d = s.spawn(|| git.diff_stat());
         let st = git.status_with_branch();

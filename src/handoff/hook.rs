@@ -17,7 +17,11 @@ use super::{HandoffSettings, render};
 use crate::app::Ctx;
 use crate::hook::{HookInput, Response};
 
-pub fn on_pre_compact(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
+pub(crate) fn on_pre_compact(
+    ctx: &Ctx,
+    input: &HookInput,
+    _out: &mut Response,
+) -> anyhow::Result<()> {
     let trigger = format!(
         "PreCompact ({})",
         input.trigger.as_deref().unwrap_or("auto")
@@ -25,7 +29,11 @@ pub fn on_pre_compact(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyh
     write_from_hook(ctx, input, trigger, false).map(|_| ())
 }
 
-pub fn on_session_end(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyhow::Result<()> {
+pub(crate) fn on_session_end(
+    ctx: &Ctx,
+    input: &HookInput,
+    _out: &mut Response,
+) -> anyhow::Result<()> {
     let trigger = format!(
         "SessionEnd ({})",
         input.reason.as_deref().unwrap_or("other")
@@ -33,7 +41,15 @@ pub fn on_session_end(ctx: &Ctx, input: &HookInput, _out: &mut Response) -> anyh
     write_from_hook(ctx, input, trigger, true).map(|_| ())
 }
 
-pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "a hook handler: its signature is the dispatch table's"
+)]
+pub(crate) fn on_session_start(
+    ctx: &Ctx,
+    input: &HookInput,
+    out: &mut Response,
+) -> anyhow::Result<()> {
     let (settings, _) = ctx.config.section::<HandoffSettings>("handoff");
     let source = input.source.as_deref().unwrap_or("startup");
     let project = ctx.paths.project.clone();

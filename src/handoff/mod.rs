@@ -2,7 +2,7 @@
 //! that the next session (or a person) can pick it up.
 //!
 //! `transcript` reads the end of the session's transcript (`prompt` tells the user's prompts from
-//! Claude Code's noise); `collect` gathers a [`Handoff`] from it, the session's ledger, the todo
+//! Claude Code's noise); `collect` gathers a [`model::Handoff`] from it, the session's ledger, the todo
 //! list (`todos`) and the project's git state (`git_state`); `store` names, lists and retires
 //! the files; `render` writes the Markdown and the summary Claude is given; `hook` and `command`
 //! are the two ways in.
@@ -19,7 +19,6 @@ mod store;
 mod todos;
 mod transcript;
 
-pub use command::{HandoffArgs, execute};
-pub use hook::{on_pre_compact, on_session_end, on_session_start};
-pub use model::{FileChange, GitState, Handoff};
-pub use settings::HandoffSettings;
+pub(crate) use command::{HandoffArgs, execute};
+pub(crate) use hook::{on_pre_compact, on_session_end, on_session_start};
+pub(crate) use settings::HandoffSettings;

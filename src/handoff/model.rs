@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The format version written in every handoff's JSON.
-pub const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 1;
 
 /// Everything a handoff records. A stored one has been masked by its store.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Handoff {
+pub(crate) struct Handoff {
     pub format: u32,
     /// The file stem: `handoff-YYYYMMDD-HHMMSS-<session>[-N]`.
     pub id: String,
@@ -39,7 +39,7 @@ pub struct Handoff {
 /// One file the session changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct FileChange {
+pub(crate) struct FileChange {
     /// Relative to the project when inside it, else absolute.
     pub path: String,
     /// The tools that changed it (`Write`, `Edit`, …), each once.
@@ -51,7 +51,7 @@ pub struct FileChange {
 /// The project's git state when the handoff was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct GitState {
+pub(crate) struct GitState {
     pub branch: Option<String>,
     /// `git status --short` lines.
     pub status: Vec<String>,
@@ -63,7 +63,7 @@ pub struct GitState {
 
 impl Handoff {
     /// Whether there is nothing worth handing over (no request, file, todo or message).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.requests.is_empty()
             && self.files.is_empty()
             && self.completed.is_empty()
@@ -72,13 +72,13 @@ impl Handoff {
     }
 
     /// The session id, shortened for display.
-    pub fn short_session(&self) -> &str {
+    pub(crate) fn short_session(&self) -> &str {
         let s = self.session_id.as_deref().unwrap_or("-");
         s.get(..8).unwrap_or(s)
     }
 
     /// Whether two handoffs record the same state of work (time and trigger aside).
-    pub fn same_work(&self, other: &Self) -> bool {
+    pub(crate) fn same_work(&self, other: &Self) -> bool {
         self.session_id == other.session_id
             && self.requests == other.requests
             && self.files == other.files

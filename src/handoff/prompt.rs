@@ -76,7 +76,7 @@ const HOUSEKEEPING: [&str; 22] = [
 
 /// The prompt as the user meant it, or `None` when nothing of the user's is left once Claude
 /// Code's own blocks are cut out (a reminder, a command's output, a caveat, hook feedback).
-pub fn prompt_text(raw: &str) -> Option<String> {
+pub(super) fn prompt_text(raw: &str) -> Option<String> {
     let text = strip_added(raw);
     let text = text.trim();
     if text.is_empty() {

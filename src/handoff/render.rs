@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::model::Handoff;
 
 /// The full Markdown rendering.
-pub fn markdown(h: &Handoff) -> String {
+pub(super) fn markdown(h: &Handoff) -> String {
     let mut out = String::new();
     let name = h
         .project
@@ -127,7 +127,7 @@ fn plural(n: usize) -> &'static str {
 
 /// The summary given to Claude at session start: facts about the session that wrote the handoff
 /// (`same_session`: the one starting again, after a compaction), at most `max_chars` characters.
-pub fn summary(
+pub(super) fn summary(
     h: &Handoff,
     md_path: &Path,
     now: DateTime<Utc>,
@@ -242,7 +242,7 @@ fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handoff::{FileChange, GitState};
+    use crate::handoff::model::{FileChange, GitState};
     use chrono::TimeZone;
 
     fn big() -> Handoff {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct HandoffSettings {
+pub(crate) struct HandoffSettings {
     /// Handoffs kept per project (the newest); older ones are removed after each new one.
     pub keep: usize,
     /// On `startup`, the project's latest handoff is given to Claude when it is younger than this
@@ -39,11 +39,11 @@ impl Default for HandoffSettings {
 }
 
 impl HandoffSettings {
-    pub fn transcript_tail_bytes(&self) -> u64 {
+    pub(crate) fn transcript_tail_bytes(&self) -> u64 {
         self.transcript_tail_kib.max(16) * 1024
     }
 
-    pub fn git_timeout(&self) -> Duration {
+    pub(crate) fn git_timeout(&self) -> Duration {
         self.git_timeout.max(Duration::from_millis(1))
     }
 }

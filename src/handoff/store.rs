@@ -27,7 +27,7 @@ use crate::paths::{Paths, safe_component};
 
 /// A stored handoff, found by listing its directory.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(super) struct Entry {
     pub id: String,
     pub json: PathBuf,
     pub md: PathBuf,
@@ -38,12 +38,12 @@ pub struct Entry {
 
 /// The handoffs of one project.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub(super) struct Store {
     dir: PathBuf,
 }
 
 /// The directory name of a project's handoffs: its base name and a short hash of its path.
-pub fn project_key(project: Option<&Path>) -> String {
+pub(super) fn project_key(project: Option<&Path>) -> String {
     let Some(project) = project else {
         return "no-project".to_owned();
     };
@@ -61,22 +61,22 @@ pub fn project_key(project: Option<&Path>) -> String {
 }
 
 impl Store {
-    pub fn for_project(paths: &Paths, project: Option<&Path>) -> Self {
+    pub(super) fn for_project(paths: &Paths, project: Option<&Path>) -> Self {
         Self {
             dir: paths.handoffs_dir().join(project_key(project)),
         }
     }
 
-    pub fn at(dir: PathBuf) -> Self {
+    pub(super) fn at(dir: PathBuf) -> Self {
         Self { dir }
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(super) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Masks `h`, then writes it (its `id` is set here) and its Markdown; returns the entry.
-    pub fn write(
+    pub(super) fn write(
         &self,
         h: &mut Handoff,
         render: impl Fn(&Handoff) -> String,
@@ -87,7 +87,7 @@ impl Store {
 
     /// Like [`Store::write`], but writes nothing when the latest handoff already records the same
     /// work.
-    pub fn write_unless_same(
+    pub(super) fn write_unless_same(
         &self,
         h: &mut Handoff,
         render: impl Fn(&Handoff) -> String,
@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// The entry of handoff `id`, if its JSON exists.
-    pub fn entry(&self, id: &str) -> Option<Entry> {
+    pub(super) fn entry(&self, id: &str) -> Option<Entry> {
         let json = self.dir.join(format!("{id}.json"));
         let mtime = std::fs::metadata(&json)
             .ok()?
@@ -177,7 +177,7 @@ impl Store {
     }
 
     /// Every handoff of the project, oldest first.
-    pub fn list(&self) -> Vec<Entry> {
+    pub(super) fn list(&self) -> Vec<Entry> {
         let Ok(read) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -195,12 +195,12 @@ impl Store {
         entries
     }
 
-    pub fn latest(&self) -> Option<Entry> {
+    pub(super) fn latest(&self) -> Option<Entry> {
         self.list().pop()
     }
 
     /// `latest`, an id, or a unique prefix of one (with or without `handoff-`).
-    pub fn find(&self, query: &str) -> anyhow::Result<Entry> {
+    pub(super) fn find(&self, query: &str) -> anyhow::Result<Entry> {
         let list = self.list();
         if query == "latest" {
             return list
@@ -236,7 +236,7 @@ impl Store {
     }
 
     /// Removes all but the newest `keep` handoffs; returns the ids removed.
-    pub fn prune(&self, keep: usize) -> anyhow::Result<Vec<String>> {
+    pub(super) fn prune(&self, keep: usize) -> anyhow::Result<Vec<String>> {
         let list = self.list();
         let excess = list.len().saturating_sub(keep);
         let mut removed = Vec::new();
@@ -259,7 +259,7 @@ impl Store {
 
 /// What [`Store::write_unless_same`] did.
 #[derive(Debug)]
-pub enum Unless {
+pub(super) enum Unless {
     Written(Entry),
     /// Nothing: the latest handoff, this id, records the same work.
     Same(String),
@@ -272,7 +272,7 @@ enum Created {
 
 impl Entry {
     /// Reads the handoff's JSON.
-    pub fn load(&self) -> anyhow::Result<Handoff> {
+    pub(super) fn load(&self) -> anyhow::Result<Handoff> {
         let bytes = match crate::util::read::read(&self.json, crate::util::read::Kind::STATE) {
             crate::util::read::Foreign::Read(bytes) => bytes,
             crate::util::read::Foreign::Missing => {
@@ -286,7 +286,7 @@ impl Entry {
 }
 
 /// Every project store under `$SFP_HOME/handoffs`.
-pub fn all_stores(paths: &Paths) -> Vec<Store> {
+pub(super) fn all_stores(paths: &Paths) -> Vec<Store> {
     let Ok(read) = std::fs::read_dir(paths.handoffs_dir()) else {
         return Vec::new();
     };

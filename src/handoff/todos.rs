@@ -9,7 +9,7 @@ use crate::app::Ctx;
 
 /// The latest todo list in the transcript: the last TodoWrite, or the tasks created and updated
 /// with TaskCreate/TaskUpdate (numbered from 1 in creation order, as Claude Code numbers them).
-pub fn todos_from(records: &[Record]) -> Vec<Todo> {
+pub(super) fn todos_from(records: &[Record]) -> Vec<Todo> {
     let last_write = records.iter().rposition(|r| matches!(r, Record::Todos(_)));
     let mut tasks: Vec<(String, Todo)> = Vec::new();
     for r in records {
@@ -61,7 +61,7 @@ struct Task {
 
 /// Claude Code's own record of the session's todos (`todos/<id>-agent-<id>.json`) or tasks
 /// (`tasks/<id>/*.json`), when present and not empty.
-pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
+pub(super) fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
     let id = crate::paths::safe_component(session?);
     let file = ctx
         .paths
@@ -103,7 +103,7 @@ pub fn session_todos(ctx: &Ctx, session: Option<&str>) -> Option<Vec<Todo>> {
 }
 
 /// "Next: write tests." or a "Next steps:" heading followed by a list, in Claude's last message.
-pub fn next_steps_in(message: &str) -> Vec<String> {
+pub(super) fn next_steps_in(message: &str) -> Vec<String> {
     let lines: Vec<&str> = message.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let lower = line.to_lowercase();

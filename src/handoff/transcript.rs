@@ -24,11 +24,11 @@ use serde_json::Value;
 use super::prompt::prompt_text;
 
 /// Tools whose calls change a file, with the input field that names it.
-pub const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
+pub(super) const FILE_TOOLS: [&str; 4] = ["Write", "Edit", "MultiEdit", "NotebookEdit"];
 
 /// What sfp keeps of one transcript line, in file order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Record {
+pub(super) enum Record {
     /// Something the user typed (not a tool result, a command echo or a system note).
     Prompt(String),
     /// The text of one assistant message.
@@ -51,7 +51,7 @@ pub enum Record {
 
 /// One todo item: `pending`, `in_progress` or `completed`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct Todo {
+pub(super) struct Todo {
     #[serde(default, deserialize_with = "nullable")]
     pub content: String,
     #[serde(default, deserialize_with = "nullable")]
@@ -60,7 +60,7 @@ pub struct Todo {
 
 /// The records found in the tail of a transcript, and what was left out.
 #[derive(Debug, Clone, Default)]
-pub struct Tail {
+pub(super) struct Tail {
     pub records: Vec<Record>,
     /// Lines read (whole lines within the window).
     pub lines: usize,
@@ -87,7 +87,7 @@ struct Entry {
 
 /// Reads the records of the last `limit` bytes of `path`. A missing file is an `Err` of kind
 /// `NotFound` (Claude Code creates the transcript only at the first tool call).
-pub fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
+pub(super) fn read_tail(path: &Path, limit: u64) -> std::io::Result<Tail> {
     let crate::text::FileTail { bytes: body, cut } =
         crate::text::read_tail(path, crate::util::read::Kind::TRANSCRIPT, limit)?;
     let mut tail = Tail {

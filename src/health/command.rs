@@ -21,7 +21,7 @@ pub struct HealthArgs {
 }
 
 /// Exit 0 when healthy or degraded, 1 when unhealthy.
-pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let report = run_checks(ctx);
     if args.json {
         ctx.printer.json(&report)?;
@@ -40,7 +40,15 @@ pub fn execute(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 /// SessionStart: silent unless a check is sure something is wrong; then one line for the user and
 /// a short factual note for Claude. A resumed conversation replays the note it was given, so a resume whose problems
 /// are the ones already reported to this session says nothing more. Never blocks.
-pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "a hook handler: its signature is the dispatch table's"
+)]
+pub(crate) fn on_session_start(
+    ctx: &Ctx,
+    input: &HookInput,
+    out: &mut Response,
+) -> anyhow::Result<()> {
     let report = run_checks(ctx);
     let problems: Vec<_> = report.sure_problems().collect();
     if problems.is_empty() {

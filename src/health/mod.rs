@@ -10,14 +10,14 @@ mod report;
 mod settings;
 pub(crate) mod sources;
 
-pub use command::{HealthArgs, execute, on_session_start};
-pub use model::{Check, Report, Status};
+pub(crate) use command::{HealthArgs, execute, on_session_start};
+pub(crate) use model::{Check, Report, Status};
 pub use settings::HealthSettings;
 
 use crate::app::{Ctx, Mode};
 
 /// Runs every check that fits the mode: hook mode skips the ones that start a process.
-pub fn run_checks(ctx: &Ctx) -> Report {
+pub(crate) fn run_checks(ctx: &Ctx) -> Report {
     let (settings, diags) = ctx.config.section::<HealthSettings>("health");
     let probe = checks::Probe {
         ctx,

@@ -6,14 +6,14 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Healthy,
     Degraded,
     Unhealthy,
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Healthy => "healthy",
             Self::Degraded => "degraded",
@@ -24,7 +24,7 @@ impl Status {
 
 /// One check's verdict. `message` says what is wrong and what to do about it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: String,
     pub status: Status,
     pub message: String,
@@ -37,7 +37,7 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn new(name: &str, status: Status, message: impl Into<String>) -> Self {
+    pub(crate) fn new(name: &str, status: Status, message: impl Into<String>) -> Self {
         Self {
             name: name.to_owned(),
             status,
@@ -49,25 +49,25 @@ impl Check {
 
     /// Marks the verdict as a suspicion: see [`Check::sure`].
     #[must_use]
-    pub fn unsure(mut self) -> Self {
+    pub(crate) fn unsure(mut self) -> Self {
         self.sure = false;
         self
     }
 
-    pub fn healthy(name: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn healthy(name: &str, message: impl Into<String>) -> Self {
         Self::new(name, Status::Healthy, message)
     }
 
-    pub fn degraded(name: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn degraded(name: &str, message: impl Into<String>) -> Self {
         Self::new(name, Status::Degraded, message)
     }
 
-    pub fn unhealthy(name: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn unhealthy(name: &str, message: impl Into<String>) -> Self {
         Self::new(name, Status::Unhealthy, message)
     }
 
     #[must_use]
-    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+    pub(crate) fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.details.insert(key.to_owned(), value.into());
         self
     }
@@ -75,13 +75,13 @@ impl Check {
 
 /// Every check, and the worst status among them.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub status: Status,
     pub checks: Vec<Check>,
 }
 
 impl Report {
-    pub fn new(checks: Vec<Check>) -> Self {
+    pub(crate) fn new(checks: Vec<Check>) -> Self {
         let status = checks
             .iter()
             .map(|c| c.status)
@@ -90,12 +90,12 @@ impl Report {
         Self { status, checks }
     }
 
-    pub fn problems(&self) -> impl Iterator<Item = &Check> {
+    pub(crate) fn problems(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status != Status::Healthy)
     }
 
     /// The problems a check is sure of: what SessionStart reports.
-    pub fn sure_problems(&self) -> impl Iterator<Item = &Check> {
+    pub(crate) fn sure_problems(&self) -> impl Iterator<Item = &Check> {
         self.problems().filter(|c| c.sure)
     }
 }

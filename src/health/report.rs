@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::{Report, Status};
 use crate::printer::{Printer, Style};
 
-pub fn table(report: &Report, p: Printer) -> String {
+pub(super) fn table(report: &Report, p: Printer) -> String {
     let width = report
         .checks
         .iter()

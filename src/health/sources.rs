@@ -20,7 +20,7 @@ const KEYS: [(&str, &str, Trust); 4] = [
 ];
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Setting {
+pub(crate) struct Setting {
     /// `section.key` in `sfp.yaml`.
     pub key: String,
     pub value: String,
@@ -29,7 +29,7 @@ pub struct Setting {
 }
 
 /// Each covered setting with its value and where that value came from.
-pub fn list(ctx: &Ctx) -> Vec<Setting> {
+pub(crate) fn list(ctx: &Ctx) -> Vec<Setting> {
     KEYS.iter()
         .map(|&(section, key, trust)| {
             let (value, source) = match ctx.config.source_of(section, key, trust) {
@@ -69,7 +69,7 @@ pub fn list(ctx: &Ctx) -> Vec<Setting> {
 }
 
 /// The lines `sfp health` prints under its table.
-pub fn table(sources: &[Setting]) -> String {
+pub(crate) fn table(sources: &[Setting]) -> String {
     let key_w = sources.iter().map(|s| s.key.len()).max().unwrap_or(0);
     let val_w = sources.iter().map(|s| s.value.len()).max().unwrap_or(0);
     let mut out =

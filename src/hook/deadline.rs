@@ -34,43 +34,43 @@ pub fn budget(event: Event) -> Duration {
 }
 
 /// The most a hook waits for Claude Code to close stdin, even with time left.
-pub const MAX_STDIN_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const MAX_STDIN_WAIT: Duration = Duration::from_secs(5);
 
 /// An instant work must be done by, or none (a terminal command, which a person can stop).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deadline {
+pub(crate) struct Deadline {
     at: Option<Instant>,
 }
 
 impl Deadline {
     /// No deadline.
-    pub const NONE: Self = Self { at: None };
+    pub(crate) const NONE: Self = Self { at: None };
 
     /// `within` after `start`.
-    pub fn after(start: Instant, within: Duration) -> Self {
+    pub(crate) fn after(start: Instant, within: Duration) -> Self {
         Self {
             at: start.checked_add(within),
         }
     }
 
     /// The deadline of a hook for `event` that started at `start`.
-    pub fn for_event(event: Event, start: Instant) -> Self {
+    pub(crate) fn for_event(event: Event, start: Instant) -> Self {
         Self::after(start, budget(event))
     }
 
     /// Time left, or `None` without a deadline.
-    pub fn left(self) -> Option<Duration> {
+    pub(crate) fn left(self) -> Option<Duration> {
         self.at
             .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
     /// `wanted`, cut to the time left.
-    pub fn cap(self, wanted: Duration) -> Duration {
+    pub(crate) fn cap(self, wanted: Duration) -> Duration {
         self.left().map_or(wanted, |left| left.min(wanted))
     }
 
     /// Whether the deadline has come.
-    pub fn passed(self) -> bool {
+    pub(crate) fn passed(self) -> bool {
         self.left().is_some_and(|left| left.is_zero())
     }
 }

@@ -7,7 +7,7 @@ use super::{Event, HookInput, Response};
 use crate::app::Ctx;
 
 /// A capability's part in answering a hook.
-pub type Handler = fn(&Ctx, &HookInput, &mut Response) -> anyhow::Result<()>;
+pub(super) type Handler = fn(&Ctx, &HookInput, &mut Response) -> anyhow::Result<()>;
 
 /// The handlers for `event`, in the order they run.
 fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
@@ -42,7 +42,7 @@ fn handlers(event: Event) -> Vec<(&'static str, Handler)> {
 
 /// Runs every handler of the input's event, turning errors and panics into a log line and a
 /// short notice. A handler not started by the hook's deadline is skipped, with a log line.
-pub fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
+pub(super) fn dispatch(ctx: &Ctx, input: &HookInput, out: &mut Response) {
     for (name, handler) in handlers(out.event()) {
         if ctx.deadline.passed() {
             ctx.log.warn(&format!(

@@ -8,8 +8,12 @@ mod input;
 mod output;
 mod run;
 
-pub use deadline::{Deadline, MAX_STDIN_WAIT, budget};
+pub use deadline::budget;
+pub(crate) use deadline::{Deadline, MAX_STDIN_WAIT};
 pub use event::Event;
-pub use input::HookInput;
-pub use output::{MAX_TEXT_CHARS, Response, cap_text};
-pub use run::{HookError, execute, parse_hook_input};
+pub(crate) use input::HookInput;
+pub use output::MAX_TEXT_CHARS;
+pub use output::Response;
+pub use output::cap_text;
+pub use run::parse_hook_input;
+pub(crate) use run::{HookError, execute};

@@ -19,7 +19,7 @@ use crate::paths::Paths;
 use crate::printer::Printer;
 
 /// Largest hook input sfp reads (a larger one is refused with a notice).
-pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+pub(super) const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Why a hook did nothing: its input could not be read or used. A hook never fails because of
 /// one (it is a notice on stderr and a log line, and the hook exits 0); the kind still tells bad
@@ -49,7 +49,7 @@ impl HookError {
 }
 
 /// Runs one hook. Always `ExitStatus::Success`: a hook never fails by accident.
-pub fn execute(env: Env, event_arg: &str) -> ExitStatus {
+pub(crate) fn execute(env: Env, event_arg: &str) -> ExitStatus {
     // Without a home directory every path would hang off `/`: nothing is read or written.
     if !env.has_home() {
         return ExitStatus::Success;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 /// What the runner keeps of a child's output while it runs.
 #[derive(Debug)]
-pub struct Capture {
+pub(crate) struct Capture {
     head: Vec<u8>,
     tail: Vec<u8>,
     head_limit: usize,
@@ -17,7 +17,7 @@ pub struct Capture {
 
 /// The kept output once the child is done.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Captured {
+pub(crate) struct Captured {
     /// Head and tail as text (invalid UTF-8 replaced), with a mark where bytes were dropped.
     pub text: String,
     /// Every byte the child wrote.
@@ -28,7 +28,7 @@ pub struct Captured {
 
 impl Capture {
     /// Keeps at most `head_limit` leading and `tail_limit` trailing bytes.
-    pub fn new(head_limit: usize, tail_limit: usize) -> Self {
+    pub(crate) fn new(head_limit: usize, tail_limit: usize) -> Self {
         Self {
             head: Vec::new(),
             tail: Vec::new(),
@@ -38,7 +38,7 @@ impl Capture {
         }
     }
 
-    pub fn push(&mut self, mut bytes: &[u8]) {
+    pub(crate) fn push(&mut self, mut bytes: &[u8]) {
         self.total += bytes.len() as u64;
         let room = self.head_limit.saturating_sub(self.head.len());
         if room > 0 {
@@ -69,7 +69,7 @@ impl Capture {
         self.head.len() + self.tail.len()
     }
 
-    pub fn finish(&self) -> Captured {
+    pub(crate) fn finish(&self) -> Captured {
         let kept_tail = if self.tail.len() > self.tail_limit {
             &self.tail[self.tail.len() - self.tail_limit..]
         } else {

@@ -25,7 +25,7 @@ use super::tree;
 
 /// What to run and how long it may take.
 #[derive(Debug, Clone)]
-pub struct Spec<'a> {
+pub(crate) struct Spec<'a> {
     /// A shell command line, run as `sh -c <command>`.
     pub command: &'a str,
     pub cwd: &'a Path,
@@ -40,7 +40,7 @@ pub struct Spec<'a> {
 
 impl<'a> Spec<'a> {
     /// A spec with the default grace (500 ms) and 32 KiB kept at each end.
-    pub fn new(command: &'a str, cwd: &'a Path, timeout: Duration) -> Self {
+    pub(crate) fn new(command: &'a str, cwd: &'a Path, timeout: Duration) -> Self {
         Self {
             command,
             cwd,
@@ -54,7 +54,7 @@ impl<'a> Spec<'a> {
 
 /// How the command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     Exited(i32),
     Signaled(i32),
     TimedOut,
@@ -65,7 +65,7 @@ pub enum Exit {
 
 /// Everything known about one finished run.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub exit: Exit,
     pub duration: Duration,
     pub output: Captured,
@@ -74,7 +74,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.exit == Exit::Exited(0)
     }
 }
@@ -85,7 +85,7 @@ const POLL: Duration = Duration::from_millis(10);
 const DRAIN: Duration = Duration::from_millis(100);
 
 /// Runs `spec`, killing its group when the deadline passes or `cancel` is set.
-pub fn run(spec: &Spec<'_>, cancel: &AtomicBool) -> Outcome {
+pub(crate) fn run(spec: &Spec<'_>, cancel: &AtomicBool) -> Outcome {
     let started = Instant::now();
     tree::become_subreaper();
     let token = tree::token();

@@ -8,8 +8,7 @@ mod oneshot;
 mod sys;
 mod tree;
 
-pub use capture::{Capture, Captured};
-pub use child::{Exit, Outcome, Spec, run};
-pub use oneshot::stdout_of;
-pub use sys::{catch_interrupt, interrupted, process_alive};
-pub use tree::TOKEN_VAR;
+pub(crate) use child::{Exit, Spec, run};
+pub(crate) use oneshot::stdout_of;
+pub use sys::process_alive;
+pub(crate) use sys::{catch_interrupt, interrupted};

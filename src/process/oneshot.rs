@@ -15,7 +15,7 @@ const MAX_STDOUT: u64 = 16 * 1024 * 1024;
 /// Runs `program args…` (no shell, stdin and stderr closed) and returns its stdout when it
 /// exits 0 within `timeout`; otherwise it is killed and an error says why. A zero `timeout` (a
 /// hook's deadline has passed: callers pass [`crate::hook::Deadline::cap`]) runs nothing.
-pub fn stdout_of(program: &str, args: &[&str], timeout: Duration) -> anyhow::Result<String> {
+pub(crate) fn stdout_of(program: &str, args: &[&str], timeout: Duration) -> anyhow::Result<String> {
     if timeout.is_zero() {
         bail!("{program} not run: no time left before the deadline");
     }

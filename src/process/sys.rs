@@ -14,7 +14,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// A signal sfp sends to a gate's process group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub(super) enum Signal {
     Term,
     Kill,
 }
@@ -35,7 +35,7 @@ fn group_id(pgid: u32) -> Option<libc::pid_t> {
 }
 
 /// Sends `signal` to every process of group `pgid`. A group that is already gone is fine.
-pub fn signal_group(pgid: u32, signal: Signal) {
+pub(super) fn signal_group(pgid: u32, signal: Signal) {
     if let Some(id) = group_id(pgid) {
         // SAFETY: kill(2) takes plain integers; a negative pid addresses the group `id`, which is
         // a group sfp created for one gate (its session, [`new_session`]), never sfp's own.
@@ -48,7 +48,7 @@ pub fn signal_group(pgid: u32, signal: Signal) {
 /// Makes `cmd` start in a new session: setsid(2) runs in the child between fork and exec. The
 /// child then leads its own session and process group (its pid is both ids) and has no
 /// controlling terminal, so neither the terminal's signals nor a write to `/dev/tty` reach it.
-pub fn new_session(cmd: &mut std::process::Command) {
+pub(super) fn new_session(cmd: &mut std::process::Command) {
     use std::os::unix::process::CommandExt as _;
     // SAFETY: the closure runs in the forked child, where only async-signal-safe calls are
     // allowed: setsid(2) is one system call (through rustix, no allocation, no lock), and the
@@ -63,7 +63,7 @@ pub fn new_session(cmd: &mut std::process::Command) {
 }
 
 /// Sends SIGKILL to one process (a plain child that is not a group leader).
-pub fn kill_process(pid: u32) {
+pub(super) fn kill_process(pid: u32) {
     if let Some(id) = group_id(pid) {
         // SAFETY: kill(2) with a positive pid addresses that one process, a child sfp started.
         unsafe {
@@ -73,7 +73,7 @@ pub fn kill_process(pid: u32) {
 }
 
 /// Whether group `pgid` still has a member (a zombie not yet reaped by its new parent counts).
-pub fn group_alive(pgid: u32) -> bool {
+pub(super) fn group_alive(pgid: u32) -> bool {
     let Some(id) = group_id(pgid) else {
         return false;
     };
@@ -102,7 +102,7 @@ extern "C" fn on_sigint(_: libc::c_int) {
 /// Routes Ctrl-C (SIGINT), SIGTERM and SIGHUP to a flag instead of killing sfp at once, so that
 /// running gates are terminated (their groups receive neither the terminal's SIGINT nor a signal
 /// aimed at sfp) and sfp can report and exit cleanly.
-pub fn catch_interrupt() {
+pub(crate) fn catch_interrupt() {
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe; the
         // sigaction struct is zeroed then filled with a valid handler address and an empty mask.
@@ -117,7 +117,7 @@ pub fn catch_interrupt() {
 }
 
 /// Whether Ctrl-C was pressed since [`catch_interrupt`].
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 

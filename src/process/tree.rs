@@ -15,10 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The variable that marks a gate's processes.
-pub const TOKEN_VAR: &str = "SFP_RUN_TOKEN";
+pub(crate) const TOKEN_VAR: &str = "SFP_RUN_TOKEN";
 
 /// A token unique to one run of one command.
-pub fn token() -> String {
+pub(super) fn token() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -31,7 +31,7 @@ pub fn token() -> String {
 }
 
 /// Makes sfp the child subreaper of everything it starts (once; Linux only, elsewhere nothing).
-pub fn become_subreaper() {
+pub(super) fn become_subreaper() {
     #[cfg(target_os = "linux")]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
@@ -42,7 +42,7 @@ pub fn become_subreaper() {
 }
 
 /// Whether processes can be looked at in `/proc` (else only a gate's group is killed).
-pub fn visible() -> bool {
+pub(super) fn visible() -> bool {
     std::path::Path::new("/proc/self/stat").exists()
 }
 
@@ -156,7 +156,7 @@ fn members(token: &str, leader: u32, known: &mut HashSet<u32>) -> Vec<Proc> {
 
 /// What [`stop`] found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stopped {
+pub(super) struct Stopped {
     /// Processes of the tree still running when the gate was done.
     pub found: usize,
     /// Of those, how many had left the gate's session.
@@ -172,7 +172,7 @@ const KILL_WAIT: Duration = Duration::from_millis(500);
 
 /// Ends the tree of the gate whose shell was `leader` and whose token is `token`: SIGTERM, then
 /// SIGKILL for what is left after `grace`, and the processes reparented to sfp are reaped.
-pub fn stop(token: &str, leader: u32, grace: Duration) -> Stopped {
+pub(super) fn stop(token: &str, leader: u32, grace: Duration) -> Stopped {
     let mut known = HashSet::new();
     let first = members(token, leader, &mut known);
     let live: Vec<&Proc> = first.iter().filter(|p| !p.zombie).collect();

@@ -110,13 +110,13 @@ const REFERENCE_STARTS: &[&str] = &[
 
 /// `value` holds no secret: it is a placeholder, made of too few different characters, or of
 /// words.
-pub fn is_placeholder(value: &str) -> bool {
+pub(super) fn is_placeholder(value: &str) -> bool {
     is_placeholder_token(value) || wordy(value)
 }
 
 /// The random part of a vendor token is a placeholder: placeholder words, too few different
 /// characters, runs. Words alone do not count here: the vendor's prefix already says what it is.
-pub fn is_placeholder_token(value: &str) -> bool {
+pub(super) fn is_placeholder_token(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     let trimmed = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     if PLACEHOLDER_VALUES.contains(&trimmed) {
@@ -137,7 +137,7 @@ pub fn is_placeholder_token(value: &str) -> bool {
 
 /// The text right after a token's shape opens a placeholder (`xoxp-1234-####`, `ghp_abc...`):
 /// the shape stopped where the filler starts, so what matched is a template, not a value.
-pub fn placeholder_follows(rest: &str) -> bool {
+pub(super) fn placeholder_follows(rest: &str) -> bool {
     let next = rest.as_bytes().get(..3).unwrap_or_default();
     matches!(next, [a, b, c] if a == b && b == c && matches!(a, b'#' | b'*' | b'.' | b'x' | b'X'))
 }
@@ -281,7 +281,7 @@ fn wordy(value: &str) -> bool {
 }
 
 /// `value` refers to a secret kept elsewhere rather than holding one.
-pub fn is_reference(value: &str) -> bool {
+pub(super) fn is_reference(value: &str) -> bool {
     let v = value.trim().trim_start_matches(['(', '!']);
     let lower = v.to_ascii_lowercase();
     if REFERENCE_STARTS.iter().any(|s| lower.starts_with(s)) {
@@ -299,7 +299,7 @@ pub fn is_reference(value: &str) -> bool {
 /// `value` is an identifier or a dotted path in code (`user_password`, `cfg.token`,
 /// `userPassword`, `DB_PASSWORD`), not a literal: no digits, letters and `_`, `.` only, and
 /// upper-case letters only as word starts (or everywhere, for a constant).
-pub fn is_identifier(value: &str) -> bool {
+pub(super) fn is_identifier(value: &str) -> bool {
     let mut chars = value.chars();
     let shaped = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && value
@@ -320,7 +320,7 @@ pub fn is_identifier(value: &str) -> bool {
 }
 
 /// An npm, Yarn or pip integrity value, or a bare digest (`sha512-…`, `sha256:…`).
-pub fn is_integrity(value: &str) -> bool {
+pub(super) fn is_integrity(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     [
         "sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha512:", "sha1:", "md5:",
@@ -330,7 +330,7 @@ pub fn is_integrity(value: &str) -> bool {
 }
 
 /// A UUID (`123e4567-e89b-12d3-a456-426614174000`).
-pub fn is_uuid(value: &str) -> bool {
+pub(super) fn is_uuid(value: &str) -> bool {
     let b = value.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| {
@@ -343,13 +343,13 @@ pub fn is_uuid(value: &str) -> bool {
 }
 
 /// A hex digest of a common length (MD5, SHA-1, SHA-256, SHA-512).
-pub fn is_hex_digest(value: &str) -> bool {
+pub(super) fn is_hex_digest(value: &str) -> bool {
     [32, 40, 56, 64, 96, 128].contains(&value.len()) && value.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
 /// Names under which a UUID or a hash is an identifier, a cache key or a checksum, not a
 /// credential.
-pub fn is_key_like_name(name: &str) -> bool {
+pub(super) fn is_key_like_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let credential = [
         "secret", "token", "pass", "pwd", "auth", "api", "private", "access",
@@ -381,7 +381,7 @@ const PRAGMAS: &[&str] = &[
 ];
 
 /// The line of `text` around byte `at` carries an allow pragma.
-pub fn pragma_on_line(text: &str, at: usize) -> bool {
+pub(super) fn pragma_on_line(text: &str, at: usize) -> bool {
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = &text[start..end];

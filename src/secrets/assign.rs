@@ -58,7 +58,7 @@ const NAME_WORDS: &[&str] = &[
 ];
 
 /// Adds every credential in a URL, header and assignment of `text` to `out`.
-pub fn find(text: &str, out: &mut Vec<Finding>) {
+pub(super) fn find(text: &str, out: &mut Vec<Finding>) {
     if text.contains("://") {
         for caps in url().captures_iter(text) {
             let (Some(user), Some(pass)) = (caps.get(1), caps.get(2)) else {

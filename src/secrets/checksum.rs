@@ -2,7 +2,7 @@
 //! and npm's CRC32 suffix, PyPI's macaroon, and the base64 decoding JWTs need.
 
 /// CRC-32 (IEEE), as GitHub and npm compute their token checksums.
-pub fn crc32(data: &[u8]) -> u32 {
+pub(super) fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {
         crc ^= u32::from(b);
@@ -17,7 +17,7 @@ pub fn crc32(data: &[u8]) -> u32 {
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// `n` in base 62, left-padded with `0` to six characters.
-pub fn base62_6(mut n: u32) -> String {
+pub(super) fn base62_6(mut n: u32) -> String {
     let mut out = [b'0'; 6];
     for slot in out.iter_mut().rev() {
         *slot = BASE62[(n % 62) as usize];
@@ -28,7 +28,7 @@ pub fn base62_6(mut n: u32) -> String {
 
 /// A GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) or npm (`npm_`) token whose last six
 /// characters are the base-62 CRC-32 of the thirty before them.
-pub fn crc32_suffix_ok(token: &str) -> bool {
+pub(super) fn crc32_suffix_ok(token: &str) -> bool {
     let Some((_, body)) = token.split_once('_') else {
         return false;
     };
@@ -40,7 +40,7 @@ pub fn crc32_suffix_ok(token: &str) -> bool {
 }
 
 /// Decodes base64 in either alphabet (standard or URL-safe), padded or not.
-pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+pub(super) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0u32;
@@ -65,7 +65,7 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// A PyPI upload token: `pypi-` and a version-2 macaroon whose location is PyPI or TestPyPI and
 /// which ends with its signature.
-pub fn pypi_macaroon_ok(token: &str) -> bool {
+pub(super) fn pypi_macaroon_ok(token: &str) -> bool {
     let Some(body) = token.strip_prefix("pypi-") else {
         return false;
     };

@@ -48,7 +48,7 @@ struct Report {
     files_skipped: usize,
 }
 
-pub fn execute(args: &SecretsArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &SecretsArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let SecretsCommand::Scan { paths, json } = &args.command;
     let roots = if paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -1,7 +1,7 @@
 //! Shannon entropy of a string, in bits per character: random keys score high (≥ 3.5),
 //! words and placeholders low.
 
-pub fn shannon(text: &str) -> f64 {
+pub(super) fn shannon(text: &str) -> f64 {
     let mut counts = [0u32; 256];
     let mut total = 0u32;
     for b in text.bytes() {

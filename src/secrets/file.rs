@@ -10,7 +10,7 @@ use crate::util::read::{self, Kind, OpenResult, Opened};
 use super::{Finding, scan};
 
 /// The most of one file a scan reads; what lies beyond is not scanned.
-pub const MAX_SCAN_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_SCAN_BYTES: u64 = 1024 * 1024;
 /// Bytes looked at for a NUL, the sign of a binary file.
 const BINARY_PROBE: usize = 8192;
 

@@ -25,7 +25,7 @@ fn json_object(part: &str) -> Option<serde_json::Map<String, serde_json::Value>>
 }
 
 /// Adds every JWT in `text` to `out`.
-pub fn find(text: &str, out: &mut Vec<Finding>) {
+pub(super) fn find(text: &str, out: &mut Vec<Finding>) {
     if !text.contains("ey") {
         return;
     }

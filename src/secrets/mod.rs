@@ -26,8 +26,9 @@ mod jwt;
 mod pem;
 mod rules;
 
-pub use command::{SecretsArgs, execute};
-pub use file::{FileScan, MAX_SCAN_BYTES, scan_file};
+pub(crate) use command::{SecretsArgs, execute};
+pub use file::FileScan;
+pub use file::scan_file;
 
 /// One secret found in a text, as a byte range of that text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +57,7 @@ impl Finding {
 
 /// Every secret in `text`, sorted and non-overlapping. Candidates on a line carrying the
 /// `sfp:allow-secret` pragma are left out.
-pub fn scan(text: &str) -> Vec<Finding> {
+pub(crate) fn scan(text: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     if text.is_empty() {
         return out;
@@ -80,7 +81,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
 /// `text` with every secret replaced by its masked form (kind and a short prefix). A private
 /// key is masked whole, from its `BEGIN` line to its `END` line (or to the end of the text when it
 /// is cut short). Text without a secret comes back unchanged.
-pub fn mask(text: &str) -> String {
+pub(crate) fn mask(text: &str) -> String {
     let findings = scan(text);
     if findings.is_empty() {
         return text.to_owned();
@@ -141,7 +142,7 @@ pub(crate) fn regex(pattern: &str) -> regex::Regex {
 }
 
 /// The masked form of one secret: its first `keep` bytes (see [`shown`]), then `…[kind]`.
-pub fn masked(secret: &str, keep: usize, kind: &str) -> String {
+pub(crate) fn masked(secret: &str, keep: usize, kind: &str) -> String {
     let keep = if keep < secret.len() && secret.is_char_boundary(keep) {
         keep
     } else {
@@ -169,7 +170,7 @@ const EXCERPT_CHARS: usize = 100;
 
 /// The line of `text` holding `f`, with every secret on it masked, trimmed and cut to
 /// [`EXCERPT_CHARS`].
-pub fn excerpt(text: &str, f: &Finding) -> String {
+pub(crate) fn excerpt(text: &str, f: &Finding) -> String {
     let start = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
     let end = text[f.start..]
         .find('\n')

@@ -25,7 +25,7 @@ fn footer() -> &'static Regex {
 /// a block cut short (no footer, or another header first) runs to the end of the text or to that
 /// header. The masked form shows the header without its closing dashes, so masked text is never
 /// taken for a header again.
-pub fn find(text: &str, out: &mut Vec<Finding>) {
+pub(super) fn find(text: &str, out: &mut Vec<Finding>) {
     if !text.contains("PRIVATE KEY") {
         return;
     }

@@ -291,7 +291,7 @@ fn format_prefix(secret: &str) -> usize {
 }
 
 /// Adds every vendor token in `text` to `out`.
-pub fn find(text: &str, out: &mut Vec<Finding>) {
+pub(super) fn find(text: &str, out: &mut Vec<Finding>) {
     for (i, rule) in RULES.iter().enumerate() {
         if !rule.triggered(text) {
             continue;

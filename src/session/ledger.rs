@@ -16,7 +16,7 @@ use crate::util::read::Kind;
 /// One line of the ledger. A line without `tool` or `at` is still read (its path is what
 /// counts); one without a path is not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub path: PathBuf,
     #[serde(default)]
     pub tool: String,
@@ -26,7 +26,7 @@ pub struct Entry {
 
 /// The entries read from the end of a ledger.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Read {
+pub(crate) struct Read {
     /// In the order they were written.
     pub entries: Vec<Entry>,
     /// Lines that are not entries.
@@ -34,7 +34,7 @@ pub struct Read {
 }
 
 /// Appends one entry (one `write` of one line, so concurrent hooks never interleave).
-pub fn record(session: &Session, path: &Path, tool: &str) -> anyhow::Result<()> {
+pub(crate) fn record(session: &Session, path: &Path, tool: &str) -> anyhow::Result<()> {
     let file = session.ledger();
     let entry = Entry {
         path: path.to_path_buf(),
@@ -51,7 +51,7 @@ pub fn record(session: &Session, path: &Path, tool: &str) -> anyhow::Result<()> 
 
 /// The entries among the last `limit` bytes of the session's ledger. A missing ledger is an
 /// `Err` of kind `NotFound`; one that is not a regular file, of kind `InvalidInput`.
-pub fn read(session: &Session, limit: u64) -> std::io::Result<Read> {
+pub(crate) fn read(session: &Session, limit: u64) -> std::io::Result<Read> {
     let tail = crate::text::read_tail(&session.ledger(), Kind::LEDGER, limit)?;
     let mut read = Read::default();
     for line in tail
@@ -69,7 +69,7 @@ pub fn read(session: &Session, limit: u64) -> std::io::Result<Read> {
 
 /// Every distinct path in the session's ledger, in first-touched order; none when it cannot be
 /// read.
-pub fn touched(session: &Session) -> Vec<PathBuf> {
+pub(crate) fn touched(session: &Session) -> Vec<PathBuf> {
     let Ok(read) = read(session, Kind::LEDGER.cap) else {
         return Vec::new();
     };

@@ -13,70 +13,72 @@
 //!
 //! The directory is created on demand by the first write into it, private to the user.
 
-pub mod ledger;
+pub(crate) mod ledger;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::paths::{Paths, safe_component};
 
 /// `tags-known.txt`, which sits beside `tags.json`.
-pub const TAGS_KNOWN: &str = "tags-known.txt";
+pub(crate) const TAGS_KNOWN: &str = "tags-known.txt";
 
 /// Where one session's files live.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
+pub(crate) struct Session {
     dir: PathBuf,
 }
 
 impl Session {
     /// The session `id` (untrusted: made safe as one path component) of sfp's home.
-    pub fn new(paths: &Paths, id: &str) -> Self {
+    pub(crate) fn new(paths: &Paths, id: &str) -> Self {
         Self {
             dir: paths.sessions_dir().join(safe_component(id)),
         }
     }
 
-    pub fn dir(&self) -> &Path {
+    #[cfg(test)]
+    pub(crate) fn dir(&self) -> &std::path::Path {
         &self.dir
     }
 
-    pub fn ledger(&self) -> PathBuf {
+    pub(crate) fn ledger(&self) -> PathBuf {
         self.dir.join("ledger.jsonl")
     }
 
-    pub fn gates_state(&self) -> PathBuf {
+    pub(crate) fn gates_state(&self) -> PathBuf {
         self.dir.join("gates.json")
     }
 
     /// The base of one touched file, under `base/`, by `key` (a hash of its path).
-    pub fn line_base(&self, key: &str) -> PathBuf {
+    pub(crate) fn line_base(&self, key: &str) -> PathBuf {
         self.dir.join("base").join(key)
     }
 
-    pub fn gates_skip(&self) -> PathBuf {
+    pub(crate) fn gates_skip(&self) -> PathBuf {
         self.dir.join("gates-skip.txt")
     }
 
-    pub fn gates_last(&self) -> PathBuf {
+    pub(crate) fn gates_last(&self) -> PathBuf {
         self.dir.join("gates-last.json")
     }
 
-    pub fn tags(&self) -> PathBuf {
+    pub(crate) fn tags(&self) -> PathBuf {
         self.dir.join("tags.json")
     }
 
-    pub fn tags_known(&self) -> PathBuf {
+    #[cfg(test)]
+    pub(crate) fn tags_known(&self) -> PathBuf {
         self.dir.join(TAGS_KNOWN)
     }
 
-    pub fn health_reported(&self) -> PathBuf {
+    pub(crate) fn health_reported(&self) -> PathBuf {
         self.dir.join("health-reported.txt")
     }
 }
 
 /// Paths whose sfp home is `home`, for tests of what a session keeps.
 #[cfg(test)]
-pub fn test_paths(home: &Path) -> Paths {
+pub(crate) fn test_paths(home: &std::path::Path) -> Paths {
     let env = crate::env::Env {
         sfp_home: Some(home.to_path_buf()),
         ..crate::env::Env::default()
@@ -87,6 +89,7 @@ pub fn test_paths(home: &Path) -> Paths {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn every_file_lies_in_the_one_directory_of_its_session() {

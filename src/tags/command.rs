@@ -37,11 +37,11 @@ pub enum TagsCommand {
 }
 
 /// Roughly four characters per token for English prose and tags.
-pub fn estimate_tokens(chars: usize) -> usize {
+pub(super) fn estimate_tokens(chars: usize) -> usize {
     chars.div_ceil(4)
 }
 
-pub fn execute(args: &TagsArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+pub(crate) fn execute(args: &TagsArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let (settings, diags) = ctx.config.section::<TagsSettings>("tags");
     if args.command.is_none() {
         // `tags check` reports config errors among its findings; showing tags from a config

@@ -18,7 +18,7 @@ const MANIFEST_BYTES: u64 = 1024 * 1024;
 /// `evidence.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
-pub struct EvidenceConfig {
+pub(crate) struct EvidenceConfig {
     /// Look at the project at all.
     pub enabled: bool,
     /// Report declared dependencies that are not installed.
@@ -31,7 +31,7 @@ pub struct EvidenceConfig {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub struct KindRule {
+pub(crate) struct KindRule {
     pub required: Vec<String>,
 }
 
@@ -47,7 +47,7 @@ impl Default for EvidenceConfig {
 }
 
 /// The config file's name.
-pub const FILE: &str = "evidence.yaml";
+pub(crate) const FILE: &str = "evidence.yaml";
 
 /// Project kinds and the manifests that show them.
 const KINDS: [(&str, &[&str]); 11] = [
@@ -75,7 +75,7 @@ const KINDS: [(&str, &[&str]); 11] = [
 
 /// What was found in one project.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Findings {
+pub(super) struct Findings {
     pub root: PathBuf,
     pub kinds: Vec<&'static str>,
     /// Declared dependencies not installed, one sentence each.
@@ -85,7 +85,7 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn is_clean(&self) -> bool {
+    pub(super) fn is_clean(&self) -> bool {
         self.dependencies.is_empty() && self.missing.is_empty()
     }
 }
@@ -101,7 +101,7 @@ impl ConfigFile for EvidenceConfig {
 }
 
 /// Looks at `root` as `config` says.
-pub fn examine(root: &Path, config: &EvidenceConfig) -> Findings {
+pub(super) fn examine(root: &Path, config: &EvidenceConfig) -> Findings {
     let kinds: Vec<&'static str> = KINDS
         .iter()
         .filter(|(_, files)| files.iter().any(|f| root.join(f).is_file()))
@@ -301,7 +301,7 @@ fn python_declares_dependencies(root: &Path) -> Option<&'static str> {
 }
 
 /// The note for Claude, or `None` when nothing is missing.
-pub fn report(findings: &Findings, show: &dyn Fn(&Path) -> String) -> Option<String> {
+pub(super) fn report(findings: &Findings, show: &dyn Fn(&Path) -> String) -> Option<String> {
     if findings.is_clean() {
         return None;
     }

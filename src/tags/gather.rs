@@ -27,7 +27,7 @@ pub struct Gathered {
 }
 
 /// The directories read: the user's `.context`, then the project's `.claude/sfp/context`.
-pub fn source_dirs(ctx: &Ctx, settings: &TagsSettings) -> Vec<(Origin, PathBuf)> {
+pub(super) fn source_dirs(ctx: &Ctx, settings: &TagsSettings) -> Vec<(Origin, PathBuf)> {
     let mut dirs = vec![(Origin::User, ctx.paths.context_dir.clone())];
     if settings.project_context
         && let Some(dir) = ctx.paths.project_config_dir()
@@ -38,7 +38,7 @@ pub fn source_dirs(ctx: &Ctx, settings: &TagsSettings) -> Vec<(Origin, PathBuf)>
 }
 
 /// What, besides the files, decides the tags: the settings and sfp's version.
-pub fn salt(settings: &TagsSettings) -> String {
+pub(super) fn salt(settings: &TagsSettings) -> String {
     format!(
         "sfp {} {:?} {:?} {}",
         env!("CARGO_PKG_VERSION"),
@@ -49,7 +49,7 @@ pub fn salt(settings: &TagsSettings) -> String {
 }
 
 /// `~/…` for paths under the home directory.
-pub fn shower(ctx: &Ctx) -> impl Fn(&Path) -> String + '_ {
+pub(super) fn shower(ctx: &Ctx) -> impl Fn(&Path) -> String + '_ {
     move |path: &Path| {
         if let Some(home) = &ctx.env.home
             && let Ok(rest) = path.strip_prefix(home)
@@ -63,7 +63,7 @@ pub fn shower(ctx: &Ctx) -> impl Fn(&Path) -> String + '_ {
 /// One context file tags would use: where it is, how it is shown, whether it holds only
 /// whitespace.
 #[derive(Debug, Clone)]
-pub struct ContextFile {
+pub(crate) struct ContextFile {
     pub path: PathBuf,
     pub display: String,
     pub blank: bool,
@@ -71,7 +71,7 @@ pub struct ContextFile {
 
 /// The context files exactly as tags finds and reads them: those read, and those skipped with
 /// why. `sfp health` counts and checks the same files through this.
-pub fn context_files(ctx: &Ctx) -> (Vec<ContextFile>, Vec<Skipped>) {
+pub(crate) fn context_files(ctx: &Ctx) -> (Vec<ContextFile>, Vec<Skipped>) {
     let (settings, _) = ctx.config.section::<TagsSettings>("tags");
     let mut read = Vec::new();
     let (_, skipped) = list(ctx, &settings).read_each(&salt(&settings), |file: Loaded| {
@@ -85,17 +85,17 @@ pub fn context_files(ctx: &Ctx) -> (Vec<ContextFile>, Vec<Skipped>) {
 }
 
 /// Lists the sources (metadata only).
-pub fn list(ctx: &Ctx, settings: &TagsSettings) -> Listing {
+pub(super) fn list(ctx: &Ctx, settings: &TagsSettings) -> Listing {
     sources::list(&source_dirs(ctx, settings), &shower(ctx))
 }
 
 /// Lists, reads and extracts every source.
-pub fn gather(ctx: &Ctx, settings: &TagsSettings) -> Gathered {
+pub(super) fn gather(ctx: &Ctx, settings: &TagsSettings) -> Gathered {
     from_listing(ctx, &list(ctx, settings), settings)
 }
 
 /// Reads and extracts the files of `listing`.
-pub fn from_listing(ctx: &Ctx, listing: &Listing, settings: &TagsSettings) -> Gathered {
+pub(super) fn from_listing(ctx: &Ctx, listing: &Listing, settings: &TagsSettings) -> Gathered {
     let salt = salt(settings);
     let (mapping, mapping_problems) = settings.mapping();
     let mut tags = Vec::new();

@@ -20,7 +20,11 @@ use crate::hook::{HookInput, Response};
 /// SessionStart (startup, clear, compact, and a resume this session has no state for): the whole
 /// block. A resumed conversation replays what its first SessionStart gave it, so a resume of a
 /// session that already has the block is answered like a prompt: only what changed.
-pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> anyhow::Result<()> {
+pub(crate) fn on_session_start(
+    ctx: &Ctx,
+    input: &HookInput,
+    out: &mut Response,
+) -> anyhow::Result<()> {
     if input.source.as_deref() == Some("resume")
         && let Some(id) = input.session_id.clone()
         && state::path(&ctx.paths, &id).exists()
@@ -55,7 +59,11 @@ pub fn on_session_start(ctx: &Ctx, input: &HookInput, out: &mut Response) -> any
 }
 
 /// UserPromptSubmit: a delta when the sources changed, the evidence on the first prompt.
-pub fn on_user_prompt_submit(
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "a hook handler: its signature is the dispatch table's"
+)]
+pub(crate) fn on_user_prompt_submit(
     ctx: &Ctx,
     input: &HookInput,
     out: &mut Response,
@@ -176,7 +184,7 @@ fn now() -> String {
 ///
 /// `known` is what [`state::save`] kept, masked ([`crate::util::redact`]); the tag lines of now
 /// are compared in that form, so that a line holding a secret is not new each time.
-pub fn delta_text(known: &[String], gathered: &Gathered, budget: usize) -> Option<String> {
+pub(super) fn delta_text(known: &[String], gathered: &Gathered, budget: usize) -> Option<String> {
     let masked = |line: &str| crate::util::redact::text(line).into_owned();
     let old: HashSet<&str> = known.iter().map(String::as_str).collect();
     let new: HashSet<String> = gathered.lines().iter().map(|l| masked(l)).collect();

@@ -123,7 +123,7 @@ pub(super) fn fold(text: &str) -> String {
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, ending with `…`.
-pub fn cut_at_word(text: &str, max: usize) -> (String, bool) {
+pub(super) fn cut_at_word(text: &str, max: usize) -> (String, bool) {
     if text.chars().count() <= max {
         return (text.to_owned(), false);
     }

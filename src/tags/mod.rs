@@ -21,13 +21,14 @@ mod settings;
 mod sources;
 mod state;
 
-pub use command::{TagsArgs, TagsCommand, execute};
-pub use evidence::{EvidenceConfig, FILE as EVIDENCE_FILE};
+pub(crate) use command::{TagsArgs, execute};
+pub(crate) use evidence::{EvidenceConfig, FILE as EVIDENCE_FILE};
 /// The extractor and the budgeted block, public so that the fuzz targets (`fuzz/`) can feed
 /// them arbitrary files without a session around them.
 pub use extract::extract;
-pub use gather::{ContextFile, Gathered, context_files};
-pub use hook::{on_session_start, on_user_prompt_submit};
-pub use model::{TagName, arrange};
+pub use gather::Gathered;
+pub(crate) use gather::context_files;
+pub(crate) use hook::{on_session_start, on_user_prompt_submit};
+pub use model::TagName;
+pub use model::arrange;
 pub use settings::TagsSettings;
-pub use sources::Skipped;

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// The tag types sfp reads; the first three come from headings, all from explicit lines.
-pub const TYPES: [&str; 7] = [
+pub(super) const TYPES: [&str; 7] = [
     "K",
     "U",
     "C",

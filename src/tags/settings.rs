@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::model::TagName;
 
 /// The budget when none is configured, in characters of tag lines.
-pub const DEFAULT_BUDGET: usize = 4_000;
+pub(super) const DEFAULT_BUDGET: usize = 4_000;
 /// The largest budget sfp accepts; a larger setting is lowered to it.
-pub const MAX_BUDGET: usize = 10_000;
+pub(super) const MAX_BUDGET: usize = 10_000;
 
 /// Settings of the TAG context capability.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ pub struct TagsSettings {
 impl crate::config::Section for TagsSettings {}
 
 /// The mapping of the original plugin: headings at level 2 or 3.
-pub const DEFAULT_SECTIONS: [(&str, &str); 7] = [
+pub(super) const DEFAULT_SECTIONS: [(&str, &str); 7] = [
     ("identity", "K:identity"),
     ("projects", "K:projects"),
     ("relationships", "K:relationships"),
@@ -106,7 +106,7 @@ impl Mapping {
 
 /// How headings are compared: letters and digits only (emoji, emphasis and a trailing colon
 /// dropped), words single-spaced, lower case. `## 🎯 **Rules**:` → `rules`.
-pub fn heading_key(text: &str) -> String {
+pub(super) fn heading_key(text: &str) -> String {
     let kept: String = text
         .chars()
         .map(|c| {

@@ -18,22 +18,22 @@ use std::path::{Path, PathBuf};
 use crate::util::read::Foreign;
 
 /// Largest context file read.
-pub const MAX_FILE_BYTES: u64 = crate::util::read::Kind::CONTEXT.cap;
+pub(super) const MAX_FILE_BYTES: u64 = crate::util::read::Kind::CONTEXT.cap;
 /// Most bytes read from all context files in one run.
-pub const MAX_TOTAL_BYTES: u64 = 4 * 1024 * 1024;
+pub(super) const MAX_TOTAL_BYTES: u64 = 4 * 1024 * 1024;
 /// Most `.md` files taken from one directory.
 const MAX_FILES_PER_DIR: usize = 64;
 
 /// Where a directory of sources comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Origin {
+pub(super) enum Origin {
     User,
     Project,
 }
 
 /// A context file found by listing, with its metadata stamp.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub(super) struct Candidate {
     pub path: PathBuf,
     /// How people name it (`~/.claude/.context/rules.md`).
     pub display: String,
@@ -50,7 +50,7 @@ pub struct Skipped {
 
 /// The files found in the source directories.
 #[derive(Debug, Clone, Default)]
-pub struct Listing {
+pub(super) struct Listing {
     pub dirs: Vec<(Origin, PathBuf)>,
     pub files: Vec<Candidate>,
     pub skipped: Vec<Skipped>,
@@ -59,7 +59,7 @@ pub struct Listing {
 
 /// A file's text.
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub(super) struct Loaded {
     pub path: PathBuf,
     pub display: String,
     pub stem: String,
@@ -68,7 +68,7 @@ pub struct Loaded {
 
 /// Lists the `.md` files of each directory (missing directories are simply empty), stat-ing each
 /// one and reading none.
-pub fn list(dirs: &[(Origin, PathBuf)], show: &dyn Fn(&Path) -> String) -> Listing {
+pub(super) fn list(dirs: &[(Origin, PathBuf)], show: &dyn Fn(&Path) -> String) -> Listing {
     let mut listing = Listing {
         dirs: dirs.to_vec(),
         ..Listing::default()
@@ -170,7 +170,7 @@ impl Listing {
     /// A hash of every file's metadata and of `salt` (the settings that shape the tags). std's
     /// hasher: it is compared only with an earlier fingerprint, and should a Rust release change
     /// it, the files are merely read once more.
-    pub fn fingerprint(&self, salt: &str) -> String {
+    pub(super) fn fingerprint(&self, salt: &str) -> String {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut hasher = DefaultHasher::new();
         salt.hash(&mut hasher);
@@ -183,7 +183,11 @@ impl Listing {
     /// the next, so memory holds one file at most. Files that turn out binary, not UTF-8, grown
     /// past the limit or unreadable are skipped, and so is everything past [`MAX_TOTAL_BYTES`].
     /// Returns a hash of the names and texts read (with `salt`) and every file skipped.
-    pub fn read_each(&self, salt: &str, mut each: impl FnMut(Loaded)) -> (String, Vec<Skipped>) {
+    pub(super) fn read_each(
+        &self,
+        salt: &str,
+        mut each: impl FnMut(Loaded),
+    ) -> (String, Vec<Skipped>) {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut hasher = DefaultHasher::new();
         salt.hash(&mut hasher);

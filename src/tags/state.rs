@@ -26,7 +26,7 @@ const MAX_STATE_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct TagState {
+pub(super) struct TagState {
     pub version: u32,
     /// [`super::sources::Listing::fingerprint`] at the last look.
     pub fingerprint: String,
@@ -44,13 +44,13 @@ pub struct TagState {
 }
 
 /// The state file of a session.
-pub fn path(paths: &Paths, session_id: &str) -> PathBuf {
+pub(super) fn path(paths: &Paths, session_id: &str) -> PathBuf {
     Session::new(paths, session_id).tags()
 }
 
 /// Reads the state; `Ok(None)` when there is none yet, `Err` with a reason when it is unusable
 /// (the caller logs it and starts afresh).
-pub fn load(path: &Path) -> Result<Option<TagState>, String> {
+pub(super) fn load(path: &Path) -> Result<Option<TagState>, String> {
     let kind = crate::util::read::Kind::STATE.capped(MAX_STATE_BYTES);
     let bytes = match crate::util::read::read(path, kind) {
         Foreign::Read(bytes) => bytes,
@@ -74,7 +74,7 @@ fn known_path(path: &Path) -> PathBuf {
 }
 
 /// Every tag line known at the last injection (before the budget); empty when there is none.
-pub fn load_known(path: &Path) -> Vec<String> {
+pub(super) fn load_known(path: &Path) -> Vec<String> {
     let kind = crate::util::read::Kind::STATE.capped(MAX_STATE_BYTES);
     match crate::util::read::bytes(&known_path(path), kind) {
         Some(bytes) => String::from_utf8_lossy(&bytes)
@@ -87,7 +87,7 @@ pub fn load_known(path: &Path) -> Vec<String> {
 }
 
 /// Writes the state, and the known tag lines when given.
-pub fn save(path: &Path, state: &TagState, known: Option<&[String]>) -> anyhow::Result<()> {
+pub(super) fn save(path: &Path, state: &TagState, known: Option<&[String]>) -> anyhow::Result<()> {
     if let Some(lines) = known {
         let mut text = lines.join("\n");
         text.push('\n');

@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 /// Creates `dir` and its missing parents, each new one with mode 0700.
-pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -23,13 +23,13 @@ pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
 /// Opens `path` for appending (created 0600 with its missing parents 0700), without blocking
 /// and without a controlling terminal: a FIFO or a device put in its place is refused, not
 /// written to.
-pub fn open_append_private(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_append_private(path: &Path) -> std::io::Result<File> {
     open_private(path, true)
 }
 
 /// Opens `path` for writing (created 0600 with its missing parents 0700, never truncated),
 /// refusing anything but a regular file, as [`open_append_private`] does.
-pub fn open_write_private(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_write_private(path: &Path) -> std::io::Result<File> {
     open_private(path, false)
 }
 
@@ -64,7 +64,7 @@ fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
 
 /// Writes `bytes` to `path` atomically, creating parent directories. `mode` sets the permissions
 /// of the new file (e.g. `0o600`).
-pub fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> anyhow::Result<()> {
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8], mode: Option<u32>) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let dir = path.parent().context("path has no parent directory")?;
     create_private_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -12,13 +12,13 @@ use anyhow::Context as _;
 
 /// An exclusive lock held on a file until dropped.
 #[derive(Debug)]
-pub struct FileLock {
+pub(crate) struct FileLock {
     _file: File,
 }
 
 impl FileLock {
     /// Takes an exclusive lock on `path` (created if missing), waiting at most `wait`.
-    pub fn acquire(path: &Path, wait: Duration) -> anyhow::Result<Self> {
+    pub(crate) fn acquire(path: &Path, wait: Duration) -> anyhow::Result<Self> {
         let file = crate::util::fs::open_write_private(path)
             .with_context(|| format!("cannot open lock file {}", path.display()))?;
         let deadline = Instant::now() + wait;

@@ -1,13 +1,13 @@
 //! Small helpers shared by every capability: files, locks, signals, wording.
 
-pub mod fs;
-pub mod lock;
-pub mod read;
-pub mod redact;
-pub mod signals;
+pub(crate) mod fs;
+pub(crate) mod lock;
+pub(crate) mod read;
+pub(crate) mod redact;
+pub(crate) mod signals;
 
 /// "no uncommitted changes", "1 uncommitted change", "3 uncommitted changes".
-pub fn uncommitted_changes(count: usize) -> String {
+pub(crate) fn uncommitted_changes(count: usize) -> String {
     match count {
         0 => "no uncommitted changes".to_owned(),
         1 => "1 uncommitted change".to_owned(),

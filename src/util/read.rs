@@ -26,7 +26,7 @@ const MIB: u64 = 1024 * KIB;
 
 /// What a file is read as, and the largest size sfp reads of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kind {
+pub(crate) struct Kind {
     /// How the file is named in a notice ("config file", "manifest").
     pub name: &'static str,
     /// Largest size read; a larger file is skipped.
@@ -35,31 +35,31 @@ pub struct Kind {
 
 impl Kind {
     /// A config layer (`gates.yaml`, `alerts.yaml`, `sfp.yaml`, `.local.yaml`).
-    pub const CONFIG: Self = Self::new("config file", 4 * MIB);
+    pub(crate) const CONFIG: Self = Self::new("config file", 4 * MIB);
     /// A TAG context file (`CLAUDE.md`, `~/.claude/.context/*.md`).
-    pub const CONTEXT: Self = Self::new("context file", MIB);
+    pub(crate) const CONTEXT: Self = Self::new("context file", MIB);
     /// `.gitignore`, `.secretsignore` and other ignore files.
-    pub const IGNORE: Self = Self::new("ignore file", MIB);
+    pub(crate) const IGNORE: Self = Self::new("ignore file", MIB);
     /// A project manifest (`package.json`, `Cargo.toml`, `pyproject.toml`, …).
-    pub const MANIFEST: Self = Self::new("manifest", 4 * MIB);
+    pub(crate) const MANIFEST: Self = Self::new("manifest", 4 * MIB);
     /// The window of a session transcript read from its end.
-    pub const TRANSCRIPT: Self = Self::new("transcript", 64 * MIB);
+    pub(crate) const TRANSCRIPT: Self = Self::new("transcript", 64 * MIB);
     /// A file of the project read for its content (hashed, attributed, checked after a fix).
-    pub const SOURCE: Self = Self::new("project file", 64 * MIB);
+    pub(crate) const SOURCE: Self = Self::new("project file", 64 * MIB);
     /// A gate ledger (one session's gate history).
-    pub const LEDGER: Self = Self::new("ledger", 16 * MIB);
+    pub(crate) const LEDGER: Self = Self::new("ledger", 16 * MIB);
     /// Claude Code's own settings and state files (`settings.json`, `~/.claude.json`, todos).
-    pub const CLAUDE_STATE: Self = Self::new("Claude Code file", 16 * MIB);
+    pub(crate) const CLAUDE_STATE: Self = Self::new("Claude Code file", 16 * MIB);
     /// A state file sfp writes under `$SFP_HOME` (session state, caches), read back.
-    pub const STATE: Self = Self::new("state file", 8 * MIB);
+    pub(crate) const STATE: Self = Self::new("state file", 8 * MIB);
 
-    pub const fn new(name: &'static str, cap: u64) -> Self {
+    pub(crate) const fn new(name: &'static str, cap: u64) -> Self {
         Self { name, cap }
     }
 
     /// The same kind with a smaller cap, for a caller that needs less.
     #[must_use]
-    pub const fn capped(self, cap: u64) -> Self {
+    pub(crate) const fn capped(self, cap: u64) -> Self {
         Self {
             name: self.name,
             cap: if cap < self.cap { cap } else { self.cap },
@@ -69,7 +69,7 @@ impl Kind {
 
 /// Why a file was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Why {
+pub(crate) enum Why {
     Fifo,
     CharDevice,
     BlockDevice,
@@ -110,7 +110,7 @@ fn human(n: u64) -> String {
 
 /// A file sfp did not read: where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skip {
+pub(crate) struct Skip {
     pub path: PathBuf,
     pub kind: Kind,
     pub why: Why,
@@ -121,7 +121,7 @@ pub struct Skip {
 impl Skip {
     /// The reason alone, for a caller that names the file itself: "a FIFO, not a regular file;
     /// not read".
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         let link = if self.via_symlink {
             "a symlink to "
         } else {
@@ -148,7 +148,7 @@ impl fmt::Display for Skip {
 
 /// What [`read`] found.
 #[derive(Debug)]
-pub enum Foreign {
+pub(crate) enum Foreign {
     /// No file there (or a dangling symlink): the usual, quiet case.
     Missing,
     /// Something is there but was not read; already logged.
@@ -159,7 +159,7 @@ pub enum Foreign {
 
 impl Foreign {
     /// The content, if it was read.
-    pub fn bytes(self) -> Option<Vec<u8>> {
+    pub(crate) fn bytes(self) -> Option<Vec<u8>> {
         match self {
             Self::Read(b) => Some(b),
             Self::Missing | Self::Skipped(_) => None,
@@ -171,7 +171,7 @@ static LOG: OnceLock<Logger> = OnceLock::new();
 
 /// Where skipped files are logged: set once per process, when its context is built. Before
 /// that (or in unit tests) a skip is only returned.
-pub fn set_log(log: &Logger) {
+pub(crate) fn set_log(log: &Logger) {
     let _ = LOG.set(log.clone());
 }
 
@@ -208,14 +208,14 @@ fn why_not_regular(ft: std::fs::FileType) -> Option<Why> {
 
 /// An open regular file and its size at open time.
 #[derive(Debug)]
-pub struct Opened {
+pub(crate) struct Opened {
     pub file: File,
     pub len: u64,
 }
 
 /// What [`open`] found.
 #[derive(Debug)]
-pub enum OpenResult {
+pub(crate) enum OpenResult {
     Missing,
     Skipped(Skip),
     Open(Opened),
@@ -224,7 +224,7 @@ pub enum OpenResult {
 /// Opens `path` if it is a regular file (or a symlink to one), without blocking, and without
 /// checking the cap: for a caller that reads only part of it (a transcript's tail) and bounds
 /// that read by `kind.cap` itself.
-pub fn open(path: &Path, kind: Kind) -> OpenResult {
+pub(crate) fn open(path: &Path, kind: Kind) -> OpenResult {
     let via_symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     // The type is checked before opening, so that a device is never opened at all.
     match std::fs::metadata(path) {
@@ -286,7 +286,7 @@ pub fn open(path: &Path, kind: Kind) -> OpenResult {
 }
 
 /// Reads `path` as a file of `kind`: see the module doc.
-pub fn read(path: &Path, kind: Kind) -> Foreign {
+pub(crate) fn read(path: &Path, kind: Kind) -> Foreign {
     let via_symlink = || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     let Opened { file, len } = match open(path, kind) {
         OpenResult::Missing => return Foreign::Missing,
@@ -317,13 +317,13 @@ pub fn read(path: &Path, kind: Kind) -> Foreign {
 }
 
 /// The content of `path`, or `None` when it is missing or was skipped (and logged).
-pub fn bytes(path: &Path, kind: Kind) -> Option<Vec<u8>> {
+pub(crate) fn bytes(path: &Path, kind: Kind) -> Option<Vec<u8>> {
     read(path, kind).bytes()
 }
 
 /// The content of `path` as UTF-8 text, or `None` when it is missing, was skipped, or is not
 /// UTF-8.
-pub fn text(path: &Path, kind: Kind) -> Option<String> {
+pub(crate) fn text(path: &Path, kind: Kind) -> Option<String> {
     String::from_utf8(bytes(path, kind)?).ok()
 }
 

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// `text` with every secret masked; borrowed when there was none.
-pub fn text(text: &str) -> Cow<'_, str> {
+pub(crate) fn text(text: &str) -> Cow<'_, str> {
     if text.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -32,7 +32,7 @@ pub fn text(text: &str) -> Cow<'_, str> {
 
 /// `text` that may hold terminal colour codes (`ESC [ … m`), masked piece by piece between them:
 /// a code's final `m` would otherwise run into the word after it and hide a token's start.
-pub fn styled(text: &str) -> Cow<'_, str> {
+pub(crate) fn styled(text: &str) -> Cow<'_, str> {
     if !text.contains('\x1b') {
         return self::text(text);
     }
@@ -56,7 +56,7 @@ pub fn styled(text: &str) -> Cow<'_, str> {
 }
 
 /// Masks every string in `value` in place: values and object keys, at any depth.
-pub fn value(value: &mut Value) {
+pub(crate) fn value(value: &mut Value) {
     match value {
         Value::String(s) => {
             if let Cow::Owned(masked) = text(s) {
@@ -84,30 +84,30 @@ pub fn value(value: &mut Value) {
 }
 
 /// `data` as a JSON value with every string masked.
-pub fn json<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<Value> {
+pub(crate) fn json<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<Value> {
     let mut v = serde_json::to_value(data)?;
     value(&mut v);
     Ok(v)
 }
 
 /// `data` as compact JSON (one line: JSON Lines), masked.
-pub fn to_string<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<String> {
+pub(crate) fn to_string<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<String> {
     serde_json::to_string(&json(data)?)
 }
 
 /// `data` as compact JSON bytes, masked.
-pub fn to_vec<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<Vec<u8>> {
+pub(crate) fn to_vec<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<Vec<u8>> {
     serde_json::to_vec(&json(data)?)
 }
 
 /// `data` as indented JSON bytes, masked.
-pub fn to_vec_pretty<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<Vec<u8>> {
+pub(crate) fn to_vec_pretty<T: Serialize + ?Sized>(data: &T) -> serde_json::Result<Vec<u8>> {
     serde_json::to_vec_pretty(&json(data)?)
 }
 
 /// A copy of `data` with every string masked, for a boundary that writes it in more than one
 /// form (a handoff's JSON and its Markdown).
-pub fn masked<T: Serialize + DeserializeOwned>(data: &T) -> serde_json::Result<T> {
+pub(crate) fn masked<T: Serialize + DeserializeOwned>(data: &T) -> serde_json::Result<T> {
     serde_json::from_value(json(data)?)
 }
 

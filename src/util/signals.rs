@@ -10,7 +10,7 @@
 )]
 
 /// Makes writes past the file-size limit fail with `EFBIG` instead of killing sfp.
-pub fn ignore_file_size_limit_signal() {
+pub(crate) fn ignore_file_size_limit_signal() {
     // SAFETY: `SIG_IGN` is a valid disposition for SIGXFSZ, and `signal` only changes this
     // process's table; no handler code runs, so there is nothing to be async-signal-safe about.
     unsafe {

@@ -25,7 +25,7 @@ const MAX_DROP_INS: usize = 64;
 
 /// What sfp can tell about Claude Code's login.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Login {
+pub(crate) enum Login {
     /// Found, and how (for the message).
     Found(String),
     /// On macOS the login is kept in the Keychain, which sfp does not read.
@@ -35,7 +35,7 @@ pub enum Login {
 }
 
 /// Looks for a login, cheapest first, and stops at the first found.
-pub fn login(ctx: &Ctx) -> Login {
+pub(crate) fn login(ctx: &Ctx) -> Login {
     if let Some(var) = ctx.env.auth_var {
         return Login::Found(format!("{var} is set"));
     }
@@ -148,7 +148,7 @@ fn read_json(path: &Path, limit: u64) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-pub fn check(probe: &Probe) -> Check {
+pub(crate) fn check(probe: &Probe) -> Check {
     let ctx = probe.ctx;
     let login = login(ctx);
     let mut check = match &login {

@@ -7,7 +7,7 @@ use crate::health::Check;
 
 const NAME: &str = "context";
 
-pub fn check(probe: &Probe) -> Check {
+pub(crate) fn check(probe: &Probe) -> Check {
     let ctx = probe.ctx;
     let main = ctx.paths.context_dir.join("CLAUDE.md");
     let shown = tilde(ctx, &main);

@@ -11,7 +11,7 @@ use crate::health::settings::DiskThresholds;
 
 const NAME: &str = "disk";
 
-pub fn check(probe: &Probe) -> Check {
+pub(crate) fn check(probe: &Probe) -> Check {
     let home = &probe.ctx.paths.sfp_home;
     let target = existing_ancestor(home);
     // List the mounts without asking any of them for its size (a hung network mount must not

@@ -7,7 +7,7 @@ use crate::health::Check;
 
 const NAME: &str = "memory";
 
-pub fn check(probe: &Probe) -> Check {
+pub(crate) fn check(probe: &Probe) -> Check {
     let sys = System::new_with_specifics(
         RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram()),
     );

@@ -1,19 +1,19 @@
 //! The individual checks. Each file owns one check and returns one [`Check`](super::Check).
 
-pub mod claude;
-pub mod context;
-pub mod disk;
-pub mod memory;
-pub mod plugin;
-pub mod project;
-pub mod state;
+pub(super) mod claude;
+pub(super) mod context;
+pub(super) mod disk;
+pub(super) mod memory;
+pub(super) mod plugin;
+pub(super) mod project;
+pub(super) mod state;
 
 use super::HealthSettings;
 use crate::app::Ctx;
 
 /// What a check may use: the context, the thresholds, and whether it may start a process
 /// (terminal mode only: the hook path starts none).
-pub struct Probe<'a> {
+pub(super) struct Probe<'a> {
     pub ctx: &'a Ctx,
     pub settings: &'a HealthSettings,
     pub spawn: bool,
@@ -21,7 +21,7 @@ pub struct Probe<'a> {
 
 /// What is left of a resource (free disk, available memory), in MiB and as a share of the
 /// total, for a check against its thresholds.
-pub struct Room {
+pub(super) struct Room {
     pub mb: u64,
     pub total_mb: u64,
     /// Of the total; 0 when the total is unknown.
@@ -30,7 +30,7 @@ pub struct Room {
 
 /// How [`Room`] compares with a check's thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(super) enum Level {
     Critical,
     Low,
     Enough,
@@ -41,7 +41,7 @@ impl Room {
         clippy::cast_precision_loss,
         reason = "a percentage needs no precision past a decimal"
     )]
-    pub fn of(left: u64, total: u64) -> Self {
+    pub(super) fn of(left: u64, total: u64) -> Self {
         Self {
             mb: left / 1024 / 1024,
             total_mb: total / 1024 / 1024,
@@ -54,7 +54,7 @@ impl Room {
     }
 
     /// Critical below either of `critical` (MiB, percent), else low below either of `warn`.
-    pub fn level(&self, critical: (u64, f64), warn: (u64, f64)) -> Level {
+    pub(super) fn level(&self, critical: (u64, f64), warn: (u64, f64)) -> Level {
         let below = |(mb, percent): (u64, f64)| self.mb < mb || self.percent < percent;
         if below(critical) {
             Level::Critical
@@ -66,7 +66,7 @@ impl Room {
     }
 
     /// `check` with the figures as details: `<left>_mb`, `total_mb`, `<left>_percent`.
-    pub fn details(&self, check: super::Check, left: &str) -> super::Check {
+    pub(super) fn details(&self, check: super::Check, left: &str) -> super::Check {
         check
             .detail(&format!("{left}_mb"), self.mb)
             .detail("total_mb", self.total_mb)
@@ -78,7 +78,7 @@ impl Room {
 }
 
 /// `/home/me/.claude/x` → `~/.claude/x`, for messages.
-pub fn tilde(ctx: &Ctx, path: &std::path::Path) -> String {
+pub(super) fn tilde(ctx: &Ctx, path: &std::path::Path) -> String {
     if let Some(home) = &ctx.env.home
         && let Ok(rest) = path.strip_prefix(home)
     {

@@ -11,7 +11,7 @@ use crate::health::Check;
 
 const NAME: &str = "plugin";
 
-pub fn check(probe: &Probe) -> Check {
+pub(crate) fn check(probe: &Probe) -> Check {
     let ctx = probe.ctx;
     let Some(root) = &ctx.paths.plugin_root else {
         return Check::degraded(
@@ -112,7 +112,7 @@ impl Check {
 
 /// The binary `hooks/sfp-hook` would run, searched in the launcher's order: `$SFP_BIN`, the
 /// plugin's `bin/sfp`, `sfp` on PATH, `~/.cargo/bin/sfp`, `~/.local/bin/sfp`.
-pub fn launcher_binary(ctx: &crate::app::Ctx, root: &Path) -> Option<PathBuf> {
+pub(crate) fn launcher_binary(ctx: &crate::app::Ctx, root: &Path) -> Option<PathBuf> {
     let home = ctx.env.home.as_ref();
     [
         ctx.env.sfp_bin.clone(),

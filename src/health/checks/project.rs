@@ -10,7 +10,7 @@ use crate::health::Check;
 
 const NAME: &str = "project";
 
-pub fn check(probe: &Probe) -> Check {
+pub(crate) fn check(probe: &Probe) -> Check {
     let ctx = probe.ctx;
     let Some(project) = &ctx.paths.project else {
         return Check::healthy(NAME, "no project (not run inside one)");

@@ -18,7 +18,7 @@ fn future_dated(probe: &Probe) -> Option<String> {
     ))
 }
 
-pub fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
+pub(crate) fn check(probe: &Probe, section_diags: &[Diagnostic]) -> Check {
     let ctx = probe.ctx;
     let home = &ctx.paths.sfp_home;
     let shown = tilde(ctx, home);
