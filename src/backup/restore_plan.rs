@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
 use super::metadata::FileEntry;
 use super::select::SFP_HOME_PREFIX;
@@ -19,6 +19,7 @@ use super::shown::{self, escape};
 use super::store::Backup;
 use super::verify::hash;
 use crate::paths::Paths;
+use crate::util::glob;
 
 /// What a restore would do to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,9 +105,9 @@ pub(super) fn destination(rel: &str, to: Option<&Path>, paths: &Paths) -> (PathB
     }
 }
 
-/// What `--only` selects: globs by the rule of the gates' `file_patterns` (and `.gitignore`):
-/// a pattern without `/` matches at any depth (`*.md` is `**/*.md`), one with a `/` or starting
-/// with `/` is anchored at the top, and a directory's name takes everything below it.
+/// What `--only` selects: globs in sfp's one pattern syntax ([`crate::util::glob`]), the gates'
+/// `file_patterns` rule: `*.md` matches at any depth, `/top.json` or `commands/x` is anchored
+/// at the top, and a directory's name takes everything below it.
 pub struct Only(Option<GlobSet>);
 
 impl Only {
@@ -116,13 +117,8 @@ impl Only {
         }
         let mut b = GlobSetBuilder::new();
         for raw in patterns {
-            for p in expand(raw) {
-                b.add(
-                    GlobBuilder::new(&p)
-                        .literal_separator(true)
-                        .build()
-                        .with_context(|| format!("--only {}", escape(raw)))?,
-                );
+            for p in glob::expand(raw) {
+                b.add(glob::compile(&p).with_context(|| format!("--only {}", escape(raw)))?);
             }
         }
         Ok(Self(Some(b.build()?)))
@@ -130,28 +126,6 @@ impl Only {
 
     pub fn matches(&self, rel: &str) -> bool {
         self.0.as_ref().is_none_or(|set| set.is_match(rel))
-    }
-}
-
-/// `*.md` → `**/*.md`; `commands/` → `commands/**`; `/top.json` → `top.json`; a name also
-/// covers what is below it.
-fn expand(raw: &str) -> Vec<String> {
-    let p = raw.trim();
-    let anchored = p.starts_with('/');
-    let p = p.trim_start_matches('/');
-    let (p, dir) = match p.strip_suffix('/') {
-        Some(d) => (d.trim_end_matches('/'), true),
-        None => (p, false),
-    };
-    let base = if anchored || p.contains('/') || p.starts_with("**") {
-        p.to_owned()
-    } else {
-        format!("**/{p}")
-    };
-    if dir {
-        vec![format!("{base}/**")]
-    } else {
-        vec![base.clone(), format!("{base}/**")]
     }
 }
 

@@ -1,11 +1,12 @@
-//! A gate's globs, matched on paths relative to the project. A pattern without a `/` matches at
-//! any depth (`*.py` is every Python file); one with a `/` matches the whole relative path
-//! (`src/**/*.rs`); a trailing `/` means everything under that directory (`vendor/`).
+//! A gate's globs, matched on paths relative to the project, in sfp's one pattern syntax
+//! ([`crate::util::glob`]).
 
 use std::path::Path;
 use std::sync::OnceLock;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
+
+use crate::util::glob;
 
 /// Include and exclude globs of one gate, compiled on first use (a run compiles only the globs
 /// of gates that get as far as matching files).
@@ -66,39 +67,14 @@ fn build(patterns: &[String]) -> Result<Option<GlobSet>, (String, String)> {
     }
     let mut set = GlobSetBuilder::new();
     for raw in patterns {
-        for expanded in expand(raw) {
-            let glob = GlobBuilder::new(&expanded)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| (raw.clone(), e.kind().to_string()))?;
+        for expanded in glob::expand(raw) {
+            let glob = glob::compile(&expanded).map_err(|e| (raw.clone(), e.kind().to_string()))?;
             set.add(glob);
         }
     }
     set.build()
         .map(Some)
         .map_err(|e| (patterns.join(", "), e.to_string()))
-}
-
-/// `*.py` → `**/*.py`; `vendor/` → `vendor/**`; `/top.txt` → `top.txt`.
-fn expand(raw: &str) -> Vec<String> {
-    let p = raw.trim();
-    let anchored = p.starts_with('/');
-    let p = p.trim_start_matches('/');
-    let (p, dir) = match p.strip_suffix('/') {
-        Some(d) => (d, true),
-        None => (p, false),
-    };
-    let base = if anchored || p.contains('/') || p.starts_with("**") {
-        p.to_owned()
-    } else {
-        format!("**/{p}")
-    };
-    if dir {
-        vec![format!("{base}/**")]
-    } else {
-        // A directory name also covers what is under it, as in .gitignore.
-        vec![base.clone(), format!("{base}/**")]
-    }
 }
 
 /// Reads a `.gitignore`-style file (comments, blank lines; `!` negations are not supported and

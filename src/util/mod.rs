@@ -1,6 +1,7 @@
 //! Small helpers shared by every capability: files, locks, signals, wording.
 
 pub(crate) mod fs;
+pub(crate) mod glob;
 pub(crate) mod lock;
 pub(crate) mod read;
 pub(crate) mod redact;
