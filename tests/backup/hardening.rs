@@ -12,23 +12,10 @@ use crate::cmd_snapshot;
 use crate::hostile::{Entry, craft, plant};
 use crate::support::{Home, ran_ok, text};
 
-/// Runs `cmd`, failing the test if it has not ended within 20 s (a hang).
+/// Runs `cmd` with no input, failing the test if it has not ended within 20 s (a hang).
 fn bounded(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("{cmd:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().unwrap()
+    let what = format!("{cmd:?}");
+    crate::common::output_within(&mut cmd, b"", Duration::from_secs(20), &what)
 }
 
 /// Bytes that do not compress, so that staging them takes a measurable time.
