@@ -185,19 +185,27 @@ fn now() -> String {
 /// `known` is what [`state::save`] kept, masked ([`crate::util::redact`]); the tag lines of now
 /// are compared in that form, so that a line holding a secret is not new each time.
 pub(super) fn delta_text(known: &[String], gathered: &Gathered, budget: usize) -> Option<String> {
-    let masked = |line: &str| crate::util::redact::text(line).into_owned();
     let old: HashSet<&str> = known.iter().map(String::as_str).collect();
-    let new: HashSet<String> = gathered.lines().iter().map(|l| masked(l)).collect();
-    let added: Vec<(String, &str)> = gathered
+    // Each tag rendered and masked once: (line, masked line, source file).
+    let now: Vec<(String, String, &str)> = gathered
         .tags
         .iter()
-        .map(|t| (t.render(), t.source.as_str()))
-        .filter(|(line, _)| !old.contains(masked(line).as_str()))
+        .map(|t| {
+            let line = t.render();
+            let masked = crate::util::redact::text(&line).into_owned();
+            (line, masked, t.source.as_str())
+        })
         .collect();
+    let new: HashSet<&str> = now.iter().map(|(_, masked, _)| masked.as_str()).collect();
     let removed: Vec<String> = known
         .iter()
         .filter(|l| !new.contains(l.as_str()))
         .cloned()
+        .collect();
+    let added: Vec<(String, &str)> = now
+        .iter()
+        .filter(|(_, masked, _)| !old.contains(masked.as_str()))
+        .map(|(line, _, source)| (line.clone(), *source))
         .collect();
     if added.is_empty() && removed.is_empty() {
         return None;
