@@ -355,19 +355,9 @@ fn tool_identity(command: &str, cwd: &Path, env: &Env) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Layer, LayerKind};
-    use crate::gates::tiers::from_layers;
 
     fn gates(yaml: &str) -> Vec<Gate> {
-        let layer = Layer {
-            kind: LayerKind::Project,
-            path: None,
-            display: "t".into(),
-            text: yaml.into(),
-        };
-        let (cfg, diags) = from_layers(&[layer], true);
-        assert!(diags.is_empty(), "{diags:?}");
-        cfg.tiers.into_iter().next().unwrap().gates
+        crate::gates::tiers::test_tier(yaml).gates
     }
 
     #[test]

@@ -369,17 +369,7 @@ mod tests {
     use crate::gates::select::plan;
     use crate::gates::tiers::from_layers;
 
-    fn tier(yaml: &str) -> crate::gates::tiers::Tier {
-        let layer = Layer {
-            kind: LayerKind::Project,
-            path: None,
-            display: "t".into(),
-            text: yaml.into(),
-        };
-        let (cfg, diags) = from_layers(&[layer], true);
-        assert!(diags.is_empty(), "{diags:?}");
-        cfg.tiers.into_iter().next().unwrap()
-    }
+    use crate::gates::tiers::test_tier as tier;
 
     fn go(yaml: &str, jobs: usize, fail_fast: bool, budget: Option<Duration>) -> RunOutcome {
         let t = tier(yaml);

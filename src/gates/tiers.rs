@@ -164,6 +164,21 @@ pub fn from_layers(layers: &[Layer], strict: bool) -> (GatesConfig, Vec<Diagnost
     crate::config::from_layers::<GatesConfig>(layers, strict)
 }
 
+/// The first tier of `yaml` read as one project layer, which must hold no problem: the gates a
+/// unit test runs.
+#[cfg(test)]
+pub(crate) fn test_tier(yaml: &str) -> Tier {
+    let layer = Layer {
+        kind: crate::config::LayerKind::Project,
+        path: None,
+        display: "t".into(),
+        text: yaml.into(),
+    };
+    let (cfg, diags) = from_layers(&[layer], true);
+    assert!(diags.is_empty(), "{diags:?}");
+    cfg.tiers.into_iter().next().unwrap()
+}
+
 /// One tier over the layers read so far.
 #[derive(Default)]
 struct Merged {
