@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd_snapshot;
 use crate::hostile::{Entry, craft, plant};
-use crate::support::{Home, ran_ok, text};
+use crate::support::{Home, text};
 
 /// Runs `cmd` with no input, failing the test if it has not ended within 20 s (a hang).
 fn bounded(mut cmd: Command) -> Output {
@@ -504,23 +504,25 @@ fn undoing_a_restore_returns_the_tree_to_exactly_its_state_before() {
         ----- stderr -----
         ");
 
-    let out = h.ok(&["restore", pre_id, "--yes"]);
-    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
-        success: true
-        exit_code: 0
-        ----- stdout -----
-        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 2 to overwrite, 0 unchanged, 3 to remove (created by the restore it undoes)
-          overwrite [CLAUDE]/CLAUDE.md
-          overwrite [CLAUDE]/settings.json
-          remove    [CLAUDE]/commands/deep/er/x.md
-          remove    [CLAUDE]/commands/review.md
-          remove    [CLAUDE]/hooks/notify.sh
-        done: restored 2 file(s) from backup [ID] into [CLAUDE]; removed 3 file(s) and 3 directorie(s) the undone restore created
-        to undo: sfp restore [ID]   (pre-restore backup [ID])
+    let out = h.ctx.run(&["restore", pre_id, "--yes"]);
+    let shown = text(&out);
+    cmd_snapshot!(h.ctx, out, @r"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 2 to overwrite, 0 unchanged, 3 to remove (created by the restore it undoes)
+      overwrite [CLAUDE]/CLAUDE.md
+      overwrite [CLAUDE]/settings.json
+      remove    [CLAUDE]/commands/deep/er/x.md
+      remove    [CLAUDE]/commands/review.md
+      remove    [CLAUDE]/hooks/notify.sh
+    done: restored 2 file(s) from backup [ID] into [CLAUDE]; removed 3 file(s) and 3 directorie(s) the undone restore created
+    to undo: sfp restore [ID]   (pre-restore backup [ID])
 
-        ----- stderr -----
-        ");
-    assert_eq!(full_tree(&h.claude), before, "{out}");
+    ----- stderr -----
+    pre-restore backup [ID] (5 file(s), 67 B)
+    ");
+    assert_eq!(full_tree(&h.claude), before, "{shown}");
 }
 
 #[test]
@@ -531,8 +533,9 @@ fn an_undo_keeps_a_created_file_that_changed_since() {
     h.ok(&["restore", &id, "--yes"]);
     let pre_id = h.list()[0]["id"].as_str().unwrap().to_owned();
     h.write("commands/review.md", "edited after the restore\n", 0o640);
-    let out = h.ok(&["restore", &pre_id, "--yes"]);
-    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
+    let out = h.ctx.run(&["restore", &pre_id, "--yes"]);
+    let shown = text(&out);
+    cmd_snapshot!(h.ctx, out, @r"
         success: true
         exit_code: 0
         ----- stdout -----
@@ -545,7 +548,7 @@ fn an_undo_keeps_a_created_file_that_changed_since() {
     assert_eq!(
         std::fs::read_to_string(h.claude.join("commands/review.md")).unwrap(),
         "edited after the restore\n",
-        "{out}"
+        "{shown}"
     );
 }
 

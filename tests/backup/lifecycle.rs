@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
 
 use crate::cmd_snapshot;
-use crate::support::{Home, ran_ok, tree};
+use crate::support::{Home, tree};
 
 #[test]
 fn create_then_restore_round_trips_every_file() {
@@ -180,18 +180,20 @@ fn a_restore_can_be_undone_with_its_pre_restore_backup() {
     let id = first["id"].as_str().unwrap().to_owned();
     h.write("settings.json", "{\"model\":\"opus\"}\n", 0o600);
     h.write("agents/new.md", "new agent\n", 0o644);
-    let out = h.ok(&["restore", &id, "--yes"]);
-    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
-        success: true
-        exit_code: 0
-        ----- stdout -----
-        backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 1 to overwrite, 7 unchanged
-          overwrite [CLAUDE]/settings.json
-        done: restored 1 file(s) from backup [ID] into [CLAUDE]
-        to undo: sfp restore [ID]   (pre-restore backup [ID])
+    let out = h.ctx.run(&["restore", &id, "--yes"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    cmd_snapshot!(h.ctx, out, @r"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    backup [ID] (archive checksum ok): restore into [CLAUDE]: 0 to create, 1 to overwrite, 7 unchanged
+      overwrite [CLAUDE]/settings.json
+    done: restored 1 file(s) from backup [ID] into [CLAUDE]
+    to undo: sfp restore [ID]   (pre-restore backup [ID])
 
-        ----- stderr -----
-        ");
+    ----- stderr -----
+    pre-restore backup [ID] (1 file(s), 17 B)
+    ");
     assert_eq!(
         std::fs::read_to_string(h.claude.join("settings.json")).unwrap(),
         "{\"model\":\"sonnet\"}\n"
@@ -209,7 +211,10 @@ fn a_restore_can_be_undone_with_its_pre_restore_backup() {
     assert_eq!(pre["reason"], format!("pre-restore {id}"));
     assert_eq!(pre["profile"], "pre-restore");
     let pre_id = pre["id"].as_str().unwrap();
-    assert!(out.contains(&format!("sfp restore {pre_id}")), "{out}");
+    assert!(
+        stdout.contains(&format!("sfp restore {pre_id}")),
+        "{stdout}"
+    );
 
     h.ok(&["restore", pre_id, "--yes"]);
     assert_eq!(

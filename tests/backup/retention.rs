@@ -2,7 +2,7 @@
 //! inside a restore, so neither the backup being restored nor a restore's undo is ever pushed out.
 
 use crate::cmd_snapshot;
-use crate::support::{Home, ran_ok};
+use crate::support::Home;
 
 fn ids_of(h: &Home, profile: &str) -> Vec<String> {
     h.list()
@@ -103,8 +103,7 @@ fn a_pre_restore_and_a_full_backup_survive_a_day_of_hook_backups() {
     // same rule: 9 config backups and the older pre-restore backup go.
     assert_eq!(ids_of(&h, "pre-restore").len(), 2);
     let newest_undo = ids_of(&h, "pre-restore")[0].clone();
-    let out = h.ok(&["backup", "prune", "--keep", "1"]);
-    cmd_snapshot!(h.ctx, ran_ok(&out), @r"
+    cmd_snapshot!(h.ctx, h.cmd(&["backup", "prune", "--keep", "1"]), @r"
         success: true
         exit_code: 0
         ----- stdout -----

@@ -104,17 +104,6 @@ impl Home {
     }
 }
 
-/// The successful run whose stdout [`Home::ok`] returned, for
-/// [`cmd_snapshot!`](crate::cmd_snapshot).
-pub fn ran_ok(stdout: &str) -> Output {
-    use std::os::unix::process::ExitStatusExt as _;
-    Output {
-        status: std::process::ExitStatus::from_raw(0),
-        stdout: stdout.as_bytes().to_vec(),
-        stderr: Vec::new(),
-    }
-}
-
 pub fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
