@@ -49,13 +49,15 @@ pub mod api {
     pub use crate::env::Env;
     pub use crate::gates::{GATES_FILE, from_layers};
     pub use crate::health::HealthSettings;
-    pub use crate::hook::{Event, MAX_TEXT_CHARS, Response, budget, cap_text, parse_hook_input};
+    pub use crate::hook::{Event, MAX_TEXT_CHARS, Response, budget, parse_hook_input};
     pub use crate::paths::Paths;
     pub use crate::process::process_alive;
     /// Every `sfp.yaml` section `sfp health` validates.
     pub use crate::registry::sections as config_sections;
     pub use crate::secrets::{FileScan, scan_file};
     pub use crate::tags::{Gathered, TagName, TagsSettings, arrange, extract};
+    /// Cuts text to at most a count of characters, between words, marking the cut.
+    pub use crate::text::cap as cap_text;
 }
 
 use crate::app::{Ctx, Mode};

@@ -14,6 +14,5 @@ pub use event::Event;
 pub(crate) use input::HookInput;
 pub use output::MAX_TEXT_CHARS;
 pub use output::Response;
-pub use output::cap_text;
 pub use run::parse_hook_input;
 pub(crate) use run::{HookError, execute};

@@ -17,12 +17,9 @@ use super::Event;
 /// Longest text sfp sends in one field (Claude Code's cap is 10,000).
 pub const MAX_TEXT_CHARS: usize = 9_500;
 
-/// Cuts `text` to at most `max` characters, between words, marking the cut.
-pub use crate::text::cap as cap_text;
-
 /// `text` masked, then capped: masking first, so that a cut can never split a secret.
 fn render(text: &str, max: usize) -> String {
-    cap_text(&crate::util::redact::text(text), max)
+    crate::text::cap(&crate::util::redact::text(text), max)
 }
 
 /// The answer being built for one hook invocation.
